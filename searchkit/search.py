@@ -1,0 +1,292 @@
+"""The Python API: ``SearchIndex`` and its plain, frozen results."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from whoosh import sorting
+from whoosh.searching import Searcher
+
+from . import indexer, storage
+from .articles import Article
+from .errors import IndexCorruptError, NotFoundError, QueryError
+from .filters import FilterCache
+from .query import BuiltQuery, build_query, check_sort
+from .ranking import weighting
+from .snippets import make_snippet, match_spans, occurrences, plan_for
+from .spelling import suggest
+
+# Below this many hits a query "finds little", and did-you-mean is tried.
+SUGGEST_BELOW = 3
+MAX_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    headline: str
+    date: date | None
+    sources: tuple[str, ...]
+    score: float | None
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+    path: str | None
+
+
+@dataclass(frozen=True)
+class Results:
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    offset: int = 0
+    parsed: str = ""
+    explain: str = ""
+    warnings: tuple[str, ...] = ()
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    first_date: date | None
+    last_date: date | None
+    undated: int
+    size_bytes: int
+    top_sources: tuple[tuple[str, int], ...]
+    last_update: str | None
+    path: str = ""
+
+
+def _day(value: int | None) -> date | None:
+    return date.fromordinal(value) if value else None
+
+
+def _oldest_key(value: int) -> int:
+    # Undated articles (day 0) go after every dated one.
+    return value or 2**32
+
+
+class SearchIndex:
+    """An index folder: ``update`` it from article files, ``search`` it.
+
+    ``SearchIndex(path)`` creates the index on first use; pass
+    ``create=False`` to get an IndexMissingError instead.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = "index", create: bool = True) -> None:
+        self.path = Path(path)
+        self._create = create
+        self._ix: Any = None
+        self._searcher: Searcher | None = None
+        self._filters: FilterCache | None = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------
+    def _index(self) -> Any:
+        if self._ix is None:
+            if self._create and not storage.has_index(self.path):
+                self.update([])
+            self._ix = storage.open_index(self.path)
+        return self._ix
+
+    def _current(self) -> tuple[Searcher, FilterCache]:
+        """An up-to-date searcher; reopened only when a commit has landed."""
+        with self._lock:
+            try:
+                if self._searcher is None:
+                    self._searcher = self._index().searcher(weighting=weighting())
+                    self._filters = FilterCache(self._searcher)
+                elif not self._searcher.up_to_date():
+                    self._searcher = self._searcher.refresh()
+                    self._filters = FilterCache(self._searcher)
+            except (OSError, EOFError, ValueError) as exc:
+                raise IndexCorruptError(f"index at {self.path} is damaged ({exc}): {storage.REBUILD_HINT}") from exc
+            assert self._filters is not None
+            return self._searcher, self._filters
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        self._ix = None
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------
+    def update(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        rebuild: bool = False,
+        wait: float = indexer.DEFAULT_WAIT,
+        progress: indexer.Progress | None = None,
+    ) -> indexer.UpdateReport:
+        """Indexes new and changed files under ``paths``; see indexer.update."""
+        report = indexer.update(self.path, list(paths), rebuild=rebuild, wait=wait, progress=progress)
+        self._ix = None  # a rebuild may have replaced the index object
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        return report
+
+    # -- reading ---------------------------------------------------------
+    def build(self, text: str, **options: Any) -> BuiltQuery:
+        """The query ``search`` would run, without running it."""
+        return build_query(text, self._index().schema, **options)
+
+    def search(
+        self,
+        q: str,
+        sources: Sequence[str] | None = None,
+        exclude_sources: Sequence[str] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        sort: str = "relevance",
+        limit: int = 10,
+        offset: int = 0,
+        any_words: bool = False,
+        suggest_spelling: bool = True,
+    ) -> Results:
+        check_sort(sort)
+        if limit < 0 or offset < 0:
+            raise QueryError("limit and offset must be zero or more")
+        limit = min(limit, MAX_LIMIT)
+        built = self.build(
+            q,
+            sources=sources,
+            exclude_sources=exclude_sources,
+            since=since,
+            until=until,
+            any_words=any_words,
+        )
+        searcher, cache = self._current()
+        allow = cache.filter_set(built.filters)
+        kwargs: dict[str, Any] = {"limit": max(offset + limit, 1), "filter": allow}
+        if sort == "newest":
+            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+        elif sort == "oldest":
+            kwargs["sortedby"] = sorting.TranslateFacet(_oldest_key, sorting.FieldFacet("date"))
+        elif built.match_all:
+            # Every article scores the same: show the newest first rather
+            # than in index order.
+            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+        results = searcher.search(built.query, **kwargs)
+        total = len(results)
+        page = [
+            (results.docnum(i), results.score(i)) for i in range(offset, min(offset + limit, results.scored_length()))
+        ]
+        hits = self._hits(searcher, built, page, scored=sort == "relevance" and not built.match_all)
+        suggestion = None
+        if suggest_spelling and total < SUGGEST_BELOW and not built.match_all:
+            suggestion = self._suggestion(searcher, built, total, allow)
+        return Results(
+            query=q,
+            total=total,
+            hits=tuple(hits),
+            offset=offset,
+            parsed=str(built.query),
+            explain=built.explain(),
+            warnings=built.warnings,
+            suggestion=suggestion,
+        )
+
+    def _hits(self, searcher: Searcher, built: BuiltQuery, page: list[tuple[int, float]], scored: bool) -> list[Hit]:
+        if not page:
+            return []
+        plan = plan_for(built.query, searcher.reader())
+        occ = occurrences(searcher, (d for d, _ in page), plan.words())
+        hits = []
+        for docnum, score in page:
+            stored = searcher.stored_fields(docnum)
+            body = stored.get("body", "")
+            snippet = make_snippet(body, match_spans(occ.get(docnum, {}), plan))
+            hits.append(
+                Hit(
+                    id=stored["id"],
+                    headline=stored.get("headline", ""),
+                    date=_day(stored.get("date")),
+                    sources=tuple(stored.get("source_names") or ()),
+                    score=round(float(score), 4) if scored and score is not None else None,
+                    snippet=snippet.text,
+                    highlights=snippet.highlights,
+                    path=stored.get("path") or None,
+                )
+            )
+        return hits
+
+    def _suggestion(self, searcher: Searcher, built: BuiltQuery, total: int, allow: Any) -> str | None:
+        corrected = suggest(searcher.reader(), built.text)
+        if not corrected or corrected == built.text:
+            return None
+        try:
+            fixed = build_query(corrected, searcher.schema, any_words=built.any_words)
+        except QueryError:
+            return None
+        found = len(searcher.search(fixed.query, limit=1, filter=allow))
+        return corrected if found > total else None
+
+    def get(self, article_id: str) -> Article:
+        searcher, _ = self._current()
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            raise NotFoundError(f"no article with id {article_id!r}")
+        s = searcher.stored_fields(docnum)
+        return Article(
+            id=s["id"],
+            headline=s.get("headline", ""),
+            date=_day(s.get("date")),
+            sources=tuple(s.get("source_names") or ()),
+            body=s.get("body", ""),
+            summary=s.get("summary", ""),
+            path=s.get("path") or None,
+            url=s.get("url"),
+        )
+
+    def __len__(self) -> int:
+        searcher, _ = self._current()
+        return searcher.doc_count()
+
+    def source_counts(self) -> list[tuple[str, int]]:
+        """Each canonical source with the number of articles citing it.
+
+        Counted from the ``sources`` postings (deleted documents excluded),
+        so no article is unpickled except one per source for its spelling.
+        """
+        searcher, _ = self._current()
+        reader = searcher.reader()
+        counts: list[tuple[str, int]] = []
+        for btext in reader.lexicon("sources"):
+            key = btext.decode("utf-8")
+            docs = list(reader.postings("sources", key).all_ids())
+            if not docs:
+                continue
+            names = searcher.stored_fields(docs[0]).get("source_names") or ()
+            display = next((n for n in names if n.casefold() == key), key)
+            counts.append((display, len(docs)))
+        return sorted(counts, key=lambda kv: (-kv[1], kv[0].casefold()))
+
+    def stats(self, top: int = 10) -> Stats:
+        searcher, cache = self._current()
+        reader = searcher.reader()
+        days = [cache.days[d] for d in reader.all_doc_ids()]
+        dated = [d for d in days if d]
+        meta = storage.read_meta(self.path)
+        return Stats(
+            articles=len(days),
+            first_date=_day(min(dated)) if dated else None,
+            last_date=_day(max(dated)) if dated else None,
+            undated=len(days) - len(dated),
+            size_bytes=storage.disk_size(self.path),
+            top_sources=tuple(self.source_counts()[:top]),
+            last_update=meta.get("last_update"),
+            path=str(self.path),
+        )

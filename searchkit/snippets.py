@@ -1,0 +1,253 @@
+"""Snippets as data: the text shown for a hit and where its matches are.
+
+Match positions come from the character offsets stored in the body's
+postings (``chars=True``), not from re-analysing each hit. Only what the
+query asked for is highlighted: the words of a phrase query only where the
+phrase occurs, and nothing under NOT. Rendering (ANSI, JSON) is the
+caller's business.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+
+SNIPPET_CHARS = 240
+MAX_FRAGMENTS = 3
+MAX_EXPANSIONS = 64
+ELLIPSIS = "…"
+FIELD = "body"
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Snippet:
+    text: str
+    highlights: tuple[Span, ...] = ()
+
+    def highlighted(self, before: str, after: str) -> str:
+        """The text with each highlight wrapped in ``before``/``after``."""
+        out: list[str] = []
+        last = 0
+        for start, end in self.highlights:
+            out += [self.text[last:start], before, self.text[start:end], after]
+            last = end
+        out.append(self.text[last:])
+        return "".join(out)
+
+
+@dataclass(frozen=True)
+class MatchPlan:
+    """What to highlight in the body, derived once from the query."""
+
+    terms: frozenset[str] = frozenset()
+    phrases: tuple[tuple[tuple[str, ...], int], ...] = ()
+
+    def words(self) -> set[str]:
+        found = set(self.terms)
+        for words, _ in self.phrases:
+            found.update(words)
+        return found
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def plan_for(q: wq.Query, reader: IndexReader) -> MatchPlan:
+    terms: set[str] = set()
+    phrases: list[tuple[tuple[str, ...], int]] = []
+
+    def visit(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            visit(node.a)
+            return
+        if isinstance(node, wq.Phrase):
+            if node.fieldname == FIELD and node.words:
+                phrases.append((tuple(_text(w) for w in node.words), max(node.slop, 1)))
+            return
+        if isinstance(node, wq.Term):
+            if node.fieldname == FIELD:
+                terms.add(_text(node.text))
+            return
+        if isinstance(node, wq.MultiTerm):
+            if getattr(node, "fieldname", None) == FIELD:
+                for i, btext in enumerate(node._btexts(reader)):
+                    if i >= MAX_EXPANSIONS:
+                        break
+                    terms.add(_text(btext))
+            return
+        for child in node.children():
+            visit(child)
+
+    visit(q)
+    return MatchPlan(frozenset(terms), tuple(phrases))
+
+
+Occurrences = dict[str, list[tuple[int, int, int]]]  # term -> [(pos, start, end)]
+
+
+def occurrences(searcher: Searcher, docnums: Iterable[int], words: set[str]) -> dict[int, Occurrences]:
+    """Stored (position, start, end) of each word in each doc's body.
+
+    One posting cursor per word walks the docs in order, so the cost is a
+    few skips per hit instead of tokenizing every hit's text again.
+    """
+    wanted = sorted(set(docnums))
+    found: dict[int, Occurrences] = {d: {} for d in wanted}
+    reader = searcher.reader()
+    for word in words:
+        if (FIELD, word) not in reader:
+            continue
+        matcher = reader.postings(FIELD, word)
+        for docnum in wanted:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum:
+                found[docnum][word] = matcher.value_as("characters")
+    return found
+
+
+def match_spans(occ: Occurrences, plan: MatchPlan) -> list[tuple[int, int, str]]:
+    """Character spans to highlight, each tagged with what it matched."""
+    spans: list[tuple[int, int, str]] = []
+    for term in plan.terms:
+        spans.extend((s, e, term) for _, s, e in occ.get(term, ()))
+    for words, slop in plan.phrases:
+        spans.extend(_phrase_spans(occ, words, slop))
+    spans.sort()
+    return spans
+
+
+def _phrase_spans(occ: Occurrences, words: Sequence[str], slop: int) -> list[tuple[int, int, str]]:
+    lists = [occ.get(w) for w in words]
+    if not all(lists):
+        return []
+    by_pos = [{pos: (s, e) for pos, s, e in lst} for lst in lists]  # type: ignore[union-attr]
+    label = " ".join(words)
+    out: list[tuple[int, int, str]] = []
+    for pos, start, end in lists[0]:  # type: ignore[union-attr]
+        chain = [(start, end)]
+        prev = pos
+        for table in by_pos[1:]:
+            nxt = next((p for p in range(prev + 1, prev + slop + 1) if p in table), None)
+            if nxt is None:
+                break
+            chain.append(table[nxt])
+            prev = nxt
+        else:
+            if slop == 1:
+                out.append((chain[0][0], chain[-1][1], label))
+            else:
+                out.extend((s, e, label) for s, e in chain)
+    return out
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n\s*\n")
+
+
+def sentences(text: str) -> list[Span]:
+    spans: list[Span] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _word_cut_left(text: str, at: int, floor: int) -> int:
+    if at <= floor:
+        return floor
+    space = text.rfind(" ", floor, at + 1)
+    return space + 1 if space >= floor else at
+
+
+def _word_cut_right(text: str, at: int, floor: int, ceiling: int) -> int:
+    """Moves a cut back to the end of the last whole word before ``at``."""
+    if at >= ceiling:
+        return ceiling
+    if text[at : at + 1] == " ":
+        return at
+    space = text.rfind(" ", floor, at)
+    return space if space > floor else at
+
+
+def _window(text: str, sent: Span, focus: Span, budget: int) -> Span:
+    """The part of a sentence, at most ``budget`` chars, centred on ``focus``."""
+    s_start, s_end = sent
+    if s_end - s_start <= budget:
+        return sent
+    room = max(budget - (focus[1] - focus[0]), 0)
+    start = max(s_start, focus[0] - room // 3)
+    end = min(s_end, start + budget)
+    start = max(s_start, end - budget)
+    start = _word_cut_left(text, start, s_start) if start > s_start else s_start
+    end = _word_cut_right(text, end, start, s_end) if end < s_end else s_end
+    if end - start > budget:  # no space to cut at: cut mid-word rather than overflow
+        end = start + budget
+    return start, end
+
+
+def make_snippet(text: str, spans: Sequence[tuple[int, int, str]], budget: int = SNIPPET_CHARS) -> Snippet:
+    """Up to three fragments, best first, ~``budget`` characters in all."""
+    if not text:
+        return Snippet("")
+    sents = sentences(text)
+    if not sents:
+        return Snippet("")
+    if not spans:
+        start, end = _window(text, sents[0], (sents[0][0], sents[0][0]), budget)
+        frag = text[start:end]
+        return Snippet(frag + (ELLIPSIS if end < sents[0][1] else ""))
+
+    starts = [s for s, _ in sents]
+    per_sentence: dict[int, list[tuple[int, int, str]]] = {}
+    for span in spans:
+        idx = max(bisect.bisect_right(starts, span[0]) - 1, 0)
+        per_sentence.setdefault(idx, []).append(span)
+
+    def score(idx: int) -> tuple[int, int, int]:
+        hits = per_sentence[idx]
+        return (len({label for _, _, label in hits}), len(hits), -idx)
+
+    ranked = sorted(per_sentence, key=score, reverse=True)[:MAX_FRAGMENTS]
+    pieces: list[str] = []
+    highlights: list[Span] = []
+    used = 0
+    for idx in ranked:
+        remaining = budget - used
+        if remaining < 40 and pieces:
+            break
+        hits = per_sentence[idx]
+        start, end = _window(text, sents[idx], (hits[0][0], hits[0][1]), remaining)
+        # A cut at the front is already marked by the separator between fragments.
+        prefix = ELLIPSIS if start > sents[idx][0] and not pieces else ""
+        suffix = ELLIPSIS if end < sents[idx][1] else ""
+        if pieces:
+            pieces.append(" " + ELLIPSIS + " ")
+        offset = sum(len(p) for p in pieces) + len(prefix)
+        pieces.append(prefix + text[start:end] + suffix)
+        last_end = -1
+        for s, e, _ in hits:
+            s, e = max(s, start), min(e, end)
+            if s < e and s >= last_end:
+                highlights.append((offset + s - start, offset + e - start))
+                last_end = e
+        used += end - start
+    return Snippet("".join(pieces), tuple(highlights))
