@@ -1,0 +1,204 @@
+"""Turning results into text, JSON, JSON Lines and CSV.
+
+Pure functions from the library's dataclasses to strings, so the CLI stays
+a thin layer and the formats can be tested without a terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from .articles import Article
+from .search import Hit, Results, Stats
+from .snippets import Snippet
+
+# ANSI escape sequences and C0/C1 control characters (tab and newline kept):
+# article text is untrusted and must not drive the user's terminal.
+_ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    return _CONTROL_RE.sub("", _ANSI_RE.sub("", text))
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def hit_dict(hit: Hit) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "headline": hit.headline,
+        "date": _iso(hit.date),
+        "sources": list(hit.sources),
+        "score": hit.score,
+        "snippet": hit.snippet,
+        "highlights": [list(h) for h in hit.highlights],
+        "path": hit.path,
+    }
+
+
+def results_json(results: Results) -> str:
+    doc: dict[str, Any] = {
+        "query": results.query,
+        "total": results.total,
+        "hits": [hit_dict(h) for h in results.hits],
+    }
+    if results.suggestion:
+        doc["suggestion"] = results.suggestion
+    if results.warnings:
+        doc["warnings"] = list(results.warnings)
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def results_jsonl(results: Results) -> str:
+    return "".join(json.dumps(hit_dict(h), ensure_ascii=False) + "\n" for h in results.hits)
+
+
+CSV_COLUMNS = ("id", "headline", "date", "sources", "score", "snippet", "path")
+
+
+def results_csv(results: Results) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for h in results.hits:
+        writer.writerow(
+            [
+                h.id,
+                h.headline,
+                _iso(h.date) or "",
+                "; ".join(h.sources),
+                "" if h.score is None else h.score,
+                h.snippet,
+                h.path or "",
+            ]
+        )
+    return out.getvalue()
+
+
+Mark = Callable[[str], str]
+
+
+def results_text(results: Results, mark: Mark | None = None) -> str:
+    """The human listing; ``mark`` styles matched words (None: plain text)."""
+    lines: list[str] = [f"warning: {clean(w)}" for w in results.warnings]
+    if results.total == 0:
+        lines.append("No results.")
+    elif not results.hits:
+        lines.append(f"{results.total} results (none on this page: offset {results.offset})")
+    else:
+        first = results.offset + 1
+        last = results.offset + len(results.hits)
+        noun = "result" if results.total == 1 else "results"
+        lines.append(f"{results.total} {noun} (showing {first}–{last})")
+    for n, hit in enumerate(results.hits, results.offset + 1):
+        meta = [_iso(hit.date) or "undated"]
+        if hit.sources:
+            meta.append(", ".join(hit.sources))
+        meta.append(hit.id)
+        lines += ["", f"{n}. {clean(hit.headline) or '(no headline)'}", "   " + clean(" · ".join(meta))]
+        if hit.snippet:
+            lines.append("   " + _marked(Snippet(hit.snippet, hit.highlights), mark))
+    if results.suggestion:
+        lines += ["", f"Did you mean: {clean(results.suggestion)}"]
+    return "\n".join(lines)
+
+
+def _marked(snippet: Snippet, mark: Mark | None) -> str:
+    if mark is None:
+        return clean(snippet.text)
+    out: list[str] = []
+    last = 0
+    for start, end in snippet.highlights:
+        out += [clean(snippet.text[last:start]), mark(clean(snippet.text[start:end]))]
+        last = end
+    out.append(clean(snippet.text[last:]))
+    return "".join(out)
+
+
+def article_dict(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "headline": article.headline,
+        "date": _iso(article.date),
+        "sources": list(article.sources),
+        "body": article.body,
+        "summary": article.summary,
+        "path": article.path,
+    }
+
+
+def article_text(article: Article) -> str:
+    lines = [
+        clean(article.headline) or "(no headline)",
+        f"Date:    {_iso(article.date) or 'undated'}",
+        f"Sources: {clean(', '.join(article.sources)) or '-'}",
+        f"Id:      {clean(article.id)}",
+        f"Path:    {clean(article.path or '-')}",
+    ]
+    if article.url:
+        lines.append(f"URL:     {clean(article.url)}")
+    lines += ["", clean(article.body)]
+    if article.summary:
+        lines += ["", "About", "", clean(article.summary)]
+    return "\n".join(lines)
+
+
+def human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def stats_text(stats: Stats) -> str:
+    span = f"{stats.first_date} to {stats.last_date}" if stats.first_date else "none"
+    lines = [
+        f"Index:        {stats.path}",
+        f"Articles:     {stats.articles}",
+        f"Dates:        {span} ({stats.undated} undated)",
+        f"Size on disk: {human_bytes(stats.size_bytes)}",
+        f"Last update:  {stats.last_update or 'never'}",
+        "Top sources:" if stats.top_sources else "Top sources:  none",
+    ]
+    width = max((len(name) for name, _ in stats.top_sources), default=0)
+    lines += [f"  {clean(name).ljust(width)}  {count}" for name, count in stats.top_sources]
+    return "\n".join(lines)
+
+
+def stats_dict(stats: Stats) -> dict[str, Any]:
+    return {
+        "index": stats.path,
+        "articles": stats.articles,
+        "first_date": _iso(stats.first_date),
+        "last_date": _iso(stats.last_date),
+        "undated": stats.undated,
+        "size_bytes": stats.size_bytes,
+        "last_update": stats.last_update,
+        "top_sources": [{"source": n, "articles": c} for n, c in stats.top_sources],
+    }
+
+
+def sources_render(counts: list[tuple[str, int]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([{"source": n, "articles": c} for n, c in counts], ensure_ascii=False, indent=2)
+    if fmt == "jsonl":
+        return "".join(json.dumps({"source": n, "articles": c}, ensure_ascii=False) + "\n" for n, c in counts)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["source", "articles"])
+        writer.writerows(counts)
+        return out.getvalue()
+    width = max((len(n) for n, _ in counts), default=0)
+    return "\n".join(f"{clean(n).ljust(width)}  {c}" for n, c in counts) or "No sources."
