@@ -7,6 +7,7 @@ with exit status 1; click's own usage errors exit with 2.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -130,34 +131,53 @@ def _report(report: UpdateReport) -> None:
     click.echo(report.summary())
 
 
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter options shared by search, timeline and save."""
+    options = [
+        click.option(
+            "--source", "sources", multiple=True, metavar="S", help="Only articles citing S (repeatable: any of)."
+        ),
+        click.option("--exclude-source", "exclude", multiple=True, metavar="S", help="Leave out articles citing S."),
+        click.option("--since", metavar="DATE", help="From DATE (e.g. 2013-10, 'March 1987', 7d), inclusive."),
+        click.option("--until", metavar="DATE", help="Up to DATE, inclusive (1987-03 includes March 31)."),
+        click.option("--any", "any_words", is_flag=True, help="Match any word instead of all words."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _filters(
+    sources: tuple[str, ...], exclude: tuple[str, ...], since: str | None, until: str | None, any_words: bool
+) -> dict[str, Any]:
+    return {"sources": sources, "exclude_sources": exclude, "since": since, "until": until, "any_words": any_words}
+
+
+def _check_query(query: str) -> None:
+    if not query.strip():
+        raise click.UsageError("QUERY is empty: give words to search for, or * for every article")
+
+
 @cli.command()
 @click.argument("query")
-@click.option("--source", "sources", multiple=True, metavar="S", help="Only articles citing S (repeatable: any of).")
-@click.option(
-    "--exclude-source", "exclude", multiple=True, metavar="S", help="Leave out articles citing S (repeatable)."
-)
-@click.option("--since", metavar="DATE", help="From DATE (e.g. 2013-10, 'March 1987', 7d), inclusive.")
-@click.option("--until", metavar="DATE", help="Up to DATE, inclusive (1987-03 includes March 31).")
+@filter_options
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
 @click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True, help="Hits to show.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Hits to skip (paging).")
-@click.option("--any", "any_words", is_flag=True, help="Match any word instead of all words.")
+@click.option("--facets", is_flag=True, help="Also count all hits by source, year and month.")
 @click.option("--explain", is_flag=True, help="Print the parsed query and filters instead of searching.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
 def search(
     ctx: click.Context,
     query: str,
-    sources: tuple[str, ...],
-    exclude: tuple[str, ...],
-    since: str | None,
-    until: str | None,
     sort: str,
     limit: int,
     offset: int,
-    any_words: bool,
+    facets: bool,
     explain: bool,
     fmt: str,
+    **filters: Any,
 ) -> None:
     """Search the index. QUERY uses the query language; * matches every article.
 
@@ -171,14 +191,13 @@ def search(
       searchkit search 'missile defense' --since 2013 --source 'RIA Novosti'
       searchkit search '*' --source kyodo --sort newest --format json
     """
-    if not query.strip():
-        raise click.UsageError("QUERY is empty: give words to search for, or * for every article")
+    _check_query(query)
     ix = _open(ctx)
-    options = {"sources": sources, "exclude_sources": exclude, "since": since, "until": until, "any_words": any_words}
+    options = _filters(**filters)
     if explain:
         click.echo(ix.build(query, **options).explain())
         return
-    results = ix.search(query, sort=sort, limit=limit, offset=offset, **options)
+    results = ix.search(query, sort=sort, limit=limit, offset=offset, facets=facets, **options)
     if fmt == "json":
         click.echo(render.results_json(results))
     elif fmt == "jsonl":
@@ -187,6 +206,115 @@ def search(
         click.echo(render.results_csv(results), nl=False)
     else:
         click.echo(render.results_text(results, _marker()))
+
+
+@cli.command()
+@click.argument("query")
+@filter_options
+@click.option("--by", type=click.Choice(["week", "month", "year"]), default="month", show_default=True)
+@click.option("--normalize", is_flag=True, help="Show each period's hits as a share of all its articles.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.pass_context
+def timeline(ctx: click.Context, query: str, by: str, normalize: bool, fmt: str, **filters: Any) -> None:
+    """Hit counts over time, as a bar chart (or JSON/CSV).
+
+    \b
+    Example:
+      searchkit timeline '"missile defense"' --by year --normalize
+    """
+    _check_query(query)
+    result = _open(ctx).timeline(query, by=by, **_filters(**filters))
+    if fmt == "json":
+        click.echo(render.timeline_json(result))
+    elif fmt == "csv":
+        click.echo(render.timeline_csv(result), nl=False)
+    else:
+        click.echo(render.timeline_text(result, normalize))
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.pass_context
+def similar(ctx: click.Context, article_id: str, limit: int, fmt: str) -> None:
+    """The articles most like article ID (over headline and body).
+
+    \b
+    Example:
+      searchkit similar 000_63906143f63b2427 --limit 5
+    """
+    results = _open(ctx).similar(article_id, limit=limit)
+    if fmt == "json":
+        click.echo(render.results_json(results))
+    elif fmt == "jsonl":
+        click.echo(render.results_jsonl(results), nl=False)
+    elif fmt == "csv":
+        click.echo(render.results_csv(results), nl=False)
+    else:
+        click.echo(render.results_text(results, _marker()))
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("query")
+@filter_options
+@click.pass_context
+def save(ctx: click.Context, name: str, query: str, **filters: Any) -> None:
+    """Save a search under NAME, for `searchkit alerts`.
+
+    \b
+    Example:
+      searchkit save radar-japan 'radar japan' --source kyodo
+    """
+    _check_query(query)
+    item = _open(ctx).save_search(name, query, **_filters(**filters))
+    click.echo(f"saved {item.name}")
+
+
+@cli.command()
+@click.option("--delete", "delete_name", metavar="NAME", help="Delete the saved search NAME.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def saved(ctx: click.Context, delete_name: str | None, fmt: str) -> None:
+    """List saved searches (or delete one).
+
+    \b
+    Example:
+      searchkit saved
+      searchkit saved --delete radar-japan
+    """
+    ix = _open(ctx)
+    if delete_name:
+        ix.delete_saved(delete_name)
+        click.echo(f"deleted {delete_name}")
+        return
+    searches = ix.saved_searches()
+    if fmt == "json":
+        click.echo(json.dumps([dataclasses.asdict(s) for s in searches], ensure_ascii=False, indent=2))
+    else:
+        click.echo(render.saved_text(searches))
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Articles per search.")
+@click.option("--peek", is_flag=True, help="Show new articles without marking them seen.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def alerts(ctx: click.Context, limit: int, peek: bool, fmt: str) -> None:
+    """For each saved search, the articles indexed since it was last checked.
+
+    Marks them seen, so the next run lists only newer ones (unless --peek).
+
+    \b
+    Example:
+      searchkit alerts
+    """
+    found = _open(ctx).alerts(limit=limit, mark_seen=not peek)
+    if fmt == "json":
+        click.echo(json.dumps(render.alerts_dict(found), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render.alerts_text(found))
 
 
 def _marker() -> Callable[[str], str] | None:

@@ -11,13 +11,13 @@ searcher and source.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
-from functools import lru_cache
+from collections.abc import Iterable, Iterator
+from functools import cached_property, lru_cache
 
 from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
-from .query import Filters
+from .query import BuiltQuery, Filters
 
 
 class FilterSet(DocIdSet):
@@ -29,11 +29,15 @@ class FilterSet(DocIdSet):
         bounds: tuple[int, int] | None,
         require: list[frozenset[int]],
         exclude: frozenset[int],
+        stamps: array | None = None,
+        arrived_after: int | None = None,
     ) -> None:
         self.days = days
         self.bounds = bounds
         self.require = require
         self.exclude = exclude
+        self.stamps = stamps
+        self.arrived_after = arrived_after
 
     def __contains__(self, docnum: object) -> bool:
         if self.bounds is not None:
@@ -43,6 +47,8 @@ class FilterSet(DocIdSet):
         for group in self.require:
             if docnum not in group:
                 return False
+        if self.stamps is not None and self.stamps[docnum] <= self.arrived_after:  # type: ignore[index,operator]
+            return False
         return docnum not in self.exclude
 
     def __bool__(self) -> bool:
@@ -56,25 +62,36 @@ class FilterSet(DocIdSet):
 
 
 class FilterCache:
-    """Per-searcher data the filters need, read once per index generation."""
+    """Per-searcher data for filters, facets and timelines.
+
+    Read once per index generation: a searcher is replaced when a commit
+    lands, and this cache with it.
+    """
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
-        self._days: array | None = None
+        self.reader = searcher.reader()
         self._source_docs = lru_cache(maxsize=256)(self._read_source_docs)
 
-    @property
+    def _column(self, name: str, typecode: str) -> array:
+        if not self.reader.doc_count_all():
+            return array(typecode)
+        return array(typecode, self.reader.column_reader(name))
+
+    @cached_property
     def days(self) -> array:
-        if self._days is None:
-            reader = self.searcher.reader()
-            self._days = array("I", reader.column_reader("date")) if reader.doc_count_all() else array("I")
-        return self._days
+        """Day number per docnum (0: undated)."""
+        return self._column("date", "I")
+
+    @cached_property
+    def stamps(self) -> array:
+        """First-indexed Unix time per docnum."""
+        return self._column("indexed_at", "q")
 
     def _read_source_docs(self, key: str) -> frozenset[int]:
-        reader = self.searcher.reader()
-        if ("sources", key) not in reader:
+        if ("sources", key) not in self.reader:
             return frozenset()
-        return frozenset(reader.postings("sources", key).all_ids())
+        return frozenset(self.reader.postings("sources", key).all_ids())
 
     def source_docs(self, keys: frozenset[str]) -> frozenset[int]:
         found: frozenset[int] = frozenset()
@@ -82,10 +99,40 @@ class FilterCache:
             found |= self._source_docs(key)
         return found
 
+    @cached_property
+    def doc_sources(self) -> dict[int, list[str]]:
+        """Source keys per docnum, from the postings (for facets)."""
+        by_doc: dict[int, list[str]] = {}
+        for btext in self.reader.lexicon("sources"):
+            key = btext.decode("utf-8")
+            for docnum in self.reader.postings("sources", key).all_ids():
+                by_doc.setdefault(docnum, []).append(key)
+        return by_doc
+
+    @cached_property
+    def source_names(self) -> dict[str, str]:
+        """Display spelling of each source key, read from one article citing it."""
+        names: dict[str, str] = {}
+        for btext in self.reader.lexicon("sources"):
+            key = btext.decode("utf-8")
+            docs = self.reader.postings("sources", key).all_ids()
+            first = next(iter(docs), None)
+            if first is None:
+                continue
+            stored = self.searcher.stored_fields(first).get("source_names") or ()
+            names[key] = next((n for n in stored if n.casefold() == key), key)
+        return names
+
     def filter_set(self, filters: Filters) -> FilterSet | None:
         if not filters:
             return None
         bounds = filters.day_bounds() if filters.dated else None
         require = [self.source_docs(group) for group in filters.require]
         exclude = self.source_docs(filters.exclude) if filters.exclude else frozenset()
-        return FilterSet(self.days, bounds, require, exclude)
+        stamps = self.stamps if filters.arrived_after is not None else None
+        return FilterSet(self.days, bounds, require, exclude, stamps, filters.arrived_after)
+
+    def matching(self, built: BuiltQuery, allow: FilterSet | None) -> Iterable[int]:
+        """Every docnum the query and filters match, unscored (for facets)."""
+        docs = self.reader.all_doc_ids() if built.match_all else built.query.docs(self.searcher)
+        return docs if allow is None else (d for d in docs if d in allow)

@@ -9,6 +9,7 @@ the rest by content hash.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -23,7 +24,7 @@ from .articles import Article, Loaded, Skipped, read_file, walk
 from .errors import SearchkitError
 from .schema import day_number
 from .sources import source_key
-from .storage import create_index, has_index, now_iso, open_index, write_lock, write_meta
+from .storage import create_index, has_index, now_iso, open_index, verify, write_lock, write_meta
 
 # Articles per commit: small enough that an interrupted run keeps most of
 # its work, large enough that commit overhead stays a few percent.
@@ -59,6 +60,9 @@ class _Indexed:
     digests: dict[str, str] = field(default_factory=dict)  # path -> digest
     ids_by_path: dict[str, set[str]] = field(default_factory=dict)
     path_by_id: dict[str, str] = field(default_factory=dict)
+    # When each id was first indexed: kept through updates and rebuilds so
+    # that alerts report only articles that are really new.
+    first_seen: dict[str, int] = field(default_factory=dict)
 
 
 def _read_indexed(ix: FileIndex) -> _Indexed:
@@ -69,6 +73,7 @@ def _read_indexed(ix: FileIndex) -> _Indexed:
         paths = reader.column_reader("path")
         digests = reader.column_reader("digest")
         ids = reader.column_reader("id")
+        stamps = reader.column_reader("indexed_at")
         for docnum in reader.all_doc_ids():
             path = paths[docnum].decode("utf-8") if isinstance(paths[docnum], bytes) else paths[docnum]
             aid = ids[docnum].decode("utf-8") if isinstance(ids[docnum], bytes) else ids[docnum]
@@ -76,6 +81,7 @@ def _read_indexed(ix: FileIndex) -> _Indexed:
             state.digests[path] = dig.decode("ascii") if isinstance(dig, bytes) else dig
             state.ids_by_path.setdefault(path, set()).add(aid)
             state.path_by_id[aid] = path
+            state.first_seen[aid] = stamps[docnum]
     return state
 
 
@@ -117,6 +123,7 @@ class _Run:
         self.clear_on_first_commit = clear
         self.writer = self._new_writer()
         self.in_batch = 0
+        self.dirty = False
         self.stamp = int(time.time())
 
     def _new_writer(self) -> writing.IndexWriter:
@@ -125,10 +132,16 @@ class _Run:
         return self.ix.writer(compound=False, limitmb=256)
 
     def commit(self) -> None:
+        if not self.dirty and not self.clear_on_first_commit:
+            # Nothing changed: a new generation would only make every open
+            # searcher reload for nothing.
+            self.writer.cancel()
+            return
         merge = writing.CLEAR if self.clear_on_first_commit else writing.MERGE_SMALL
         self.writer.commit(mergetype=merge)
         self.clear_on_first_commit = False
         self.in_batch = 0
+        self.dirty = False
 
     def maybe_commit(self) -> None:
         if self.in_batch >= BATCH_ARTICLES:
@@ -136,6 +149,7 @@ class _Run:
             self.writer = self._new_writer()
 
     def remove_path(self, path: str) -> None:
+        self.dirty = True
         self.writer.delete_by_term("path", path)
         for aid in self.indexed.ids_by_path.pop(path, set()):
             if self.indexed.path_by_id.get(aid) == path:
@@ -156,6 +170,7 @@ class _Run:
         return None if aid in self.indexed.path_by_id else aid
 
     def add_file(self, path: str, digest: str, loaded: list[Loaded], old_ids: set[str]) -> None:
+        self.dirty = True
         new_ids: set[str] = set()
         explicit = path.lower().endswith(".jsonl")
         for item in loaded:
@@ -166,7 +181,8 @@ class _Run:
             article = item.article
             if aid != article.id or article.path != path:
                 article = Article(**{**article.__dict__, "id": aid, "path": path})
-            self.writer.add_document(**_document(article, digest, self.stamp))
+            stamp = self.indexed.first_seen.setdefault(aid, self.stamp)
+            self.writer.add_document(**_document(article, digest, stamp))
             self.indexed.path_by_id[aid] = path
             new_ids.add(aid)
             self.report.warnings.extend(f"{path}: {w}" for w in item.warnings)
@@ -195,14 +211,18 @@ def update(
         if rebuild:
             try:
                 ix = open_index(where)
+                verify(ix, where)
                 clear = True  # keep the old index searchable until the first batch lands
             except SearchkitError:
                 ix = create_index(where)
         elif has_index(where):
             ix = open_index(where)
+            verify(ix, where)
         else:
             ix = create_index(where)
-        indexed = _Indexed() if clear else _read_indexed(ix)
+        indexed = _read_indexed(ix)
+        if clear:
+            indexed = _Indexed(first_seen=indexed.first_seen)
 
         files: list[Path] = []
         for item in walk(roots):
@@ -236,7 +256,8 @@ def update(
                     progress(done, len(files))
             run.commit()
         except BaseException:
-            run.writer.cancel()
+            with contextlib.suppress(Exception):  # the writer may be closed already
+                run.writer.cancel()
             raise
         write_meta(where, last_update=now_iso())
     report.seconds = time.perf_counter() - started

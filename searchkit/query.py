@@ -8,6 +8,7 @@ Filters never edit the user's text; they travel beside the query.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +22,7 @@ from whoosh.qparser import (
     MultifieldParser,
     OrGroup,
 )
+from whoosh.query.qcore import error_query
 
 from .dates import period
 from .errors import QueryError
@@ -42,6 +44,8 @@ class Filters:
     # Each group is "cites any of these"; every group must hold.
     require: tuple[frozenset[str], ...] = ()
     exclude: frozenset[str] = frozenset()
+    # Only articles first indexed after this Unix time (for alerts).
+    arrived_after: int | None = None
 
     @property
     def dated(self) -> bool:
@@ -53,7 +57,7 @@ class Filters:
         return lo, hi
 
     def __bool__(self) -> bool:
-        return self.dated or bool(self.require) or bool(self.exclude)
+        return self.dated or bool(self.require) or bool(self.exclude) or self.arrived_after is not None
 
     def as_query(self) -> wq.Query | None:
         """The same restrictions as one Whoosh query (shown by --explain)."""
@@ -64,6 +68,8 @@ class Filters:
         for group in self.require:
             parts.append(wq.Or([wq.Term("sources", k) for k in sorted(group)]))
         parts.extend(wq.Not(wq.Term("sources", k)) for k in sorted(self.exclude))
+        if self.arrived_after is not None:
+            parts.append(wq.NumericRange("indexed_at", self.arrived_after, None, startexcl=True))
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -75,6 +81,8 @@ class Filters:
         bits.extend("source any of " + ", ".join(sorted(g)) for g in self.require)
         if self.exclude:
             bits.append("not source " + ", ".join(sorted(self.exclude)))
+        if self.arrived_after is not None:
+            bits.append(f"indexed after {self.arrived_after}")
         return "; ".join(bits) or "none"
 
 
@@ -217,7 +225,7 @@ def _pull_filters(q: wq.Query, filters: Filters) -> tuple[wq.Query, Filters]:
     if isinstance(text_q, wq.Not):
         # "NOT x" alone means everything except x.
         text_q = wq.AndNot(wq.Every(), text_q.query)
-    return text_q, Filters(since, until, tuple(require), frozenset(exclude))
+    return text_q, Filters(since, until, tuple(require), frozenset(exclude), filters.arrived_after)
 
 
 def option_filters(
@@ -243,6 +251,7 @@ def build_query(
     since: str | date | None = None,
     until: str | date | None = None,
     any_words: bool = False,
+    arrived_after: int | None = None,
 ) -> BuiltQuery:
     """Parses ``text`` with the options into a BuiltQuery (see module doc)."""
     if text is None or not str(text).strip():
@@ -251,6 +260,8 @@ def build_query(
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
     filters = option_filters(sources, exclude_sources, since, until)
+    if arrived_after is not None:
+        filters = dataclasses.replace(filters, arrived_after=arrived_after)
     warnings: list[str] = []
 
     if text == "*":
@@ -261,7 +272,10 @@ def build_query(
         warnings.append(f"{problem}: searched the words as plain text")
         q = _plain_words_query(text, schema, any_words)
     else:
-        q = _parser(schema, any_words).parse(text, normalize=False)
+        try:
+            q = _parser(schema, any_words).parse(text, normalize=False)
+        except Exception as exc:  # Whoosh's parser has crashing corners ("NOT AND 0")
+            q = error_query(exc)
         errors = [node.error for node in _all_nodes(q) if getattr(node, "error", None)]
         for err in errors:
             if isinstance(err, QueryError):

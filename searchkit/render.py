@@ -14,8 +14,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from .analytics import Facets, Timeline
 from .articles import Article
-from .search import Hit, Results, Stats
+from .saved import SavedSearch
+from .search import Alert, Hit, Results, Stats
 from .snippets import Snippet
 
 # ANSI escape sequences and C0/C1 control characters (tab and newline kept):
@@ -55,6 +57,8 @@ def results_json(results: Results) -> str:
         doc["suggestion"] = results.suggestion
     if results.warnings:
         doc["warnings"] = list(results.warnings)
+    if results.facets is not None:
+        doc["facets"] = facets_dict(results.facets)
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
@@ -109,6 +113,8 @@ def results_text(results: Results, mark: Mark | None = None) -> str:
             lines.append("   " + _marked(Snippet(hit.snippet, hit.highlights), mark))
     if results.suggestion:
         lines += ["", f"Did you mean: {clean(results.suggestion)}"]
+    if results.facets is not None:
+        lines += ["", facets_text(results.facets)]
     return "\n".join(lines)
 
 
@@ -202,3 +208,104 @@ def sources_render(counts: list[tuple[str, int]], fmt: str) -> str:
         return out.getvalue()
     width = max((len(n) for n, _ in counts), default=0)
     return "\n".join(f"{clean(n).ljust(width)}  {c}" for n, c in counts) or "No sources."
+
+
+def facets_dict(facets: Facets) -> dict[str, Any]:
+    return {
+        "sources": [{"source": n, "hits": c} for n, c in facets.sources],
+        "years": [{"year": y, "hits": c} for y, c in facets.years],
+        "months": [{"month": m, "hits": c} for m, c in facets.months],
+        "undated": facets.undated,
+    }
+
+
+def facets_text(facets: Facets, top: int = 10) -> str:
+    def block(title: str, rows: tuple[tuple[str, int], ...]) -> list[str]:
+        width = max((len(k) for k, _ in rows[:top]), default=0)
+        more = [f"  … {len(rows) - top} more"] if len(rows) > top else []
+        return [title, *(f"  {clean(k).ljust(width)}  {n}" for k, n in rows[:top]), *more]
+
+    lines = [*block("By source:", facets.sources), *block("By year:", facets.years)]
+    lines += block("By month:", facets.months)
+    if facets.undated:
+        lines.append(f"Undated: {facets.undated}")
+    return "\n".join(lines)
+
+
+BAR_WIDTH = 40
+
+
+def timeline_text(timeline: Timeline, normalize: bool) -> str:
+    if not timeline.buckets:
+        return "No dated results." + (f" ({timeline.undated} undated)" if timeline.undated else "")
+    values = [(b.share or 0.0) if normalize else float(b.hits) for b in timeline.buckets]
+    top = max(values) or 1.0
+    label_width = max(len(b.period) for b in timeline.buckets)
+    lines = []
+    for bucket, value in zip(timeline.buckets, values, strict=True):
+        bar = "█" * round(value / top * BAR_WIDTH)
+        if normalize:
+            figure = f"{value:6.1%} ({bucket.hits}/{bucket.articles})"
+        else:
+            figure = str(bucket.hits)
+        lines.append(f"{bucket.period.ljust(label_width)}  {bar} {figure}".rstrip())
+    if timeline.undated:
+        lines.append(f"(+{timeline.undated} undated)")
+    return "\n".join(lines)
+
+
+def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
+    return [
+        {"period": b.period, "start": b.start.isoformat(), "hits": b.hits, "articles": b.articles, "share": b.share}
+        for b in timeline.buckets
+    ]
+
+
+def timeline_json(timeline: Timeline) -> str:
+    doc = {"query": timeline.query, "by": timeline.by, "periods": timeline_rows(timeline), "undated": timeline.undated}
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def timeline_csv(timeline: Timeline) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, ["period", "start", "hits", "articles", "share"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(timeline_rows(timeline))
+    return out.getvalue()
+
+
+def saved_text(searches: list[SavedSearch]) -> str:
+    if not searches:
+        return "No saved searches."
+    lines = []
+    for s in searches:
+        extra = [f"--source {x}" for x in s.sources] + [f"--exclude-source {x}" for x in s.exclude_sources]
+        extra += [f"--since {s.since}"] if s.since else []
+        extra += [f"--until {s.until}"] if s.until else []
+        extra += ["--any"] if s.any_words else []
+        lines.append(f"{clean(s.name)}: {clean(s.query)}" + (" " + clean(" ".join(extra)) if extra else ""))
+    return "\n".join(lines)
+
+
+def alerts_text(alerts: list[Alert]) -> str:
+    if not alerts:
+        return "No saved searches."
+    lines: list[str] = []
+    for alert in alerts:
+        n = alert.results.total
+        lines.append(f"== {clean(alert.search.name)}: {n} new article{'s' if n != 1 else ''}")
+        for hit in alert.results.hits:
+            lines.append(f"   {_iso(hit.date) or 'undated'}  {clean(hit.headline)}  [{clean(hit.id)}]")
+    return "\n".join(lines)
+
+
+def alerts_dict(alerts: list[Alert]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": a.search.name,
+            "query": a.search.query,
+            "new": a.results.total,
+            "hits": [hit_dict(h) for h in a.results.hits],
+        }
+        for a in alerts
+    ]

@@ -10,21 +10,27 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
-from . import indexer, storage
+from . import indexer, saved, storage
+from .analytics import PERIODS, Facets, Timeline, build_timeline, facet_counts
 from .articles import Article
-from .errors import IndexCorruptError, NotFoundError, QueryError
+from .errors import NotFoundError, QueryError
 from .filters import FilterCache
 from .query import BuiltQuery, build_query, check_sort
-from .ranking import weighting
+from .ranking import field_boosts, weighting
+from .saved import SavedSearch
+from .schema import SEARCH_FIELDS
 from .snippets import make_snippet, match_spans, occurrences, plan_for
 from .spelling import suggest
 
 # Below this many hits a query "finds little", and did-you-mean is tried.
 SUGGEST_BELOW = 3
 MAX_LIMIT = 10_000
+# Key terms of an article that "similar" searches with.
+SIMILAR_TERMS = 25
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,13 @@ class Results:
     explain: str = ""
     warnings: tuple[str, ...] = ()
     suggestion: str | None = None
+    facets: Facets | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    search: SavedSearch
+    results: Results
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,10 @@ class Stats:
 
 def _day(value: int | None) -> date | None:
     return date.fromordinal(value) if value else None
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value in (None, "") else str(value)
 
 
 def _oldest_key(value: int) -> int:
@@ -106,7 +123,7 @@ class SearchIndex:
                     self._searcher = self._searcher.refresh()
                     self._filters = FilterCache(self._searcher)
             except (OSError, EOFError, ValueError) as exc:
-                raise IndexCorruptError(f"index at {self.path} is damaged ({exc}): {storage.REBUILD_HINT}") from exc
+                raise storage.damaged(self.path, exc) from exc
             assert self._filters is not None
             return self._searcher, self._filters
 
@@ -155,7 +172,14 @@ class SearchIndex:
         offset: int = 0,
         any_words: bool = False,
         suggest_spelling: bool = True,
+        facets: bool = False,
+        arrived_after: int | None = None,
     ) -> Results:
+        """Runs a query; see the README for the query language and options.
+
+        ``facets=True`` also counts every hit by source, year and month;
+        ``arrived_after`` keeps articles first indexed after that Unix time.
+        """
         check_sort(sort)
         if limit < 0 or offset < 0:
             raise QueryError("limit and offset must be zero or more")
@@ -167,7 +191,13 @@ class SearchIndex:
             since=since,
             until=until,
             any_words=any_words,
+            arrived_after=arrived_after,
         )
+        return self._run(built, sort, limit, offset, suggest_spelling, facets)
+
+    def _run(
+        self, built: BuiltQuery, sort: str, limit: int, offset: int, suggest_spelling: bool, facets: bool
+    ) -> Results:
         searcher, cache = self._current()
         allow = cache.filter_set(built.filters)
         kwargs: dict[str, Any] = {"limit": max(offset + limit, 1), "filter": allow}
@@ -188,8 +218,11 @@ class SearchIndex:
         suggestion = None
         if suggest_spelling and total < SUGGEST_BELOW and not built.match_all:
             suggestion = self._suggestion(searcher, built, total, allow)
+        counted = None
+        if facets:
+            counted = facet_counts(cache.matching(built, allow), cache.days, cache.doc_sources, cache.source_names)
         return Results(
-            query=q,
+            query=built.text,
             total=total,
             hits=tuple(hits),
             offset=offset,
@@ -197,7 +230,98 @@ class SearchIndex:
             explain=built.explain(),
             warnings=built.warnings,
             suggestion=suggestion,
+            facets=counted,
         )
+
+    def timeline(
+        self,
+        q: str,
+        by: str = "month",
+        sources: Sequence[str] | None = None,
+        exclude_sources: Sequence[str] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        any_words: bool = False,
+    ) -> Timeline:
+        """Hits per week, month or year; each bucket also counts all articles
+        of its period, so callers can show shares (``Bucket.share``)."""
+        if by not in PERIODS:
+            raise QueryError(f"unknown period {by!r}: use one of {', '.join(PERIODS)}")
+        built = self.build(
+            q, sources=sources, exclude_sources=exclude_sources, since=since, until=until, any_words=any_words
+        )
+        _searcher, cache = self._current()
+        allow = cache.filter_set(built.filters)
+        return build_timeline(built.text, by, cache.matching(built, allow), cache.days, cache.reader.all_doc_ids())
+
+    def similar(self, article_id: str, limit: int = 10) -> Results:
+        """The articles most like one article, over its headline and body."""
+        searcher, _cache = self._current()
+        docnum = self._docnum(searcher, article_id)
+        stored = searcher.stored_fields(docnum)
+        text = f"{stored.get('headline', '')}\n{stored.get('body', '')}"
+        terms = searcher.key_terms_from_text("body", text, numterms=SIMILAR_TERMS, normalize=True)
+        boosts = field_boosts()
+        clauses = [
+            wq.Or([wq.Term(name, term, boost=weight * boosts[name]) for name in SEARCH_FIELDS])
+            for term, weight in terms
+        ]
+        built = BuiltQuery(f"similar:{article_id}", wq.Or(clauses) if clauses else wq.NullQuery)
+        results = searcher.search(built.query, limit=limit, mask={docnum})
+        page = [(results.docnum(i), results.score(i)) for i in range(min(limit, results.scored_length()))]
+        return Results(
+            query=built.text,
+            total=len(page),
+            hits=tuple(self._hits(searcher, built, page, scored=True)),
+            parsed=str(built.query),
+        )
+
+    # -- saved searches --------------------------------------------------
+    def save_search(self, name: str, query: str, **options: Any) -> SavedSearch:
+        """Saves (or replaces) a named search; the query is checked first."""
+        saved.check_name(name)
+        self.build(query, **options)  # refuse a search that could never run
+        searches = saved.load(self.path)
+        _, cache = self._current()
+        newest = max(cache.stamps, default=0)
+        item = SavedSearch(
+            name=name,
+            query=query,
+            sources=tuple(options.get("sources") or ()),
+            exclude_sources=tuple(options.get("exclude_sources") or ()),
+            since=_text_or_none(options.get("since")),
+            until=_text_or_none(options.get("until")),
+            any_words=bool(options.get("any_words")),
+            seen_until=newest,  # alerts start from what is indexed now
+        )
+        searches[name] = item
+        saved.store(self.path, searches)
+        return item
+
+    def saved_searches(self) -> list[SavedSearch]:
+        return sorted(saved.load(self.path).values(), key=lambda s: s.name)
+
+    def delete_saved(self, name: str) -> None:
+        saved.delete(self.path, name)
+
+    def alerts(self, limit: int = 50, mark_seen: bool = True) -> list[Alert]:
+        """For each saved search, the articles indexed since it was last checked."""
+        _, cache = self._current()
+        newest = max(cache.stamps, default=0)
+        found = []
+        for item in self.saved_searches():
+            results = self.search(
+                item.query,
+                sort="newest",
+                limit=limit,
+                arrived_after=item.seen_until,
+                suggest_spelling=False,
+                **item.options(),
+            )
+            found.append(Alert(item, results))
+        if mark_seen:
+            saved.mark_seen(self.path, {a.search.name: newest for a in found})
+        return found
 
     def _hits(self, searcher: Searcher, built: BuiltQuery, page: list[tuple[int, float]], scored: bool) -> list[Hit]:
         if not page:
@@ -234,12 +358,16 @@ class SearchIndex:
         found = len(searcher.search(fixed.query, limit=1, filter=allow))
         return corrected if found > total else None
 
-    def get(self, article_id: str) -> Article:
-        searcher, _ = self._current()
+    @staticmethod
+    def _docnum(searcher: Searcher, article_id: str) -> int:
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFoundError(f"no article with id {article_id!r}")
-        s = searcher.stored_fields(docnum)
+        return docnum
+
+    def get(self, article_id: str) -> Article:
+        searcher, _ = self._current()
+        s = searcher.stored_fields(self._docnum(searcher, article_id))
         return Article(
             id=s["id"],
             headline=s.get("headline", ""),

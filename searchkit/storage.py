@@ -73,7 +73,20 @@ def open_index(path: Path) -> FileIndex:
     try:
         return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
     except Exception as exc:  # Whoosh raises bare Exceptions, EOFError, pickle errors...
-        raise IndexCorruptError(f"index at {path} is damaged ({exc}): {REBUILD_HINT}") from exc
+        raise damaged(path, exc) from exc
+
+
+def damaged(path: Path, exc: BaseException) -> IndexCorruptError:
+    detail = f"{exc.strerror}: {Path(exc.filename).name}" if isinstance(exc, OSError) and exc.filename else exc
+    return IndexCorruptError(f"index at {path} is damaged ({detail}): {REBUILD_HINT}")
+
+
+def verify(ix: FileIndex, path: Path) -> None:
+    """Opens every segment once, so a missing file is found before a run starts."""
+    try:
+        ix.reader().close()
+    except Exception as exc:
+        raise damaged(path, exc) from exc
 
 
 def create_index(path: Path) -> FileIndex:
