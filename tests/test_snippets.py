@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from searchkit import SearchIndex
+from searchkit.snippets import SNIPPET_CHARS, Snippet, make_snippet, sentences
+
+from .conftest import SEED_ID
+
+
+def _marked(hit_snippet: str, highlights: tuple[tuple[int, int], ...]) -> list[str]:
+    return [hit_snippet[s:e] for s, e in highlights]
+
+
+def test_phrase_highlights_only_the_phrase(ix: SearchIndex) -> None:
+    hit = ix.search('"missile defense"', sources=["kyodo"], until="2013-10-30").hits[0]
+    words = _marked(hit.snippet, hit.highlights)
+    assert words and all(w.lower() == "missile defense" for w in words)
+    # "missile" alone occurs in that article too, and is not highlighted.
+    assert "missiles" in hit.snippet.lower() or "missile" in hit.snippet.lower()
+
+
+def test_compound_word_highlighted_whole(ix: SearchIndex) -> None:
+    hit = ix.search('"intelligence-sharing agreement"').hits[0]
+    assert _marked(hit.snippet, hit.highlights) == ["intelligence-sharing agreement"]
+
+
+def test_single_words_highlighted_in_every_form(ix: SearchIndex) -> None:
+    hit = ix.search("radar", sources=["kyodo"], since="2013-10-31").hits[0]
+    assert hit.id == SEED_ID
+    marked = _marked(hit.snippet, hit.highlights)
+    assert marked and {m.lower() for m in marked} == {"radar"}
+
+
+def test_not_terms_are_not_highlighted(ix: SearchIndex) -> None:
+    hit = ix.search("radar NOT geneva").hits[0]
+    assert all(m.lower() == "radar" for m in _marked(hit.snippet, hit.highlights))
+
+
+def test_snippet_size_and_fragments(ix: SearchIndex) -> None:
+    for hit in ix.search("missile OR radar OR korea OR japan", limit=20).hits:
+        assert len(hit.snippet) <= SNIPPET_CHARS + 12  # separators and ellipses
+        assert hit.snippet.count(" … ") <= 2  # at most three fragments
+
+
+def test_headline_only_match_gets_first_sentence(ix: SearchIndex) -> None:
+    hit = ix.search("headline:launches").hits[0]
+    assert hit.id == "07_xinhua_satellite"
+    assert hit.snippet.startswith("China launched a new early warning satellite on Sunday")
+    assert hit.highlights == ()
+
+
+def test_snippet_cuts_at_word_boundaries() -> None:
+    text = ("word " * 100).strip() + ". Target here. " + ("more " * 100).strip() + "."
+    spans = [(text.index("Target"), text.index("Target") + 6, "target")]
+    snip = make_snippet(text, spans)
+    assert snip.text.startswith("Target here.")
+    long_sentence = "alpha " * 30 + "needle " + "omega " * 60
+    snip = make_snippet(long_sentence, [(180, 186, "needle")])
+    assert len(snip.text) <= SNIPPET_CHARS + 2
+    inner = snip.text.strip("…")
+    assert all(part in {"alpha", "needle", "omega"} for part in inner.split())
+    assert snip.text[snip.highlights[0][0] : snip.highlights[0][1]] == "needle"
+
+
+def test_best_fragment_first() -> None:
+    text = "One radar here. Nothing. Radar and missile together here. End."
+    r1 = text.index("radar")
+    r2 = text.index("Radar")
+    m = text.index("missile")
+    snip = make_snippet(text, [(r1, r1 + 5, "radar"), (r2, r2 + 5, "radar"), (m, m + 7, "missil")])
+    assert snip.text.startswith("Radar and missile together here.")
+
+
+def test_highlighted_rendering() -> None:
+    snip = Snippet("a radar b", ((2, 7),))
+    assert snip.highlighted("[", "]") == "a [radar] b"
+
+
+def test_sentences() -> None:
+    assert sentences("One. Two! Three?\n\nFour") == [(0, 4), (5, 9), (10, 16), (18, 22)]
