@@ -1,0 +1,122 @@
+"""Counting hits: facets by source and period, and timelines.
+
+Pure functions over document numbers and the per-searcher arrays, so they
+can be tested without an index.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+PERIODS = ("week", "month", "year")
+
+
+@dataclass(frozen=True)
+class Facets:
+    sources: tuple[tuple[str, int], ...]
+    years: tuple[tuple[str, int], ...]
+    months: tuple[tuple[str, int], ...]
+    undated: int
+
+
+@dataclass(frozen=True)
+class Bucket:
+    period: str
+    start: date
+    hits: int
+    articles: int  # all articles of the period, for normalizing
+
+    @property
+    def share(self) -> float | None:
+        return self.hits / self.articles if self.articles else None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    query: str
+    by: str
+    buckets: tuple[Bucket, ...]
+    undated: int
+    total: int
+
+
+def facet_counts(
+    docnums: Iterable[int],
+    days: Sequence[int],
+    doc_sources: Mapping[int, Sequence[str]],
+    names: Mapping[str, str],
+) -> Facets:
+    sources: Counter[str] = Counter()
+    years: Counter[str] = Counter()
+    months: Counter[str] = Counter()
+    undated = 0
+    for d in docnums:
+        sources.update(doc_sources.get(d, ()))
+        day = days[d]
+        if not day:
+            undated += 1
+            continue
+        when = date.fromordinal(day)
+        years[f"{when.year:04d}"] += 1
+        months[f"{when.year:04d}-{when.month:02d}"] += 1
+    return Facets(
+        sources=tuple((names.get(k, k), n) for k, n in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
+        years=tuple(sorted(years.items())),
+        months=tuple(sorted(months.items())),
+        undated=undated,
+    )
+
+
+def period_start(day: date, by: str) -> date:
+    if by == "year":
+        return date(day.year, 1, 1)
+    if by == "month":
+        return date(day.year, day.month, 1)
+    return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+
+
+def period_label(start: date, by: str) -> str:
+    if by == "year":
+        return f"{start.year:04d}"
+    if by == "month":
+        return f"{start.year:04d}-{start.month:02d}"
+    year, week, _ = start.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def _next(start: date, by: str) -> date:
+    if by == "year":
+        return date(start.year + 1, 1, 1)
+    if by == "month":
+        return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return start + timedelta(days=7)
+
+
+def _count(docnums: Iterable[int], days: Sequence[int], by: str) -> tuple[Counter[date], int]:
+    counts: Counter[date] = Counter()
+    undated = 0
+    for d in docnums:
+        day = days[d]
+        if day:
+            counts[period_start(date.fromordinal(day), by)] += 1
+        else:
+            undated += 1
+    return counts, undated
+
+
+def build_timeline(query: str, by: str, hits: Iterable[int], days: Sequence[int], every: Iterable[int]) -> Timeline:
+    """Hit counts per period, every period between the first and last hit
+    included (a gap shows as zero), with all articles per period beside."""
+    counts, undated = _count(hits, days, by)
+    if not counts:
+        return Timeline(query, by, (), undated, undated)
+    totals, _ = _count(every, days, by)
+    buckets: list[Bucket] = []
+    start, last = min(counts), max(counts)
+    while start <= last:
+        buckets.append(Bucket(period_label(start, by), start, counts.get(start, 0), totals.get(start, 0)))
+        start = _next(start, by)
+    return Timeline(query, by, tuple(buckets), undated, sum(counts.values()) + undated)
