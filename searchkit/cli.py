@@ -165,6 +165,7 @@ def _check_query(query: str) -> None:
 @click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True, help="Hits to show.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Hits to skip (paging).")
 @click.option("--facets", is_flag=True, help="Also count all hits by source, year and month.")
+@click.option("--all-copies", is_flag=True, help="Show every near-duplicate copy instead of folding them.")
 @click.option("--explain", is_flag=True, help="Print the parsed query and filters instead of searching.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
@@ -175,6 +176,7 @@ def search(
     limit: int,
     offset: int,
     facets: bool,
+    all_copies: bool,
     explain: bool,
     fmt: str,
     **filters: Any,
@@ -197,7 +199,7 @@ def search(
     if explain:
         click.echo(ix.build(query, **options).explain())
         return
-    results = ix.search(query, sort=sort, limit=limit, offset=offset, facets=facets, **options)
+    results = ix.search(query, sort=sort, limit=limit, offset=offset, facets=facets, all_copies=all_copies, **options)
     if fmt == "json":
         click.echo(render.results_json(results))
     elif fmt == "jsonl":
@@ -253,6 +255,23 @@ def similar(ctx: click.Context, article_id: str, limit: int, fmt: str) -> None:
         click.echo(render.results_csv(results), nl=False)
     else:
         click.echo(render.results_text(results, _marker()))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def duplicates(ctx: click.Context, fmt: str) -> None:
+    """List the groups of near-duplicate articles (syndicated copies).
+
+    Search folds each group into its earliest article ("+N copies");
+    `search --all-copies` shows them all.
+
+    \b
+    Example:
+      searchkit duplicates --format json
+    """
+    groups = _open(ctx).duplicates()
+    click.echo(render.duplicates_json(groups) if fmt == "json" else render.duplicates_text(groups))
 
 
 @cli.command()

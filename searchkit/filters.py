@@ -13,10 +13,13 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
+from . import dupgroups
+from .duplicates import Groups
 from .query import BuiltQuery, Filters
 
 
@@ -68,10 +71,28 @@ class FilterCache:
     lands, and this cache with it.
     """
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, index_dir: Path) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
+        self.index_dir = index_dir
         self._source_docs = lru_cache(maxsize=256)(self._read_source_docs)
+
+    @cached_property
+    def groups(self) -> Groups:
+        """Near-duplicate groups as of the last index run (see dupgroups)."""
+        loaded = dupgroups.load(self.index_dir)
+        return loaded[1] if loaded else Groups()
+
+    @cached_property
+    def group_keys(self) -> dict[int, str]:
+        """Docnum -> its group's leader id, for grouped articles only."""
+        keys: dict[int, str] = {}
+        for members in self.groups.groups():
+            for aid in members:
+                docnum = self.reader.first_id("id", aid)
+                if docnum is not None:
+                    keys[docnum] = members[0]
+        return keys
 
     def _column(self, name: str, typecode: str) -> array:
         if not self.reader.doc_count_all():

@@ -20,7 +20,9 @@ from pathlib import Path
 from whoosh import writing
 from whoosh.index import FileIndex
 
+from . import duplicates
 from .articles import Article, Loaded, Skipped, read_file, walk
+from .dupgroups import DupTracker, encode_sketch
 from .errors import SearchkitError
 from .schema import day_number
 from .sources import source_key
@@ -90,6 +92,7 @@ def _under(path: str, roots: list[str]) -> bool:
 
 
 def _document(article: Article, digest: str, stamp: int) -> dict[str, object]:
+    sk = duplicates.sketch(article.body)
     doc: dict[str, object] = {
         "id": article.id,
         "headline": article.headline,
@@ -101,9 +104,12 @@ def _document(article: Article, digest: str, stamp: int) -> dict[str, object]:
         "digest": digest,
         "indexed_at": stamp,
         "words": f"{article.headline}\n{article.body}",
+        "anchors": " ".join(duplicates.anchors(sk)),
+        "sketch": encode_sketch(sk),
     }
-    if article.date is not None:
-        doc["date"] = day_number(article.date)
+    # Undated articles get day 0 explicitly: Whoosh 2.7's multi-segment
+    # column reader breaks (IndexError) on a segment that lacks a column.
+    doc["date"] = day_number(article.date) if article.date else 0
     if article.url:
         doc["url"] = article.url
     return doc
@@ -125,6 +131,7 @@ class _Run:
         self.in_batch = 0
         self.dirty = False
         self.stamp = int(time.time())
+        self.dups = DupTracker(ix)
 
     def _new_writer(self) -> writing.IndexWriter:
         # Non-compound segments: a searcher on a compound segment copies it
@@ -139,6 +146,7 @@ class _Run:
             return
         merge = writing.CLEAR if self.clear_on_first_commit else writing.MERGE_SMALL
         self.writer.commit(mergetype=merge)
+        self.dups.committed(reset=self.clear_on_first_commit)
         self.clear_on_first_commit = False
         self.in_batch = 0
         self.dirty = False
@@ -152,6 +160,7 @@ class _Run:
         self.dirty = True
         self.writer.delete_by_term("path", path)
         for aid in self.indexed.ids_by_path.pop(path, set()):
+            self.dups.removed.add(aid)
             if self.indexed.path_by_id.get(aid) == path:
                 del self.indexed.path_by_id[aid]
         self.indexed.digests.pop(path, None)
@@ -184,6 +193,7 @@ class _Run:
             stamp = self.indexed.first_seen.setdefault(aid, self.stamp)
             self.writer.add_document(**_document(article, digest, stamp))
             self.indexed.path_by_id[aid] = path
+            self.dups.added.add(aid)
             new_ids.add(aid)
             self.report.warnings.extend(f"{path}: {w}" for w in item.warnings)
         self.indexed.ids_by_path[path] = new_ids

@@ -17,7 +17,7 @@ from typing import Any
 from .analytics import Facets, Timeline
 from .articles import Article
 from .saved import SavedSearch
-from .search import Alert, Hit, Results, Stats
+from .search import Alert, Copy, DuplicateGroup, Hit, Results, Stats
 from .snippets import Snippet
 
 # ANSI escape sequences and C0/C1 control characters (tab and newline kept):
@@ -44,6 +44,7 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
         "snippet": hit.snippet,
         "highlights": [list(h) for h in hit.highlights],
         "path": hit.path,
+        "copies": hit.copies,
     }
 
 
@@ -66,7 +67,7 @@ def results_jsonl(results: Results) -> str:
     return "".join(json.dumps(hit_dict(h), ensure_ascii=False) + "\n" for h in results.hits)
 
 
-CSV_COLUMNS = ("id", "headline", "date", "sources", "score", "snippet", "path")
+CSV_COLUMNS = ("id", "headline", "date", "sources", "score", "snippet", "path", "copies")
 
 
 def results_csv(results: Results) -> str:
@@ -83,6 +84,7 @@ def results_csv(results: Results) -> str:
                 "" if h.score is None else h.score,
                 h.snippet,
                 h.path or "",
+                h.copies,
             ]
         )
     return out.getvalue()
@@ -108,6 +110,8 @@ def results_text(results: Results, mark: Mark | None = None) -> str:
         if hit.sources:
             meta.append(", ".join(hit.sources))
         meta.append(hit.id)
+        if hit.copies:
+            meta.append(f"+{hit.copies} cop{'y' if hit.copies == 1 else 'ies'}")
         lines += ["", f"{n}. {clean(hit.headline) or '(no headline)'}", "   " + clean(" · ".join(meta))]
         if hit.snippet:
             lines.append("   " + _marked(Snippet(hit.snippet, hit.highlights), mark))
@@ -309,3 +313,22 @@ def alerts_dict(alerts: list[Alert]) -> list[dict[str, Any]]:
         }
         for a in alerts
     ]
+
+
+def _copy_dict(c: Copy) -> dict[str, Any]:
+    return {"id": c.id, "headline": c.headline, "date": _iso(c.date), "sources": list(c.sources), "path": c.path}
+
+
+def duplicates_json(groups: list[DuplicateGroup]) -> str:
+    doc = [{"leader": _copy_dict(g.leader), "copies": [_copy_dict(c) for c in g.copies]} for g in groups]
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def duplicates_text(groups: list[DuplicateGroup]) -> str:
+    if not groups:
+        return "No near-duplicates."
+    lines = [f"{len(groups)} group{'s' if len(groups) != 1 else ''} of near-duplicates"]
+    for g in groups:
+        lines += ["", f"{_iso(g.leader.date) or 'undated'}  {clean(g.leader.headline)}  [{clean(g.leader.id)}]"]
+        lines += [f"  = {_iso(c.date) or 'undated'}  {clean(c.headline)}  [{clean(c.id)}]" for c in g.copies]
+    return "\n".join(lines)

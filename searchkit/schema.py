@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from whoosh import query
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import news_analyzer, word_analyzer
 from .dates import period
@@ -93,4 +94,9 @@ def build_schema() -> Schema:
         # Unstemmed vocabulary with frequencies for did-you-mean; Whoosh's
         # own corrector works on stemmed terms and ranks badly.
         words=TEXT(analyzer=word_analyzer(), phrase=False),
+        # Near-duplicate detection: the smallest sketch values as terms to
+        # find candidates, and the packed sketch as a column to verify them
+        # without unpickling any stored text.
+        anchors=KEYWORD(scorable=False),
+        sketch=COLUMN(VarBytesColumn()),
     )

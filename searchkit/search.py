@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -43,6 +44,7 @@ class Hit:
     snippet: str
     highlights: tuple[tuple[int, int], ...]
     path: str | None
+    copies: int = 0  # near-duplicates folded into this hit
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,23 @@ class Results:
     warnings: tuple[str, ...] = ()
     suggestion: str | None = None
     facets: Facets | None = None
+
+
+@dataclass(frozen=True)
+class Copy:
+    id: str
+    headline: str
+    date: date | None
+    sources: tuple[str, ...]
+    path: str | None
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """An article and its near-duplicates; the leader is the earliest."""
+
+    leader: Copy
+    copies: tuple[Copy, ...]
 
 
 @dataclass(frozen=True)
@@ -118,10 +137,10 @@ class SearchIndex:
             try:
                 if self._searcher is None:
                     self._searcher = self._index().searcher(weighting=weighting())
-                    self._filters = FilterCache(self._searcher)
+                    self._filters = FilterCache(self._searcher, self.path)
                 elif not self._searcher.up_to_date():
                     self._searcher = self._searcher.refresh()
-                    self._filters = FilterCache(self._searcher)
+                    self._filters = FilterCache(self._searcher, self.path)
             except (OSError, EOFError, ValueError) as exc:
                 raise storage.damaged(self.path, exc) from exc
             assert self._filters is not None
@@ -174,11 +193,15 @@ class SearchIndex:
         suggest_spelling: bool = True,
         facets: bool = False,
         arrived_after: int | None = None,
+        all_copies: bool = False,
     ) -> Results:
         """Runs a query; see the README for the query language and options.
 
-        ``facets=True`` also counts every hit by source, year and month;
-        ``arrived_after`` keeps articles first indexed after that Unix time.
+        Near-duplicates (syndicated copies) are folded into the earliest
+        matching copy, whose ``Hit.copies`` counts the rest, unless
+        ``all_copies``. ``facets=True`` also counts every hit by source, year
+        and month; ``arrived_after`` keeps articles first indexed after that
+        Unix time.
         """
         check_sort(sort)
         if limit < 0 or offset < 0:
@@ -193,10 +216,17 @@ class SearchIndex:
             any_words=any_words,
             arrived_after=arrived_after,
         )
-        return self._run(built, sort, limit, offset, suggest_spelling, facets)
+        return self._run(built, sort, limit, offset, suggest_spelling, facets, all_copies)
 
     def _run(
-        self, built: BuiltQuery, sort: str, limit: int, offset: int, suggest_spelling: bool, facets: bool
+        self,
+        built: BuiltQuery,
+        sort: str,
+        limit: int,
+        offset: int,
+        suggest_spelling: bool,
+        facets: bool,
+        all_copies: bool,
     ) -> Results:
         searcher, cache = self._current()
         allow = cache.filter_set(built.filters)
@@ -209,12 +239,17 @@ class SearchIndex:
             # Every article scores the same: show the newest first rather
             # than in index order.
             kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+        drop, copies = (set(), {}) if all_copies else self._fold(searcher, cache, built, allow)
+        if drop:
+            kwargs["mask"] = drop
         results = searcher.search(built.query, **kwargs)
         total = len(results)
         page = [
             (results.docnum(i), results.score(i)) for i in range(offset, min(offset + limit, results.scored_length()))
         ]
         hits = self._hits(searcher, built, page, scored=sort == "relevance" and not built.match_all)
+        if copies:
+            hits = [dataclasses.replace(h, copies=copies.get(d, 0)) for h, (d, _) in zip(hits, page, strict=True)]
         suggestion = None
         if suggest_spelling and total < SUGGEST_BELOW and not built.match_all:
             suggestion = self._suggestion(searcher, built, total, allow)
@@ -256,7 +291,7 @@ class SearchIndex:
 
     def similar(self, article_id: str, limit: int = 10) -> Results:
         """The articles most like one article, over its headline and body."""
-        searcher, _cache = self._current()
+        searcher, cache = self._current()
         docnum = self._docnum(searcher, article_id)
         stored = searcher.stored_fields(docnum)
         text = f"{stored.get('headline', '')}\n{stored.get('body', '')}"
@@ -267,7 +302,10 @@ class SearchIndex:
             for term, weight in terms
         ]
         built = BuiltQuery(f"similar:{article_id}", wq.Or(clauses) if clauses else wq.NullQuery)
-        results = searcher.search(built.query, limit=limit, mask={docnum})
+        # Its own near-duplicates are the most similar of all, and useless here.
+        mine = cache.group_keys.get(docnum)
+        mask = {docnum} | ({d for d, key in cache.group_keys.items() if key == mine} if mine else set())
+        results = searcher.search(built.query, limit=limit, mask=mask)
         page = [(results.docnum(i), results.score(i)) for i in range(min(limit, results.scored_length()))]
         return Results(
             query=built.text,
@@ -275,6 +313,30 @@ class SearchIndex:
             hits=tuple(self._hits(searcher, built, page, scored=True)),
             parsed=str(built.query),
         )
+
+    def duplicates(self) -> list[DuplicateGroup]:
+        """Every group of near-duplicates, earliest leader first."""
+        searcher, cache = self._current()
+        found = []
+        for members in cache.groups.groups():
+            copies = []
+            for aid in members:
+                docnum = searcher.document_number(id=aid)
+                if docnum is None:
+                    continue
+                s = searcher.stored_fields(docnum)
+                copies.append(
+                    Copy(
+                        aid,
+                        s.get("headline", ""),
+                        _day(s.get("date")),
+                        tuple(s.get("source_names") or ()),
+                        s.get("path"),
+                    )
+                )
+            if len(copies) > 1:
+                found.append(DuplicateGroup(copies[0], tuple(copies[1:])))
+        return found
 
     # -- saved searches --------------------------------------------------
     def save_search(self, name: str, query: str, **options: Any) -> SavedSearch:
@@ -322,6 +384,45 @@ class SearchIndex:
         if mark_seen:
             saved.mark_seen(self.path, {a.search.name: newest for a in found})
         return found
+
+    @staticmethod
+    def _fold(searcher: Searcher, cache: FilterCache, built: BuiltQuery, allow: Any) -> tuple[set[int], dict[int, int]]:
+        """Which matching near-duplicates to hide, and the copies each kept hit stands for.
+
+        Only grouped articles are checked against the query (a few skips of
+        its matcher), so a query that touches no group pays almost nothing.
+        Whoosh's own ``collapse`` is not used: its counts ignore filters.
+        """
+        grouped = cache.group_keys
+        if not grouped:
+            return set(), {}
+        candidates = sorted(d for d in grouped if allow is None or d in allow)
+        if built.match_all:
+            matched = candidates
+        else:
+            matched = []
+            matcher = built.query.matcher(searcher)
+            for docnum in candidates:
+                if not matcher.is_active():
+                    break
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                    if not matcher.is_active():
+                        break
+                if matcher.id() == docnum:
+                    matched.append(docnum)
+        by_group: dict[str, list[int]] = {}
+        for docnum in matched:
+            by_group.setdefault(grouped[docnum], []).append(docnum)
+        drop: set[int] = set()
+        copies: dict[int, int] = {}
+        for members in by_group.values():
+            if len(members) < 2:
+                continue
+            keep = min(members, key=lambda d: (_oldest_key(cache.days[d]), d))
+            copies[keep] = len(members) - 1
+            drop.update(d for d in members if d != keep)
+        return drop, copies
 
     def _hits(self, searcher: Searcher, built: BuiltQuery, page: list[tuple[int, float]], scored: bool) -> list[Hit]:
         if not page:

@@ -97,7 +97,8 @@ def create_index(path: Path) -> FileIndex:
     """
     path.mkdir(parents=True, exist_ok=True)
     for entry in path.iterdir():
-        if entry.is_file() and entry.name.startswith((INDEX_NAME, "_" + INDEX_NAME)):
+        # duplicates.json describes the old index's generations: it goes too.
+        if entry.is_file() and entry.name.startswith((INDEX_NAME, "_" + INDEX_NAME, "duplicates.json")):
             entry.unlink()
     ix = whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
     write_meta(path, schema_version=SCHEMA_VERSION, created=now_iso())

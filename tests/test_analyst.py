@@ -135,3 +135,75 @@ def test_cli_saved_and_alerts(tmp_path: Path) -> None:
     assert runner.invoke(cli, [*where, "alerts"]).stdout == "== tass: 0 new articles\n"
     result = runner.invoke(cli, [*where, "saved", "--delete", "nope"])
     assert (result.exit_code, result.stderr) == (1, "Error: no saved search named 'nope'\n")
+
+
+RADAR = (LIBRARY / "02_kyodo_radar.txt").read_text()
+
+
+def _syndicate(corpus: Path, name: str, when: str, tail: str) -> None:
+    """A re-published copy of 02_kyodo_radar: same story, new date and a tail line."""
+    head, _, _ = RADAR.partition("October 22, 2013")
+    (corpus / name).write_text(f"{head}{tail}\n\n{when}\n")
+
+
+@pytest.fixture
+def syndicated(tmp_path: Path) -> tuple[SearchIndex, Path]:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(LIBRARY, corpus)
+    _syndicate(corpus, "20_copy_a.txt", "October 23, 2013", "Reporting by a wire desk.")
+    _syndicate(corpus, "21_copy_b.txt", "October 25, 2013", "Distributed by a syndication service.")
+    ix = SearchIndex(tmp_path / "ix")
+    ix.update([corpus, ROOT / "corpus"])
+    return ix, corpus
+
+
+def test_copies_fold_into_the_earliest(syndicated: tuple[SearchIndex, Path]) -> None:
+    ix, _ = syndicated
+    folded = ix.search('"x-band radar"', limit=10)
+    assert sorted(h.id for h in folded.hits) == [SEED_ID, "02_kyodo_radar"]
+    assert folded.total == 2
+    assert next(h for h in folded.hits if h.id == "02_kyodo_radar").copies == 2
+    every = ix.search('"x-band radar"', limit=10, all_copies=True)
+    assert every.total == 4 and all(h.copies == 0 for h in every.hits)
+    groups = ix.duplicates()
+    assert [(g.leader.id, [c.id for c in g.copies]) for g in groups] == [("02_kyodo_radar", ["20_copy_a", "21_copy_b"])]
+
+
+def test_similar_leaves_out_near_duplicates(syndicated: tuple[SearchIndex, Path]) -> None:
+    ix, _ = syndicated
+    ids = [h.id for h in ix.similar("20_copy_a", limit=5).hits]
+    assert ids[0] == SEED_ID
+    assert not {"02_kyodo_radar", "21_copy_b"} & set(ids)
+
+
+def test_incremental_updates_keep_groups_right(syndicated: tuple[SearchIndex, Path]) -> None:
+    ix, corpus = syndicated
+    (corpus / "02_kyodo_radar.txt").unlink()  # the original goes: the next earliest leads
+    ix.update([corpus])
+    assert [(g.leader.id, [c.id for c in g.copies]) for g in ix.duplicates()] == [("20_copy_a", ["21_copy_b"])]
+    (corpus / "21_copy_b.txt").write_text("Unrelated\n\nA different story entirely, about submarines and ports.\n")
+    ix.update([corpus])
+    assert ix.duplicates() == []
+    _syndicate(corpus, "22_copy_c.txt", "November 2, 2013", "Copied again.")
+    ix.update([corpus])
+    assert [g.leader.id for g in ix.duplicates()] == ["20_copy_a"]
+
+
+def test_lost_group_file_is_rebuilt_on_the_next_run(syndicated: tuple[SearchIndex, Path]) -> None:
+    ix, corpus = syndicated
+    (ix.path / "duplicates.json").unlink()
+    (corpus / "30_other.txt").write_text("Other\n\nSomething else happened, Reuters reported.\n")
+    ix.update([corpus])
+    assert [g.leader.id for g in ix.duplicates()] == ["02_kyodo_radar"]
+
+
+def test_cli_duplicates_and_copies_note(syndicated: tuple[SearchIndex, Path]) -> None:
+    ix, _ = syndicated
+    runner = CliRunner()
+    out = runner.invoke(cli, ["-i", str(ix.path), "search", "kyoto prefecture"]).stdout
+    assert "+2 copies" in out
+    out = runner.invoke(cli, ["-i", str(ix.path), "search", "kyoto prefecture", "--all-copies"]).stdout
+    assert out.startswith("3 results")
+    out = runner.invoke(cli, ["-i", str(ix.path), "duplicates"]).stdout
+    assert out.splitlines()[0] == "1 group of near-duplicates"
+    assert "  = 2013-10-23  Japan to Host Second X-Band Radar  [20_copy_a]" in out

@@ -31,7 +31,8 @@ def test_version() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["index", "search", "show", "stats", "sources", "timeline", "similar", "save", "saved", "alerts"]
+    "command",
+    ["index", "search", "show", "stats", "sources", "timeline", "similar", "save", "saved", "alerts", "duplicates"],
 )
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
@@ -60,7 +61,7 @@ def test_search_json(library_dir: Path) -> None:
     doc = json.loads(out)
     assert code == 0 and doc["query"] == "radar" and doc["total"] == 3
     hit = doc["hits"][0]
-    assert set(hit) == {"id", "headline", "date", "sources", "score", "snippet", "highlights", "path"}
+    assert set(hit) == {"id", "headline", "date", "sources", "score", "snippet", "highlights", "path", "copies"}
     start, end = hit["highlights"][0]
     assert hit["snippet"][start:end].lower() == "radar"
 
@@ -70,7 +71,7 @@ def test_search_jsonl_and_csv(library_dir: Path) -> None:
     assert len([json.loads(line) for line in out.splitlines()]) == 3
     _, out, _ = run("search", "kyogamisaki", "--format", "csv", index_dir=library_dir)
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["id", "headline", "date", "sources", "score", "snippet", "path"]
+    assert rows[0] == ["id", "headline", "date", "sources", "score", "snippet", "path", "copies"]
     assert rows[1][3] == "Kyodo News; RIA Novosti"
 
 

@@ -1,0 +1,118 @@
+"""Keeping near-duplicate groups in step with the index.
+
+The groups live in ``duplicates.json`` beside the index, stamped with the
+index generation they describe. After every commit the articles the batch
+added are linked to their candidates (articles sharing a sketch anchor, now
+all in the committed index) and the removed ones are unlinked, so the
+groups stay right through incremental updates. A file whose generation
+does not match (a run killed between commit and write) is rebuilt from the
+index on the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from whoosh.index import FileIndex
+from whoosh.reading import IndexReader
+
+from . import duplicates
+from .duplicates import Groups
+
+DUP_FILE = "duplicates.json"
+
+
+def encode_sketch(sk: tuple[int, ...]) -> bytes:
+    # Never empty: Whoosh 2.7's VarBytesColumn cannot read back a segment
+    # whose values are all empty (IndexError), which a batch of short
+    # articles would produce.
+    return b"s" + duplicates.pack(sk)
+
+
+def decode_sketch(raw: bytes) -> tuple[int, ...]:
+    return duplicates.unpack(raw[1:]) if raw else ()
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def load(index_dir: Path) -> tuple[int, Groups] | None:
+    """The stored groups and their generation, or None when absent or unreadable."""
+    try:
+        doc = json.loads((index_dir / DUP_FILE).read_text(encoding="utf-8"))
+        return int(doc["generation"]), Groups.from_json(doc["groups"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store(index_dir: Path, generation: int, groups: Groups) -> None:
+    tmp = index_dir / (DUP_FILE + ".tmp")
+    tmp.write_text(json.dumps({"generation": generation, "groups": groups.to_json()}), encoding="utf-8")
+    os.replace(tmp, index_dir / DUP_FILE)
+
+
+def link(reader: IndexReader, groups: Groups, docnums: list[int]) -> None:
+    """Links each of ``docnums`` to the indexed articles its sketch is close to."""
+    ids = reader.column_reader("id")
+    days = reader.column_reader("date")
+    sketches = reader.column_reader("sketch")
+    for docnum in docnums:
+        sk = decode_sketch(sketches[docnum])
+        found: set[int] = set()
+        # An empty sketch (a text too short to judge) still goes to add(),
+        # which drops the links an earlier version of the article had.
+        for anchor in duplicates.anchors(sk):
+            # An anchor shared by very many articles is a stock phrase, not
+            # a sign of copying; its candidates are found through the others.
+            if 2 <= reader.doc_frequency("anchors", anchor) <= duplicates.ANCHOR_MAX_DF:
+                found.update(reader.postings("anchors", anchor).all_ids())
+        found.discard(docnum)
+        candidates = [(_text(ids[d]), days[d], decode_sketch(sketches[d])) for d in sorted(found)]
+        groups.add(_text(ids[docnum]), days[docnum], sk, candidates)
+
+
+def rebuild(reader: IndexReader) -> Groups:
+    groups = Groups()
+    link(reader, groups, list(reader.all_doc_ids()))
+    return groups
+
+
+class DupTracker:
+    """Collects what a batch added and removed; updates the groups on commit."""
+
+    def __init__(self, ix: FileIndex) -> None:
+        self.ix = ix
+        self.dir = Path(ix.storage.folder)
+        self.added: set[str] = set()
+        self.removed: set[str] = set()
+        # The groups must describe this generation to be updated in place.
+        self.generation = ix.latest_generation()
+        self.groups: Groups | None = None
+
+    def _start(self, reset: bool) -> Groups | None:
+        if reset:
+            return Groups()
+        if self.groups is None:
+            loaded = load(self.dir)
+            if loaded is not None and loaded[0] == self.generation:
+                self.groups = loaded[1]
+        return self.groups
+
+    def committed(self, reset: bool = False) -> None:
+        groups = self._start(reset)
+        with self.ix.reader() as reader:
+            if groups is None:
+                groups = rebuild(reader)  # stale or missing: recompute from the index
+            else:
+                for aid in self.removed - self.added:
+                    groups.remove(aid)
+                docnums = [reader.first_id("id", aid) for aid in sorted(self.added)]
+                link(reader, groups, [d for d in docnums if d is not None])
+        self.generation = self.ix.latest_generation()
+        self.groups = groups
+        store(self.dir, self.generation, groups)
+        self.added.clear()
+        self.removed.clear()
