@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -250,3 +251,27 @@ def test_random_queries_only_raise_searchkit_errors(ix: SearchIndex, text: str) 
     except SearchkitError:
         return
     assert results.total >= len(results.hits)
+
+
+def test_ctrl_c_mid_run_is_one_line_and_resumable(tmp_path: Path) -> None:
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "ix"
+    _write_corpus(corpus, 400)
+    args = [sys.executable, "-c", SMALL_BATCHES, "50", "-i", str(index_dir), "index", str(corpus)]
+    proc = subprocess.Popen(args, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(int(p.stem.split("_")[-1]) >= 1 for p in index_dir.glob("_MAIN_*.toc")):
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the interrupt landed")
+    assert proc.returncode == 1
+    assert err == (
+        "Error: interrupted: the index keeps its last committed batch; run `searchkit index` again to finish\n"
+    )
+    partial = _ids(index_dir)
+    assert len(partial) == len(set(partial)) < 400
+    subprocess.run([sys.executable, "-m", "searchkit", "-i", str(index_dir), "index", str(corpus)], env=_env(), check=True, capture_output=True)
+    assert sorted(_ids(index_dir)) == sorted(f"a{k:04d}" for k in range(400))
