@@ -20,7 +20,7 @@ import click
 from . import __version__, render
 from .errors import SearchkitError
 from .indexer import DEFAULT_WAIT, UpdateReport
-from .search import SearchIndex
+from .search import Results, SearchIndex
 
 FORMATS = ("text", "json", "jsonl", "csv")
 # Runs shorter than this finish before a progress bar would be worth drawing.
@@ -200,14 +200,7 @@ def search(
         click.echo(ix.build(query, **options).explain())
         return
     results = ix.search(query, sort=sort, limit=limit, offset=offset, facets=facets, all_copies=all_copies, **options)
-    if fmt == "json":
-        click.echo(render.results_json(results))
-    elif fmt == "jsonl":
-        click.echo(render.results_jsonl(results), nl=False)
-    elif fmt == "csv":
-        click.echo(render.results_csv(results), nl=False)
-    else:
-        click.echo(render.results_text(results, _marker()))
+    _echo_results(results, fmt)
 
 
 @cli.command()
@@ -247,14 +240,7 @@ def similar(ctx: click.Context, article_id: str, limit: int, fmt: str) -> None:
       searchkit similar 000_63906143f63b2427 --limit 5
     """
     results = _open(ctx).similar(article_id, limit=limit)
-    if fmt == "json":
-        click.echo(render.results_json(results))
-    elif fmt == "jsonl":
-        click.echo(render.results_jsonl(results), nl=False)
-    elif fmt == "csv":
-        click.echo(render.results_csv(results), nl=False)
-    else:
-        click.echo(render.results_text(results, _marker()))
+    _echo_results(results, fmt)
 
 
 @cli.command()
@@ -334,6 +320,17 @@ def alerts(ctx: click.Context, limit: int, peek: bool, fmt: str) -> None:
         click.echo(json.dumps(render.alerts_dict(found), ensure_ascii=False, indent=2))
     else:
         click.echo(render.alerts_text(found))
+
+
+def _echo_results(results: Results, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(render.results_json(results))
+    elif fmt == "jsonl":
+        click.echo(render.results_jsonl(results), nl=False)
+    elif fmt == "csv":
+        click.echo(render.results_csv(results), nl=False)
+    else:
+        click.echo(render.results_text(results, _marker()))
 
 
 def _marker() -> Callable[[str], str] | None:

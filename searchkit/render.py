@@ -125,13 +125,7 @@ def results_text(results: Results, mark: Mark | None = None) -> str:
 def _marked(snippet: Snippet, mark: Mark | None) -> str:
     if mark is None:
         return clean(snippet.text)
-    out: list[str] = []
-    last = 0
-    for start, end in snippet.highlights:
-        out += [clean(snippet.text[last:start]), mark(clean(snippet.text[start:end]))]
-        last = end
-    out.append(clean(snippet.text[last:]))
-    return "".join(out)
+    return "".join(mark(clean(piece)) if hit else clean(piece) for piece, hit in snippet.parts())
 
 
 def article_dict(article: Article) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from .query import BuiltQuery, build_query, check_sort
 from .ranking import field_boosts, weighting
 from .saved import SavedSearch
 from .schema import SEARCH_FIELDS
-from .snippets import make_snippet, match_spans, occurrences, plan_for
+from .snippets import aligned, make_snippet, match_spans, occurrences, plan_for
 from .spelling import suggest
 
 # Below this many hits a query "finds little", and did-you-mean is tried.
@@ -400,17 +400,7 @@ class SearchIndex:
         if built.match_all:
             matched = candidates
         else:
-            matched = []
-            matcher = built.query.matcher(searcher)
-            for docnum in candidates:
-                if not matcher.is_active():
-                    break
-                if matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                    if not matcher.is_active():
-                        break
-                if matcher.id() == docnum:
-                    matched.append(docnum)
+            matched = list(aligned(built.query.matcher(searcher), candidates))
         by_group: dict[str, list[int]] = {}
         for docnum in matched:
             by_group.setdefault(grouped[docnum], []).append(docnum)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from whoosh import query as wq
+from whoosh.matching import Matcher
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
@@ -32,15 +33,18 @@ class Snippet:
     text: str
     highlights: tuple[Span, ...] = ()
 
-    def highlighted(self, before: str, after: str) -> str:
-        """The text with each highlight wrapped in ``before``/``after``."""
-        out: list[str] = []
+    def parts(self) -> Iterator[tuple[str, bool]]:
+        """The text in order, as (piece, is_match) pairs."""
         last = 0
         for start, end in self.highlights:
-            out += [self.text[last:start], before, self.text[start:end], after]
+            yield self.text[last:start], False
+            yield self.text[start:end], True
             last = end
-        out.append(self.text[last:])
-        return "".join(out)
+        yield self.text[last:], False
+
+    def highlighted(self, before: str, after: str) -> str:
+        """The text with each highlight wrapped in ``before``/``after``."""
+        return "".join(f"{before}{piece}{after}" if hit else piece for piece, hit in self.parts())
 
 
 @dataclass(frozen=True)
@@ -109,16 +113,23 @@ def occurrences(searcher: Searcher, docnums: Iterable[int], words: set[str]) -> 
         if (FIELD, word) not in reader:
             continue
         matcher = reader.postings(FIELD, word)
-        for docnum in wanted:
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == docnum:
-                found[docnum][word] = matcher.value_as("characters")
+        for docnum in aligned(matcher, wanted):
+            found[docnum][word] = matcher.value_as("characters")
     return found
+
+
+def aligned(matcher: Matcher, docnums: Iterable[int]) -> Iterator[int]:
+    """Those of ``docnums`` (ascending) the matcher matches, leaving the
+    matcher on each as it is yielded so its value can be read."""
+    for docnum in docnums:
+        if not matcher.is_active():
+            return
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                return
+        if matcher.id() == docnum:
+            yield docnum
 
 
 def match_spans(occ: Occurrences, plan: MatchPlan) -> list[tuple[int, int, str]]:

@@ -166,9 +166,7 @@ _DEMONYM_RE = re.compile(
 )
 # Article particles of names, capitalised or not: "al-Qabas", "Al-Qabas".
 _PARTICLES = _words("al el an ad as ash at ar az de la le di da du der die das del")
-_CONNECTORS = _words(
-    "of de del della di da do dos das du des la le las los el y e et and & the für am al van von"
-)
+_CONNECTORS = _words("of de del della di da do dos das du des la le las los el y e et and & the für am al van von")
 
 # Cue words: the anchors searched for in the lower-cased text.
 _VERBS = _words(
@@ -265,9 +263,7 @@ _OUTLET_NOUNS = """news agency | press agency | news service | wire service | da
 _WEAK_NOUNS = _words("agency network channel journal website station")
 # Words after "daily" etc. that keep it a noun: "told the X daily in an interview",
 # unlike "told the House of Commons daily question period".
-_FUNCTION_WORDS = _words(
-    "in on at that as to of for and which who with by about from last this yesterday today"
-)
+_FUNCTION_WORDS = _words("in on at that as to of for and which who with by about from last this yesterday today")
 _OUTLET_NOUN = _phrases(_OUTLET_NOUNS)
 # Between a name and its verb: "Kyodo News on Tuesday reported", FBIS's "MADRID
 # EFE IN SPANISH AT 2132 GMT ON 13 DECEMBER REPORTS".
@@ -323,8 +319,12 @@ def _compile(pattern: str, upper: bool) -> re.Pattern[str]:
 
 def _lower_case_names(reverse: bool = False) -> str:
     """Gazetteer spellings written in lower case ("dpa"), which no capitalised run finds."""
-    names = {s for group in _gazetteer().spellings.values() for toks in group
-             if (s := " ".join(toks)).islower() and " " not in s}
+    names = {
+        s
+        for group in _gazetteer().spellings.values()
+        for toks in group
+        if (s := " ".join(toks)).islower() and " " not in s
+    }
     return _trie(frozenset(n[::-1] if reverse else n for n in names)) or "(?!)"
 
 
