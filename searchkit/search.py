@@ -18,18 +18,21 @@ from whoosh.searching import Searcher
 from . import indexer, saved, storage
 from .analytics import PERIODS, Facets, Timeline, build_timeline, facet_counts
 from .articles import Article
+from .collect import WatchingFilter
 from .errors import NotFoundError, QueryError
 from .filters import FilterCache
 from .query import BuiltQuery, build_query, check_sort
 from .ranking import field_boosts, weighting
 from .saved import SavedSearch
 from .schema import SEARCH_FIELDS
-from .snippets import aligned, make_snippet, match_spans, occurrences, plan_for
+from .snippets import make_snippet, match_spans, occurrences, plan_for
 from .spelling import suggest
 
 # Below this many hits a query "finds little", and did-you-mean is tried.
 SUGGEST_BELOW = 3
 MAX_LIMIT = 10_000
+# Extra top rows collected in case folded copies must be removed from them.
+FOLD_SPARE = 10
 # Key terms of an article that "similar" searches with.
 SIMILAR_TERMS = 25
 
@@ -97,6 +100,39 @@ class Stats:
 
 def _day(value: int | None) -> date | None:
     return date.fromordinal(value) if value else None
+
+
+def _collect(
+    searcher: Searcher, built: BuiltQuery, kwargs: dict[str, Any], allow: Any, mask: Any, watch: dict[int, str]
+) -> tuple[Any, list[int]]:
+    inner = searcher.collector(optimize=False, **kwargs)
+    if hasattr(inner, "replace"):
+        # Whoosh swaps in matchers that drop documents unable to reach the
+        # current top-N score; that skips them from the count too.
+        inner.replace = 0
+    collector = WatchingFilter(inner, allow, mask, watch)
+    searcher.search_with_collector(built.query, collector)
+    results = collector.results()
+    return results, collector.watched
+
+
+def _fold(watched: list[int], groups: dict[int, str], days: Any) -> tuple[set[int], dict[int, int]]:
+    """Which matched copies to hide, and how many copies each kept hit stands for.
+
+    Each group keeps its earliest matching article (undated last).
+    """
+    by_group: dict[str, list[int]] = {}
+    for docnum in watched:
+        by_group.setdefault(groups[docnum], []).append(docnum)
+    drop: set[int] = set()
+    copies: dict[int, int] = {}
+    for members in by_group.values():
+        if len(members) < 2:
+            continue
+        keep = min(members, key=lambda d: (_oldest_key(days[d]), d))
+        copies[keep] = len(members) - 1
+        drop.update(d for d in members if d != keep)
+    return drop, copies
 
 
 def _text_or_none(value: object) -> str | None:
@@ -230,7 +266,10 @@ class SearchIndex:
     ) -> Results:
         searcher, cache = self._current()
         allow = cache.filter_set(built.filters)
-        kwargs: dict[str, Any] = {"limit": max(offset + limit, 1), "filter": allow}
+        wanted = max(offset + limit, 1)
+        # A few rows to spare, so that folding copies out of the top rows
+        # rarely leaves the page short and needs a second pass.
+        kwargs: dict[str, Any] = {"limit": wanted + FOLD_SPARE}
         if sort == "newest":
             kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
         elif sort == "oldest":
@@ -239,14 +278,16 @@ class SearchIndex:
             # Every article scores the same: show the newest first rather
             # than in index order.
             kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
-        drop, copies = (set(), {}) if all_copies else self._fold(searcher, cache, built, allow)
-        if drop:
-            kwargs["mask"] = drop
-        results = searcher.search(built.query, **kwargs)
-        total = len(results)
-        page = [
-            (results.docnum(i), results.score(i)) for i in range(offset, min(offset + limit, results.scored_length()))
-        ]
+        watch = {} if all_copies else cache.group_keys
+        results, watched = _collect(searcher, built, kwargs, allow, None, watch)
+        drop, copies = _fold(watched, watch, cache.days)
+        rows = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
+        kept = [row for row in rows if row[0] not in drop]
+        total = len(results) - len(drop)
+        if len(kept) < wanted and len(rows) == kwargs["limit"]:
+            results, _ = _collect(searcher, built, kwargs, allow, drop, {})
+            kept = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
+        page = kept[offset:wanted]
         hits = self._hits(searcher, built, page, scored=sort == "relevance" and not built.match_all)
         if copies:
             hits = [dataclasses.replace(h, copies=copies.get(d, 0)) for h, (d, _) in zip(hits, page, strict=True)]
@@ -255,7 +296,8 @@ class SearchIndex:
             suggestion = self._suggestion(searcher, built, total, allow)
         counted = None
         if facets:
-            counted = facet_counts(cache.matching(built, allow), cache.days, cache.doc_sources, cache.source_names)
+            matched = (d for d in cache.matching(built, allow) if d not in drop)
+            counted = facet_counts(matched, cache.days, cache.doc_sources, cache.source_names)
         return Results(
             query=built.text,
             total=total,
@@ -384,35 +426,6 @@ class SearchIndex:
         if mark_seen:
             saved.mark_seen(self.path, {a.search.name: newest for a in found})
         return found
-
-    @staticmethod
-    def _fold(searcher: Searcher, cache: FilterCache, built: BuiltQuery, allow: Any) -> tuple[set[int], dict[int, int]]:
-        """Which matching near-duplicates to hide, and the copies each kept hit stands for.
-
-        Only grouped articles are checked against the query (a few skips of
-        its matcher), so a query that touches no group pays almost nothing.
-        Whoosh's own ``collapse`` is not used: its counts ignore filters.
-        """
-        grouped = cache.group_keys
-        if not grouped:
-            return set(), {}
-        candidates = sorted(d for d in grouped if allow is None or d in allow)
-        if built.match_all:
-            matched = candidates
-        else:
-            matched = list(aligned(built.query.matcher(searcher), candidates))
-        by_group: dict[str, list[int]] = {}
-        for docnum in matched:
-            by_group.setdefault(grouped[docnum], []).append(docnum)
-        drop: set[int] = set()
-        copies: dict[int, int] = {}
-        for members in by_group.values():
-            if len(members) < 2:
-                continue
-            keep = min(members, key=lambda d: (_oldest_key(cache.days[d]), d))
-            copies[keep] = len(members) - 1
-            drop.update(d for d in members if d != keep)
-        return drop, copies
 
     def _hits(self, searcher: Searcher, built: BuiltQuery, page: list[tuple[int, float]], scored: bool) -> list[Hit]:
         if not page:

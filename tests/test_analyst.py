@@ -207,3 +207,18 @@ def test_cli_duplicates_and_copies_note(syndicated: tuple[SearchIndex, Path]) ->
     out = runner.invoke(cli, ["-i", str(ix.path), "duplicates"]).stdout
     assert out.splitlines()[0] == "1 group of near-duplicates"
     assert "  = 2013-10-23  Japan to Host Second X-Band Radar  [20_copy_a]" in out
+
+
+@pytest.mark.parametrize("spare", [0, 10])
+def test_folding_pages_and_totals_with_or_without_a_second_pass(
+    syndicated: tuple[SearchIndex, Path], spare: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searchkit.search
+
+    monkeypatch.setattr(searchkit.search, "FOLD_SPARE", spare)
+    ix, _ = syndicated
+    pages = [ix.search("radar", sort="newest", limit=1, offset=k) for k in range(3)]
+    assert {p.total for p in pages} == {3}  # the seed, 02 (with its 2 copies folded) and 03
+    ids = [p.hits[0].id for p in pages]
+    assert "20_copy_a" not in ids and "21_copy_b" not in ids
+    assert ids == [h.id for h in ix.search("radar", sort="newest", limit=10).hits]
