@@ -1,0 +1,183 @@
+"""Where searchkit's time goes: cProfile of the query, indexing and add paths.
+
+    python benchmarks/run.py --engines searchkit        # builds the index once
+    python benchmarks/profile_searchkit.py              # then profiles it
+
+Uses the corpus, index and query list of the matching run.py invocation
+(same --docs/--scale/--seed/--work), so the numbers line up with its table.
+Indexing is profiled on the first ``--index-docs`` articles (cProfile
+roughly doubles Whoosh's run time; the shares are what matter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # see run.py
+
+from benchmarks import engines, reuters, run  # noqa: E402
+from benchmarks.engines import QuerySpec  # noqa: E402
+
+Key = tuple[str, int, str]
+
+
+def _name(key: Key) -> str:
+    path, line, func = key
+    if path == "~":
+        return func
+    short = path.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+    return f"{short}:{line}({func})"
+
+
+def callees(stats: pstats.Stats, caller_re: str) -> list[tuple[str, int, float]]:
+    """(callee, calls, cumulative s) for calls made by functions matching ``caller_re``."""
+    table: dict[Key, Any] = stats.stats  # type: ignore[attr-defined]
+    out: dict[str, tuple[int, float]] = {}
+    for key, (_cc, _nc, _tt, _ct, callers) in table.items():
+        for caller, (_c, ncalls, _t, cum) in callers.items():
+            if re.search(caller_re, _name(caller)):
+                n, c = out.get(_name(key), (0, 0.0))
+                out[_name(key)] = (n + ncalls, c + cum)
+    return sorted(((k, n, c) for k, (n, c) in out.items()), key=lambda r: -r[2])
+
+
+def top(stats: pstats.Stats, sort: str, n: int) -> str:
+    buf = io.StringIO()
+    stats.stream = buf  # type: ignore[attr-defined]
+    stats.sort_stats(sort).print_stats(n)
+    # Drop pstats' preamble; keep the table.
+    text = buf.getvalue()
+    return (
+        text[text.find("   ncalls") :]
+        .replace(str(ROOT) + "/", "")
+        .replace(str(Path(sys.prefix)) + "/lib/python3.11/site-packages/", "")
+    )
+
+
+def profile(fn: Callable[[], Any]) -> tuple[pstats.Stats, float]:
+    prof = cProfile.Profile()
+    started = time.perf_counter()
+    prof.enable()
+    fn()
+    prof.disable()
+    return pstats.Stats(prof), time.perf_counter() - started
+
+
+def breakdown(stats: pstats.Stats, caller: str, per: int, unit: str, scale: float, limit: int = 12) -> list[str]:
+    return [
+        f"    {cum * scale / per:8.2f} {unit}  {calls:>7}  {name}"
+        for name, calls, cum in callees(stats, caller)[:limit]
+        if cum * scale / per >= 0.005
+    ]
+
+
+def profile_queries(index: Path, queries: Sequence[QuerySpec], warm: Sequence[QuerySpec], n_top: int) -> None:
+    eng = engines.SearchkitEngine(index.parent, Path("."))
+    eng.open()
+    for q in warm:
+        eng.search(q)
+    plain: list[float] = []
+    for q in queries:  # unprofiled first: the real cost per query
+        started = time.perf_counter()
+        eng.search(q)
+        plain.append((time.perf_counter() - started) * 1000)
+    stats, secs = profile(lambda: [eng.search(q) for q in queries])
+    n = len(queries)
+    print(
+        f"\n## query path: {n} queries, p50 {run.percentile(plain, 50):.1f} ms, "
+        f"p95 {run.percentile(plain, 95):.1f} ms unprofiled; {secs * 1000 / n:.1f} ms/query under cProfile"
+    )
+    print("  SearchIndex._run, per query (profiled ms):")
+    print("\n".join(breakdown(stats, r"search\.py:\d+\(_run\)", n, "ms", 1000)))
+    print("  SearchIndex._hits, per query (profiled ms):")
+    print("\n".join(breakdown(stats, r"search\.py:\d+\(_hits\)", n, "ms", 1000, 8)))
+    print("\n" + top(stats, "tottime", n_top))
+    eng.close()
+
+
+def profile_index(files: Sequence[Path], n_top: int) -> None:
+    from searchkit import SearchIndex
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "corpus"
+        src.mkdir()
+        for f in files:
+            (src / f.name).symlink_to(f)
+        docs = sum(1 for _ in engines.iter_records(list(files)))
+        ix = SearchIndex(Path(tmp) / "index")
+        stats, secs = profile(lambda: ix.update([src]))
+        print(f"\n## indexing: {docs:,} articles in {secs:.1f} s under cProfile ({docs / secs:.0f} docs/s)")
+        print("  indexer.update, per article (profiled ms):")
+        print("\n".join(breakdown(stats, r"indexer\.py:\d+\((update|add_file)\)", docs, "ms", 1000, 14)))
+        print("\n" + top(stats, "tottime", n_top))
+
+
+def profile_add(index: Path, corpus: run.Corpus, seed: int, n_top: int) -> None:
+    from searchkit import SearchIndex
+    from searchkit.sources import extract_sources
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "index"
+        shutil.copytree(index, copy)
+        new = Path(tmp) / "adds" / "more-200.jsonl"
+        pool = run.paragraph_pool(corpus.records[: corpus.real], extract_sources)
+        reuters.write_jsonl(run.synthesize(pool, 200, seed + 7, "more", 40), new)
+        ix = SearchIndex(copy, create=False)
+        stats, secs = profile(lambda: ix.update([corpus.dir, new]))
+        print(f"\n## adding 200 articles to the {len(ix):,}-article index: {secs:.2f} s under cProfile")
+        print("  indexer.update (profiled s):")
+        print("\n".join(breakdown(stats, r"indexer\.py:\d+\(update\)", 1, "s", 1, 12)))
+        print("\n" + top(stats, "cumulative", n_top))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=None)
+    ap.add_argument("--scale", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=1987)
+    ap.add_argument("--work", type=Path, default=run.WORK)
+    ap.add_argument("--index-docs", type=int, default=4000, help="articles to profile indexing on")
+    ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--only", choices=("query", "index", "add"), default=None)
+    args = ap.parse_args(argv)
+
+    corpus = run.prepare_corpus(args.docs, args.scale, args.seed, args.work)
+    index = args.work / f"run-{len(corpus.records)}" / "searchkit" / "index"
+    frozen = index.parent.parent / "src"
+    if frozen.is_dir() and "searchkit" not in sys.modules:
+        # The run's frozen copy of searchkit wrote this index; the tree may
+        # have changed since. (A corpus converted just now imported the tree.)
+        sys.path.insert(0, str(frozen))
+    import searchkit
+
+    print(f"profiling {Path(searchkit.__file__).parent} on {index}")
+    if args.only in (None, "query", "add") and not index.exists():
+        print(f"no searchkit index at {index}: run benchmarks/run.py with the same options first")
+        return 2
+    if args.only in (None, "query"):
+        maker = run.QueryMaker(corpus.records, args.seed + 2)
+        warm = maker.batch(18)  # the same draws, in the same order, as run.py
+        profile_queries(index, maker.batch(60), warm, args.top)
+    if args.only in (None, "index"):
+        files = engines.corpus_files(corpus.dir)[: max(1, -(-args.index_docs // run.PART_RECORDS))]
+        profile_index(files, args.top)
+    if args.only in (None, "add"):
+        profile_add(index, corpus, args.seed, args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
