@@ -20,7 +20,7 @@ from pathlib import Path
 from whoosh import writing
 from whoosh.index import FileIndex
 
-from . import duplicates
+from . import duplicates, spelling
 from .articles import Article, Loaded, Skipped, read_file, walk
 from .dupgroups import DupTracker, encode_sketch
 from .errors import SearchkitError
@@ -30,7 +30,7 @@ from .storage import create_index, has_index, now_iso, open_index, verify, write
 
 # Articles per commit: small enough that an interrupted run keeps most of
 # its work, large enough that commit overhead stays a few percent.
-BATCH_ARTICLES = 5000
+BATCH_ARTICLES = 10_000
 DEFAULT_WAIT = 30.0
 
 Progress = Callable[[int, int], None]
@@ -67,23 +67,25 @@ class _Indexed:
     first_seen: dict[str, int] = field(default_factory=dict)
 
 
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 def _read_indexed(ix: FileIndex) -> _Indexed:
     state = _Indexed()
     with ix.reader() as reader:
-        if reader.doc_count() == 0:
-            return state
-        paths = reader.column_reader("path")
-        digests = reader.column_reader("digest")
-        ids = reader.column_reader("id")
-        stamps = reader.column_reader("indexed_at")
-        for docnum in reader.all_doc_ids():
-            path = paths[docnum].decode("utf-8") if isinstance(paths[docnum], bytes) else paths[docnum]
-            aid = ids[docnum].decode("utf-8") if isinstance(ids[docnum], bytes) else ids[docnum]
-            dig = digests[docnum]
-            state.digests[path] = dig.decode("ascii") if isinstance(dig, bytes) else dig
-            state.ids_by_path.setdefault(path, set()).add(aid)
-            state.path_by_id[aid] = path
-            state.first_seen[aid] = stamps[docnum]
+        if reader.doc_count_all() == 0:
+            return state  # an empty index has no column readers at all
+        # Whole columns, one segment at a time: indexing a multi-segment
+        # column reader per document costs a bisect and a seek each time.
+        for leaf, _ in reader.leaf_readers():
+            columns = [list(leaf.column_reader(name)) for name in ("path", "digest", "id", "indexed_at")]
+            for docnum in leaf.all_doc_ids():
+                path, dig, aid = (_text(col[docnum]) for col in columns[:3])
+                state.digests[path] = dig
+                state.ids_by_path.setdefault(path, set()).add(aid)
+                state.path_by_id[aid] = path
+                state.first_seen[aid] = columns[3][docnum]
     return state
 
 
@@ -103,7 +105,7 @@ def _document(article: Article, digest: str, stamp: int) -> dict[str, object]:
         "path": article.path or "",
         "digest": digest,
         "indexed_at": stamp,
-        "words": f"{article.headline}\n{article.body}",
+        "words": spelling.vocabulary(f"{article.headline}\n{article.body}"),
         "anchors": " ".join(duplicates.anchors(sk)),
         "sketch": encode_sketch(sk),
     }

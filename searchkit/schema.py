@@ -13,7 +13,7 @@ from whoosh import query
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from .analysis import news_analyzer, word_analyzer
+from .analysis import news_analyzer
 from .dates import period
 from .errors import SearchkitError
 from .sources import source_key
@@ -81,7 +81,7 @@ def build_schema() -> Schema:
         # can find matches without re-analysing each hit's text.
         # multitoken_query="phrase": a query word that analyses to several
         # tokens ("x-band", "tpy-2") must match them in sequence.
-        headline=TEXT(analyzer=text, stored=True, chars=True, multitoken_query="phrase"),
+        headline=TEXT(analyzer=text, stored=True, multitoken_query="phrase"),
         body=TEXT(analyzer=text, stored=True, chars=True, multitoken_query="phrase"),
         summary=TEXT(analyzer=text, stored=True, multitoken_query="phrase"),
         date=DateField(),
@@ -91,9 +91,9 @@ def build_schema() -> Schema:
         digest=ID(stored=True, sortable=True),
         url=STORED(),
         indexed_at=NUMERIC(int, bits=64, stored=True, sortable=True),
-        # Unstemmed vocabulary with frequencies for did-you-mean; Whoosh's
-        # own corrector works on stemmed terms and ranks badly.
-        words=TEXT(analyzer=word_analyzer(), phrase=False),
+        # Unstemmed vocabulary (which articles use each word) for
+        # did-you-mean; Whoosh's own corrector works on stemmed terms.
+        words=KEYWORD(scorable=False),
         # Near-duplicate detection: the smallest sketch values as terms to
         # find candidates, and the packed sketch as a column to verify them
         # without unpickling any stored text.

@@ -13,15 +13,33 @@ import re
 
 from whoosh.reading import IndexReader
 
-from .analysis import word_analyzer
+from .analysis import fold_accents, word_analyzer
 
 FIELD = "words"
-# A candidate must be used at least this often, and this many times more
-# often than the word it replaces.
+# A candidate must be used by at least this many articles, and by this many
+# times more articles than the word it replaces.
 MIN_CANDIDATE_FREQ = 2
 DOMINANCE = 3
 _WORD_RE = re.compile(r"(?<![\w:])([^\W\d_][\w'’]*)(?![\w:])")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+
+
+_VOCAB_RE = re.compile(r"[^\W\d_]{2,}")
+
+
+def vocabulary(text: str) -> str:
+    """The distinct words of ``text``, lowercased and accent-folded, for the
+    ``words`` field (a space-separated keyword list).
+
+    Distinct words and a C-speed regex instead of the full analyzer: the
+    spelling field only needs to know which documents use a word, and this
+    keeps its cost at index time small.
+    """
+    return " ".join({fold_accents(w) for w in _VOCAB_RE.findall(text.lower())})
+
+
+def _frequency(reader: IndexReader, word: str) -> int:
+    return reader.doc_frequency(FIELD, word) if (FIELD, word) in reader else 0
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
@@ -43,7 +61,7 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
 
 def correct_word(reader: IndexReader, word: str) -> str | None:
     """A better-attested spelling of ``word``, or None."""
-    own = reader.frequency(FIELD, word) if (FIELD, word) in reader else 0
+    own = _frequency(reader, word)
     if own >= MIN_CANDIDATE_FREQ or len(word) < 4:
         return None
     maxdist = 1 if len(word) <= 5 else 2
@@ -51,7 +69,7 @@ def correct_word(reader: IndexReader, word: str) -> str | None:
     for candidate in reader.terms_within(FIELD, word, maxdist, prefix=1):
         if candidate == word:
             continue
-        freq = reader.frequency(FIELD, candidate)
+        freq = reader.doc_frequency(FIELD, candidate)
         if freq < max(MIN_CANDIDATE_FREQ, DOMINANCE * own):
             continue
         key = (edit_distance(word, candidate, maxdist), -freq, candidate)
