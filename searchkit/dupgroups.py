@@ -54,13 +54,19 @@ def store(index_dir: Path, generation: int, groups: Groups) -> None:
     os.replace(tmp, index_dir / DUP_FILE)
 
 
-def link(reader: IndexReader, groups: Groups, docnums: list[int]) -> None:
-    """Links each of ``docnums`` to the indexed articles its sketch is close to."""
+Sketched = tuple[str, int, tuple[int, ...]]  # (article id, day, sketch)
+
+
+def link(reader: IndexReader, groups: Groups, articles: list[Sketched]) -> None:
+    """Links each article to the indexed articles its sketch is close to.
+
+    Only the candidates' columns are read: the articles themselves come
+    with their sketches, so adding a batch costs a few postings per article.
+    """
     ids = reader.column_reader("id")
     days = reader.column_reader("date")
     sketches = reader.column_reader("sketch")
-    for docnum in docnums:
-        sk = decode_sketch(sketches[docnum])
+    for article_id, day, sk in articles:
         found: set[int] = set()
         # An empty sketch (a text too short to judge) still goes to add(),
         # which drops the links an earlier version of the article had.
@@ -69,14 +75,18 @@ def link(reader: IndexReader, groups: Groups, docnums: list[int]) -> None:
             # a sign of copying; its candidates are found through the others.
             if 2 <= reader.doc_frequency("anchors", anchor) <= duplicates.ANCHOR_MAX_DF:
                 found.update(reader.postings("anchors", anchor).all_ids())
-        found.discard(docnum)
         candidates = [(_text(ids[d]), days[d], decode_sketch(sketches[d])) for d in sorted(found)]
-        groups.add(_text(ids[docnum]), days[docnum], sk, candidates)
+        groups.add(article_id, day, sk, candidates)
 
 
 def rebuild(reader: IndexReader) -> Groups:
     groups = Groups()
-    link(reader, groups, list(reader.all_doc_ids()))
+    for leaf, _ in reader.leaf_readers():
+        if not leaf.doc_count_all():
+            continue
+        ids, days, sketches = (list(leaf.column_reader(n)) for n in ("id", "date", "sketch"))
+        mine = [(_text(ids[d]), days[d], decode_sketch(sketches[d])) for d in leaf.all_doc_ids()]
+        link(reader, groups, mine)
     return groups
 
 
@@ -86,7 +96,7 @@ class DupTracker:
     def __init__(self, ix: FileIndex) -> None:
         self.ix = ix
         self.dir = Path(ix.storage.folder)
-        self.added: set[str] = set()
+        self.added: dict[str, tuple[int, tuple[int, ...]]] = {}  # id -> (day, sketch)
         self.removed: set[str] = set()
         # The groups must describe this generation to be updated in place.
         self.generation = ix.latest_generation()
@@ -107,10 +117,9 @@ class DupTracker:
             if groups is None:
                 groups = rebuild(reader)  # stale or missing: recompute from the index
             else:
-                for aid in self.removed - self.added:
+                for aid in self.removed - self.added.keys():
                     groups.remove(aid)
-                docnums = [reader.first_id("id", aid) for aid in sorted(self.added)]
-                link(reader, groups, [d for d in docnums if d is not None])
+                link(reader, groups, [(aid, day, sk) for aid, (day, sk) in sorted(self.added.items())])
         self.generation = self.ix.latest_generation()
         self.groups = groups
         store(self.dir, self.generation, groups)

@@ -93,8 +93,7 @@ def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def _document(article: Article, digest: str, stamp: int) -> dict[str, object]:
-    sk = duplicates.sketch(article.body)
+def _document(article: Article, digest: str, stamp: int, sk: tuple[int, ...]) -> dict[str, object]:
     doc: dict[str, object] = {
         "id": article.id,
         "headline": article.headline,
@@ -193,9 +192,10 @@ class _Run:
             if aid != article.id or article.path != path:
                 article = Article(**{**article.__dict__, "id": aid, "path": path})
             stamp = self.indexed.first_seen.setdefault(aid, self.stamp)
-            self.writer.add_document(**_document(article, digest, stamp))
+            sk = duplicates.sketch(article.body)
+            self.writer.add_document(**_document(article, digest, stamp, sk))
             self.indexed.path_by_id[aid] = path
-            self.dups.added.add(aid)
+            self.dups.added[aid] = (day_number(article.date) if article.date else 0, sk)
             new_ids.add(aid)
             self.report.warnings.extend(f"{path}: {w}" for w in item.warnings)
         self.indexed.ids_by_path[path] = new_ids
