@@ -105,10 +105,3 @@ def period(value: str | date, today: date | None = None) -> tuple[date, date]:
         raise DateParseError(f"cannot read {text!r} as a date") from exc
     return day, day
 
-
-def since_bound(value: str | date) -> date:
-    return period(value)[0]
-
-
-def until_bound(value: str | date) -> date:
-    return period(value)[1]
