@@ -5,8 +5,9 @@ Usage (from the repository root)::
     python benchmarks/relevance.py                          # both collections, one table (~1.5 min)
     python benchmarks/relevance.py --collection cisi
     python benchmarks/relevance.py --knobs 0.5,1.2,1.0      # the table with other ranking knobs
-    python benchmarks/relevance.py --tune                   # grid over searchkit.ranking knobs (~25 min)
-    python benchmarks/relevance.py --diagnose               # query/idf/stemmer experiments (~6 min)
+    python benchmarks/relevance.py --tune                   # grid over searchkit.ranking knobs (~30-45 min)
+    python benchmarks/relevance.py --tune --qtf             # the same if repeated query words counted
+    python benchmarks/relevance.py --diagnose               # query/idf/stemmer experiments (~4 min)
 
 The collections are the classic SMART/Glasgow test sets described in
 /work/shared/relevance/SOURCE.txt: aeronautics and library-science abstracts,
@@ -263,7 +264,9 @@ def _lucene_idf_bm25f() -> type:
 
     Whoosh's own idf, log(N / (n + 1)) + 1, never falls below about 1, so a
     word in every document ("the", "of", "what") still scores about 1/8 of
-    the rarest word; this idf goes to 0 for such words. Diagnostics only.
+    the rarest word; this idf goes to 0 for such words. searchkit.ranking
+    has its own copy (LuceneIdfBM25F); this one keeps --diagnose able to
+    compare the two idfs whatever ranking.py uses.
     """
     from whoosh import scoring
 
@@ -279,13 +282,17 @@ def _lucene_idf_bm25f() -> type:
 
 @dataclass(frozen=True)
 class Setting:
-    """searchkit.ranking's knobs, plus what they cannot express (per-field B, idf)."""
+    """searchkit.ranking's knobs, plus what they cannot express (per-field B, idf).
+
+    ``idf``: "ranking" keeps the model ``ranking.weighting()`` returns;
+    "whoosh" is Whoosh's stock BM25F, "lucene" the one with Lucene's idf.
+    """
 
     headline_boost: float
     k1: float
     b: float
     headline_b: float | None = None  # None: the global B
-    idf: str = "whoosh"  # "lucene" only in --diagnose
+    idf: str = "ranking"
 
     @classmethod
     def parse(cls, text: str) -> Setting:
@@ -303,7 +310,7 @@ class Setting:
 
     def label(self) -> str:
         hb = "-" if self.headline_b is None else f"{self.headline_b:g}"
-        extra = "" if self.idf == "whoosh" else f" idf={self.idf}"
+        extra = "" if self.idf == "ranking" else f" idf={self.idf}"
         return f"HB={self.headline_boost:g} K1={self.k1:g} B={self.b:g} headline_B={hb}{extra}"
 
 
@@ -322,12 +329,13 @@ def apply(setting: Setting) -> None:
 
     r.HEADLINE_BOOST, r.BODY_BOOST = setting.headline_boost, 1.0
     r.K1, r.B = setting.k1, setting.b
-    if setting.headline_b is None and setting.idf == "whoosh":
+    if setting.headline_b is None and setting.idf == "ranking":
         sk_search.weighting = r.weighting  # type: ignore[attr-defined]
         return
     # ranking.weighting() has no per-field B and no idf choice; search.py
     # imported it by name, so the variant is patched in there.
-    model = _lucene_idf_bm25f() if setting.idf == "lucene" else scoring.BM25F
+    models = {"ranking": type(r.weighting()), "whoosh": scoring.BM25F, "lucene": _lucene_idf_bm25f()}
+    model = models[setting.idf]
     extra = {} if setting.headline_b is None else {"headline_B": setting.headline_b}
 
     def variant() -> scoring.WeightingModel:
@@ -639,8 +647,10 @@ GRID_HEADLINE_B = (0.0, 0.25, 0.5, 0.75, 1.0)
 TOP_FOR_FIELD_B = 3
 
 
-def tune(names: Sequence[str], idf: str = "whoosh", qtf: bool = False) -> None:
-    """The knob grid; ``idf``/``qtf`` re-tune on top of those fixes (see --diagnose)."""
+def tune(names: Sequence[str], idf: str = "ranking", qtf: bool = False) -> None:
+    """The knob grid; ``idf``/``qtf`` re-tune on top of other changes (see --diagnose)."""
+    import searchkit.ranking as ranking
+
     current = Setting.current()
     with tempfile.TemporaryDirectory(prefix="relevance-tune-") as tmp:
         bench = Bench(names, Path(tmp))
@@ -655,7 +665,9 @@ def tune(names: Sequence[str], idf: str = "whoosh", qtf: bool = False) -> None:
                 grid.append(fixed_current)
             evaluate_one = functools.partial(_eval_setting, qtf=qtf)
             results: dict[Setting, dict[str, Scores]] = {}
-            print(f"# grid: {len(grid)} settings (BODY_BOOST=1){' with repeated words as word^n' if qtf else ''}")
+            model = type(ranking.weighting()).__name__ if idf == "ranking" else f"{idf} idf"
+            qtf_note = ", repeated words as word^n" if qtf else ""
+            print(f"# grid: {len(grid)} settings (BODY_BOOST=1, weighting {model}{qtf_note})")
             print(bench.header())
             for setting, res in zip(grid, bench.pool.map(evaluate_one, grid), strict=True):
                 results[setting] = res
@@ -687,6 +699,8 @@ def diagnose(names: Sequence[str], setting: Setting) -> None:
         ("as benchmarked", _eval_setting, (setting,)),
         ("query stopwords removed", _eval_setting, (setting, False, True)),
         ("repeated words as boosts (word^n)", _eval_setting, (setting, True)),
+        ("stock whoosh idf", _eval_setting, (replace(setting, idf="whoosh"),)),
+        ("stock whoosh idf + word^n", _eval_setting, (replace(setting, idf="whoosh"), True)),
         ("lucene idf", _eval_setting, (replace(setting, idf="lucene"),)),
         ("lucene idf + word^n", _eval_setting, (replace(setting, idf="lucene"), True)),
         ("lucene idf + word^n + no stopwords", _eval_setting, (replace(setting, idf="lucene"), True, True)),
@@ -720,7 +734,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--collection", choices=["cranfield", "cisi", "all"], default="all")
     ap.add_argument("--tune", action="store_true", help="grid-search searchkit.ranking's knobs")
     ap.add_argument("--diagnose", action="store_true", help="query-word, idf and stemmer experiments")
-    ap.add_argument("--lucene-idf", action="store_true", help="--tune with Lucene's idf (a ranking.py change)")
+    ap.add_argument(
+        "--idf", choices=["ranking", "whoosh", "lucene"], default="ranking",
+        help="--tune with ranking.py's weighting (default), Whoosh's stock BM25F, or Lucene's idf",
+    )  # fmt: skip
     ap.add_argument("--qtf", action="store_true", help="--tune with repeated query words as word^n (a query.py change)")
     ap.add_argument(
         "--knobs", type=Setting.parse, metavar="HB,K1,B[,headline_B]",
@@ -729,7 +746,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     names = list(LOADERS) if args.collection == "all" else [args.collection]
     if args.tune:
-        tune(names, "lucene" if args.lucene_idf else "whoosh", args.qtf)
+        tune(names, args.idf, args.qtf)
     elif args.diagnose:
         diagnose(names, args.knobs or Setting.current())
     else:
