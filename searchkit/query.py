@@ -9,6 +9,7 @@ Filters never edit the user's text; they travel beside the query.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -158,6 +159,29 @@ def _plain_words_query(text: str, schema: Schema, any_words: bool) -> wq.Query:
     return joined.normalize()
 
 
+def _count_repeats(q: wq.Query) -> wq.Query:
+    """Normalizes ``q``, keeping how often each word was asked for.
+
+    Whoosh's normalize() silently drops duplicate clauses, so "missile
+    defense missile" would weigh "missile" once; BM25 (and FTS5) count each
+    occurrence of a query word. Counted on the leaves, because the parser
+    nests OR-joined words unevenly.
+    """
+    counts = Counter((t.fieldname, t.text) for t in q.leaves() if isinstance(t, wq.Term))
+    q = q.normalize()
+    if all(n == 1 for n in counts.values()):
+        return q
+
+    def boost(node: wq.Query) -> wq.Query:
+        if isinstance(node, wq.Term):
+            n = counts.get((node.fieldname, node.text), 1)
+            if n > 1:
+                return node.with_boost(node.boost * n)
+        return node
+
+    return q.accept(boost)
+
+
 def _all_nodes(q: wq.Query) -> Iterable[wq.Query]:
     yield q
     for child in q.children():
@@ -284,7 +308,7 @@ def build_query(
             warnings.append(f"could not parse part of the query ({errors[0]}): searched as plain words")
             q = _plain_words_query(text, schema, any_words)
         else:
-            q = q.normalize()
+            q = _count_repeats(q)
     if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
         warnings.append("the query has no searchable words")
         return BuiltQuery(text, wq.NullQuery, filters, tuple(warnings), any_words)

@@ -159,3 +159,13 @@ def test_total_does_not_depend_on_the_page_size(ix: SearchIndex, query: str, lim
     # Whoosh's top-N collector may skip documents that cannot make the page;
     # searchkit's totals must not.
     assert ix.search(query, limit=limit).total == ix.search(query, limit=100).total == len(ix.search(query, limit=100).hits)
+
+
+def test_a_repeated_query_word_counts_twice(ix: SearchIndex) -> None:
+    # Whoosh's normalize() drops duplicate clauses; BM25 counts each occurrence.
+    once = ix.search("missile defense", limit=50)
+    twice = ix.search("missile defense missile", limit=50)
+    assert once.total == twice.total
+    assert twice.hits[0].score > once.hits[0].score
+    assert "Term('body', 'missil', boost=2.0)" in repr(ix.build("missile defense missile").query)
+    assert "Term('body', 'radar', boost=2.0)" in repr(ix.build("radar OR japan OR radar", any_words=True).query)
