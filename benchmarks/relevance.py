@@ -2,12 +2,14 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/relevance.py                          # both collections, one table (~1.5 min)
+    python benchmarks/relevance.py                          # both collections, one table (1-2 min)
     python benchmarks/relevance.py --collection cisi
-    python benchmarks/relevance.py --knobs 0.5,1.2,1.0      # the table with other ranking knobs
-    python benchmarks/relevance.py --tune                   # grid over searchkit.ranking knobs (~30-45 min)
-    python benchmarks/relevance.py --tune --qtf             # the same if repeated query words counted
-    python benchmarks/relevance.py --diagnose               # query/idf/stemmer experiments (~4 min)
+    python benchmarks/relevance.py --knobs 0.5,2,0.9        # the table with other ranking knobs
+    python benchmarks/relevance.py --tune                   # grid over searchkit.ranking knobs (25-45 min)
+    python benchmarks/relevance.py --diagnose               # query/idf/stemmer experiments (3-4 min)
+
+``--tune --idf whoosh|lucene`` re-tunes the knobs for another idf before
+ranking.py's weighting is changed.
 
 The collections are the classic SMART/Glasgow test sets described in
 /work/shared/relevance/SOURCE.txt: aeronautics and library-science abstracts,
@@ -30,7 +32,6 @@ Metrics, averaged over the judged queries: MAP over the top 1000, nDCG@10
 from __future__ import annotations
 
 import argparse
-import functools
 import itertools
 import json
 import math
@@ -39,7 +40,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -384,7 +384,7 @@ def searchkit_ranker(ix_path: Path, **options: Any) -> tuple[Ranker, Callable[[]
     return rank, ix.close
 
 
-def searchkit_fast_ranker(ix_path: Path, qtf: bool = False) -> tuple[Ranker, Callable[[], None]]:
+def searchkit_fast_ranker(ix_path: Path) -> tuple[Ranker, Callable[[], None]]:
     """The ranking ``SearchIndex.search`` returns, without building snippets.
 
     For --tune and --diagnose: at limit=1000 about 60% of ``search``'s time
@@ -395,10 +395,6 @@ def searchkit_fast_ranker(ix_path: Path, qtf: bool = False) -> tuple[Ranker, Cal
     before any tuning. Near-duplicate folding (which by default hides 1
     Cranfield and 7 CISI copies, a few 0.0001 of MAP) masks hits and does
     not depend on the knobs, so tuning without it ranks settings the same.
-
-    ``qtf=True`` (diagnostics) sends each distinct word once with its count
-    as a boost, ``word^3``: Whoosh's query normalisation drops repeated
-    terms, which FTS5 instead scores once per occurrence.
     """
     import searchkit.search as sk_search
     from searchkit import SearchIndex, storage
@@ -408,12 +404,7 @@ def searchkit_fast_ranker(ix_path: Path, qtf: bool = False) -> tuple[Ranker, Cal
     ids = {d: searcher.stored_fields(d)["id"] for d in searcher.reader().all_doc_ids()}
 
     def rank(words: Sequence[str]) -> list[str]:
-        if qtf:
-            counts = Counter(w.lower() for w in words)
-            text = " OR ".join(w if n == 1 else f"{w}^{n}" for w, n in counts.items())
-        else:
-            text = " OR ".join(words)
-        results = searcher.search(ix.build(text, any_words=True).query, limit=TOP_K)
+        results = searcher.search(ix.build(" OR ".join(words), any_words=True).query, limit=TOP_K)
         return [ids[results.docnum(i)] for i in range(results.scored_length())]
 
     def close() -> None:
@@ -530,13 +521,13 @@ def _init_worker(names: Sequence[str], ix_paths: dict[str, Path]) -> None:
     _STATE["ix_paths"] = ix_paths
 
 
-def _eval_setting(setting: Setting, qtf: bool = False, stop: bool = False) -> dict[str, Scores]:
+def _eval_setting(setting: Setting, words_of: WordsOf = query_words) -> dict[str, Scores]:
     """One setting on every collection; a fresh searcher per collection."""
     apply(setting)
     out: dict[str, Scores] = {}
     for coll in _STATE["colls"]:
-        rank, close = searchkit_fast_ranker(_STATE["ix_paths"][coll.name], qtf=qtf)
-        out[coll.name] = evaluate(coll, rank, words_without_stopwords if stop else query_words)
+        rank, close = searchkit_fast_ranker(_STATE["ix_paths"][coll.name])
+        out[coll.name] = evaluate(coll, rank, words_of)
         close()
     return out
 
@@ -647,8 +638,8 @@ GRID_HEADLINE_B = (0.0, 0.25, 0.5, 0.75, 1.0)
 TOP_FOR_FIELD_B = 3
 
 
-def tune(names: Sequence[str], idf: str = "ranking", qtf: bool = False) -> None:
-    """The knob grid; ``idf``/``qtf`` re-tune on top of other changes (see --diagnose)."""
+def tune(names: Sequence[str], idf: str = "ranking") -> None:
+    """The knob grid; ``idf`` other than "ranking" re-tunes for another weighting."""
     import searchkit.ranking as ranking
 
     current = Setting.current()
@@ -663,13 +654,11 @@ def tune(names: Sequence[str], idf: str = "ranking", qtf: bool = False) -> None:
             grid = [Setting(hb, k1, b, None, idf) for hb, k1, b in itertools.product(GRID_HEADLINE, GRID_K1, GRID_B)]
             if fixed_current not in grid:
                 grid.append(fixed_current)
-            evaluate_one = functools.partial(_eval_setting, qtf=qtf)
             results: dict[Setting, dict[str, Scores]] = {}
             model = type(ranking.weighting()).__name__ if idf == "ranking" else f"{idf} idf"
-            qtf_note = ", repeated words as word^n" if qtf else ""
-            print(f"# grid: {len(grid)} settings (BODY_BOOST=1, weighting {model}{qtf_note})")
+            print(f"# grid: {len(grid)} settings (BODY_BOOST=1, weighting {model})")
             print(bench.header())
-            for setting, res in zip(grid, bench.pool.map(evaluate_one, grid), strict=True):
+            for setting, res in zip(grid, bench.pool.map(_eval_setting, grid), strict=True):
                 results[setting] = res
                 mark = "  <- knobs in searchkit/ranking.py now" if setting == fixed_current else ""
                 print(bench.line(setting.label(), res) + mark, flush=True)
@@ -678,7 +667,7 @@ def tune(names: Sequence[str], idf: str = "ranking", qtf: bool = False) -> None:
             field_b = [replace(s, headline_b=hb) for s in top for hb in GRID_HEADLINE_B if hb != s.b]
             print(f"# per-field headline_B on the best {TOP_FOR_FIELD_B} settings")
             print(bench.header())
-            for setting, res in zip(field_b, bench.pool.map(evaluate_one, field_b), strict=True):
+            for setting, res in zip(field_b, bench.pool.map(_eval_setting, field_b), strict=True):
                 results[setting] = res
                 print(bench.line(setting.label(), res), flush=True)
 
@@ -695,15 +684,14 @@ def tune(names: Sequence[str], idf: str = "ranking", qtf: bool = False) -> None:
 
 def diagnose(names: Sequence[str], setting: Setting) -> None:
     """What the query words, the idf and the stemmer do, at one setting."""
+    whoosh_idf = replace(setting, idf="whoosh")
     variants: list[tuple[str, Callable[..., dict[str, Scores]], tuple[Any, ...]]] = [
         ("as benchmarked", _eval_setting, (setting,)),
-        ("query stopwords removed", _eval_setting, (setting, False, True)),
-        ("repeated words as boosts (word^n)", _eval_setting, (setting, True)),
-        ("stock whoosh idf", _eval_setting, (replace(setting, idf="whoosh"),)),
-        ("stock whoosh idf + word^n", _eval_setting, (replace(setting, idf="whoosh"), True)),
+        ("query stopwords removed", _eval_setting, (setting, words_without_stopwords)),
+        ("repeated query words sent once", _eval_setting, (setting, words_once)),
+        ("stock whoosh idf", _eval_setting, (whoosh_idf,)),
+        ("stock whoosh idf, stopwords removed", _eval_setting, (whoosh_idf, words_without_stopwords)),
         ("lucene idf", _eval_setting, (replace(setting, idf="lucene"),)),
-        ("lucene idf + word^n", _eval_setting, (replace(setting, idf="lucene"), True)),
-        ("lucene idf + word^n + no stopwords", _eval_setting, (replace(setting, idf="lucene"), True, True)),
         ("snowball (porter2) stemmer", _eval_snowball, (setting,)),
     ]
     with tempfile.TemporaryDirectory(prefix="relevance-diagnose-") as tmp:
@@ -715,7 +703,7 @@ def diagnose(names: Sequence[str], setting: Setting) -> None:
             for (label, _, _), fut in zip(variants, futures, strict=True):
                 print(bench.line("searchkit: " + label, fut.result()), flush=True)
             # The other engines under the same query changes: FTS5 and tantivy
-            # give stopwords ~0 idf already; FTS5 alone counts repeated words.
+            # give stopwords ~0 idf already; of the two, only FTS5 counts repeated words.
             for coll in bench.colls:
                 for engine, make in (("fts5", fts5_ranker), ("tantivy", tantivy_ranker)):
                     rank = make(coll)
@@ -738,7 +726,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--idf", choices=["ranking", "whoosh", "lucene"], default="ranking",
         help="--tune with ranking.py's weighting (default), Whoosh's stock BM25F, or Lucene's idf",
     )  # fmt: skip
-    ap.add_argument("--qtf", action="store_true", help="--tune with repeated query words as word^n (a query.py change)")
     ap.add_argument(
         "--knobs", type=Setting.parse, metavar="HB,K1,B[,headline_B]",
         help="rank searchkit with these knobs instead of searchkit/ranking.py's",
@@ -746,7 +733,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     names = list(LOADERS) if args.collection == "all" else [args.collection]
     if args.tune:
-        tune(names, args.idf, args.qtf)
+        tune(names, args.idf)
     elif args.diagnose:
         diagnose(names, args.knobs or Setting.current())
     else:

@@ -167,14 +167,16 @@ def _count_repeats(q: wq.Query) -> wq.Query:
     occurrence of a query word. Counted on the leaves, because the parser
     nests OR-joined words unevenly.
     """
-    counts = Counter((t.fieldname, t.text) for t in q.leaves() if isinstance(t, wq.Term))
+    # The boost is part of the key: "title^3 titles" stems to two clauses that
+    # normalize() keeps apart, and each must keep its own weight.
+    counts = Counter((t.fieldname, t.text, t.boost) for t in q.leaves() if isinstance(t, wq.Term))
     q = q.normalize()
     if all(n == 1 for n in counts.values()):
         return q
 
     def boost(node: wq.Query) -> wq.Query:
         if isinstance(node, wq.Term):
-            n = counts.get((node.fieldname, node.text), 1)
+            n = counts.get((node.fieldname, node.text, node.boost), 1)
             if n > 1:
                 return node.with_boost(node.boost * n)
         return node

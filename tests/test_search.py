@@ -169,3 +169,8 @@ def test_a_repeated_query_word_counts_twice(ix: SearchIndex) -> None:
     assert twice.hits[0].score > once.hits[0].score
     assert "Term('body', 'missil', boost=2.0)" in repr(ix.build("missile defense missile").query)
     assert "Term('body', 'radar', boost=2.0)" in repr(ix.build("radar OR japan OR radar", any_words=True).query)
+
+
+def test_an_explicit_boost_is_not_multiplied_by_another_form_of_the_word(ix: SearchIndex) -> None:
+    text = repr(ix.build("missile^3 missiles").query)
+    assert "boost=6" not in text and "boost=2.0" not in text
