@@ -167,9 +167,18 @@ def _count_repeats(q: wq.Query) -> wq.Query:
     occurrence of a query word. Counted on the leaves, because the parser
     nests OR-joined words unevenly.
     """
-    # The boost is part of the key: "title^3 titles" stems to two clauses that
-    # normalize() keeps apart, and each must keep its own weight.
-    counts = Counter((t.fieldname, t.text, t.boost) for t in q.leaves() if isinstance(t, wq.Term))
+    # The effective boost (the term's times its groups') is part of the key:
+    # "missile^3 missiles" gives two clauses that normalize() keeps apart,
+    # and each must keep its own weight.
+    counts: Counter[tuple[str, str, float]] = Counter()
+
+    def count(node: wq.Query, factor: float) -> None:
+        if isinstance(node, wq.Term):
+            counts[(node.fieldname, node.text, node.boost * factor)] += 1
+        for child in node.children():
+            count(child, factor * (node.boost if node.is_leaf() is False else 1.0))
+
+    count(q, 1.0)
     q = q.normalize()
     if all(n == 1 for n in counts.values()):
         return q
