@@ -104,4 +104,3 @@ def period(value: str | date, today: date | None = None) -> tuple[date, date]:
     except ValueError as exc:
         raise DateParseError(f"cannot read {text!r} as a date") from exc
     return day, day
-

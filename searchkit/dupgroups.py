@@ -20,8 +20,8 @@ from whoosh.reading import IndexReader
 
 from . import duplicates
 from .duplicates import Groups
-
-DUP_FILE = "duplicates.json"
+from .schema import as_text
+from .storage import DUP_FILE
 
 
 def encode_sketch(sk: tuple[int, ...]) -> bytes:
@@ -33,10 +33,6 @@ def encode_sketch(sk: tuple[int, ...]) -> bytes:
 
 def decode_sketch(raw: bytes) -> tuple[int, ...]:
     return duplicates.unpack(raw[1:]) if raw else ()
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 def load(index_dir: Path) -> tuple[int, Groups] | None:
@@ -75,7 +71,7 @@ def link(reader: IndexReader, groups: Groups, articles: list[Sketched]) -> None:
             # a sign of copying; its candidates are found through the others.
             if 2 <= reader.doc_frequency("anchors", anchor) <= duplicates.ANCHOR_MAX_DF:
                 found.update(reader.postings("anchors", anchor).all_ids())
-        candidates = [(_text(ids[d]), days[d], decode_sketch(sketches[d])) for d in sorted(found)]
+        candidates = [(as_text(ids[d]), days[d], decode_sketch(sketches[d])) for d in sorted(found)]
         groups.add(article_id, day, sk, candidates)
 
 
@@ -85,7 +81,7 @@ def rebuild(reader: IndexReader) -> Groups:
         if not leaf.doc_count_all():
             continue
         ids, days, sketches = (list(leaf.column_reader(n)) for n in ("id", "date", "sketch"))
-        mine = [(_text(ids[d]), days[d], decode_sketch(sketches[d])) for d in leaf.all_doc_ids()]
+        mine = [(as_text(ids[d]), days[d], decode_sketch(sketches[d])) for d in leaf.all_doc_ids()]
         link(reader, groups, mine)
     return groups
 

@@ -24,7 +24,7 @@ from . import duplicates, spelling
 from .articles import Article, Loaded, Skipped, read_file, walk
 from .dupgroups import DupTracker, encode_sketch
 from .errors import SearchkitError
-from .schema import day_number
+from .schema import as_text, day_number
 from .sources import source_key
 from .storage import create_index, has_index, now_iso, open_index, verify, write_lock, write_meta
 
@@ -67,10 +67,6 @@ class _Indexed:
     first_seen: dict[str, int] = field(default_factory=dict)
 
 
-def _text(value: str | bytes) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
-
-
 def _read_indexed(ix: FileIndex) -> _Indexed:
     state = _Indexed()
     with ix.reader() as reader:
@@ -81,7 +77,7 @@ def _read_indexed(ix: FileIndex) -> _Indexed:
         for leaf, _ in reader.leaf_readers():
             columns = [list(leaf.column_reader(name)) for name in ("path", "digest", "id", "indexed_at")]
             for docnum in leaf.all_doc_ids():
-                path, dig, aid = (_text(col[docnum]) for col in columns[:3])
+                path, dig, aid = (as_text(col[docnum]) for col in columns[:3])
                 state.digests[path] = dig
                 state.ids_by_path.setdefault(path, set()).add(aid)
                 state.path_by_id[aid] = path

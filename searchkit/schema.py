@@ -26,6 +26,11 @@ BODY = "body"
 SEARCH_FIELDS = (HEADLINE, BODY)
 
 
+def as_text(value: str | bytes) -> str:
+    """Whoosh returns column values and terms as bytes or str by field type."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 def day_number(day: date) -> int:
     """Days are stored as proleptic ordinals; 0 means undated."""
     return day.toordinal()

@@ -488,22 +488,10 @@ class SearchIndex:
         return searcher.doc_count()
 
     def source_counts(self) -> list[tuple[str, int]]:
-        """Each canonical source with the number of articles citing it.
-
-        Counted from the ``sources`` postings (deleted documents excluded),
-        so no article is unpickled except one per source for its spelling.
-        """
-        searcher, _ = self._current()
-        reader = searcher.reader()
-        counts: list[tuple[str, int]] = []
-        for btext in reader.lexicon("sources"):
-            key = btext.decode("utf-8")
-            docs = list(reader.postings("sources", key).all_ids())
-            if not docs:
-                continue
-            names = searcher.stored_fields(docs[0]).get("source_names") or ()
-            display = next((n for n in names if n.casefold() == key), key)
-            counts.append((display, len(docs)))
+        """Each canonical source with the number of articles citing it,
+        from the per-searcher postings (deleted documents excluded)."""
+        _, cache = self._current()
+        counts = [(name, len(cache.source_docs(frozenset([key])))) for key, name in cache.source_names.items()]
         return sorted(counts, key=lambda kv: (-kv[1], kv[0].casefold()))
 
     def stats(self, top: int = 10) -> Stats:

@@ -19,6 +19,8 @@ from whoosh.matching import Matcher
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from .schema import as_text
+
 SNIPPET_CHARS = 240
 MAX_FRAGMENTS = 3
 MAX_EXPANSIONS = 64
@@ -61,10 +63,6 @@ class MatchPlan:
         return found
 
 
-def _text(value: str | bytes) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
-
-
 def plan_for(q: wq.Query, reader: IndexReader) -> MatchPlan:
     terms: set[str] = set()
     phrases: list[tuple[tuple[str, ...], int]] = []
@@ -77,18 +75,18 @@ def plan_for(q: wq.Query, reader: IndexReader) -> MatchPlan:
             return
         if isinstance(node, wq.Phrase):
             if node.fieldname == FIELD and node.words:
-                phrases.append((tuple(_text(w) for w in node.words), max(node.slop, 1)))
+                phrases.append((tuple(as_text(w) for w in node.words), max(node.slop, 1)))
             return
         if isinstance(node, wq.Term):
             if node.fieldname == FIELD:
-                terms.add(_text(node.text))
+                terms.add(as_text(node.text))
             return
         if isinstance(node, wq.MultiTerm):
             if getattr(node, "fieldname", None) == FIELD:
                 for i, btext in enumerate(node._btexts(reader)):
                     if i >= MAX_EXPANSIONS:
                         break
-                    terms.add(_text(btext))
+                    terms.add(as_text(btext))
             return
         for child in node.children():
             visit(child)

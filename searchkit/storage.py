@@ -25,6 +25,7 @@ from .errors import IndexCorruptError, IndexLockedError, IndexMissingError, Inde
 from .schema import SCHEMA_VERSION, build_schema
 
 META_FILE = "searchkit.json"
+DUP_FILE = "duplicates.json"  # near-duplicate groups, see dupgroups.py
 LOCK_FILE = "searchkit.lock"
 INDEX_NAME = "MAIN"
 REBUILD_HINT = "rebuild it with `searchkit index --rebuild`"
@@ -98,7 +99,7 @@ def create_index(path: Path) -> FileIndex:
     path.mkdir(parents=True, exist_ok=True)
     for entry in path.iterdir():
         # duplicates.json describes the old index's generations: it goes too.
-        if entry.is_file() and entry.name.startswith((INDEX_NAME, "_" + INDEX_NAME, "duplicates.json")):
+        if entry.is_file() and entry.name.startswith((INDEX_NAME, "_" + INDEX_NAME, DUP_FILE)):
             entry.unlink()
     ix = whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
     write_meta(path, schema_version=SCHEMA_VERSION, created=now_iso())
