@@ -21,6 +21,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
+from . import whoosh_fixes
 from .errors import IndexCorruptError, IndexLockedError, IndexMissingError, IndexVersionError
 from .schema import SCHEMA_VERSION, build_schema
 
@@ -29,6 +30,8 @@ DUP_FILE = "duplicates.json"  # near-duplicate groups, see dupgroups.py
 LOCK_FILE = "searchkit.lock"
 INDEX_NAME = "MAIN"
 REBUILD_HINT = "rebuild it with `searchkit index --rebuild`"
+
+whoosh_fixes.apply()
 
 
 def has_index(path: Path) -> bool:
