@@ -24,7 +24,8 @@ from . import duplicates, spelling
 from .articles import Article, Loaded, Skipped, read_file, walk
 from .dupgroups import DupTracker, encode_sketch
 from .errors import SearchkitError
-from .schema import as_text, day_number
+from .manifest import Indexed, read_indexed
+from .schema import day_number
 from .sources import source_key
 from .storage import create_index, has_index, now_iso, open_index, verify, write_lock, write_meta
 
@@ -53,36 +54,6 @@ class UpdateReport:
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped "
             f"in {self.seconds:.1f}s"
         )
-
-
-@dataclass
-class _Indexed:
-    """What the index holds, read from its columns (no stored-field unpickling)."""
-
-    digests: dict[str, str] = field(default_factory=dict)  # path -> digest
-    ids_by_path: dict[str, set[str]] = field(default_factory=dict)
-    path_by_id: dict[str, str] = field(default_factory=dict)
-    # When each id was first indexed: kept through updates and rebuilds so
-    # that alerts report only articles that are really new.
-    first_seen: dict[str, int] = field(default_factory=dict)
-
-
-def _read_indexed(ix: FileIndex) -> _Indexed:
-    state = _Indexed()
-    with ix.reader() as reader:
-        if reader.doc_count_all() == 0:
-            return state  # an empty index has no column readers at all
-        # Whole columns, one segment at a time: indexing a multi-segment
-        # column reader per document costs a bisect and a seek each time.
-        for leaf, _ in reader.leaf_readers():
-            columns = [list(leaf.column_reader(name)) for name in ("path", "digest", "id", "indexed_at")]
-            for docnum in leaf.all_doc_ids():
-                path, dig, aid = (as_text(col[docnum]) for col in columns[:3])
-                state.digests[path] = dig
-                state.ids_by_path.setdefault(path, set()).add(aid)
-                state.path_by_id[aid] = path
-                state.first_seen[aid] = columns[3][docnum]
-    return state
 
 
 def _under(path: str, roots: list[str]) -> bool:
@@ -119,7 +90,7 @@ def _path_suffix(path: str) -> str:
 class _Run:
     """One index run: a writer per batch, ids kept unique across files."""
 
-    def __init__(self, ix: FileIndex, indexed: _Indexed, report: UpdateReport, clear: bool):
+    def __init__(self, ix: FileIndex, indexed: Indexed, report: UpdateReport, clear: bool):
         self.ix = ix
         self.indexed = indexed
         self.report = report
@@ -228,9 +199,9 @@ def update(
             verify(ix, where)
         else:
             ix = create_index(where)
-        indexed = _read_indexed(ix)
+        indexed = read_indexed(ix, where)
         if clear:
-            indexed = _Indexed(first_seen=indexed.first_seen)
+            indexed = Indexed(first_seen=indexed.first_seen)
 
         files: list[Path] = []
         for item in walk(roots):
@@ -263,6 +234,10 @@ def update(
                 if progress:
                     progress(done, len(files))
             run.commit()
+            if report.added or report.updated or report.removed:
+                # Caches the new segments' columns now, so that the next run,
+                # often a small addition, starts without reading them.
+                read_indexed(ix, where)
         except BaseException:
             with contextlib.suppress(Exception):  # the writer may be closed already
                 run.writer.cancel()

@@ -27,6 +27,7 @@ from .schema import SCHEMA_VERSION, build_schema
 
 META_FILE = "searchkit.json"
 DUP_FILE = "duplicates.json"  # near-duplicate groups, see dupgroups.py
+MANIFEST_FILE = "manifest.json"  # indexed files per segment, see manifest.py
 LOCK_FILE = "searchkit.lock"
 INDEX_NAME = "MAIN"
 REBUILD_HINT = "rebuild it with `searchkit index --rebuild`"
@@ -101,8 +102,8 @@ def create_index(path: Path) -> FileIndex:
     """
     path.mkdir(parents=True, exist_ok=True)
     for entry in path.iterdir():
-        # duplicates.json describes the old index's generations: it goes too.
-        if entry.is_file() and entry.name.startswith((INDEX_NAME, "_" + INDEX_NAME, DUP_FILE)):
+        # duplicates.json and manifest.json describe the old index: they go too.
+        if entry.is_file() and entry.name.startswith((INDEX_NAME, "_" + INDEX_NAME, DUP_FILE, MANIFEST_FILE)):
             entry.unlink()
     ix = whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
     write_meta(path, schema_version=SCHEMA_VERSION, created=now_iso())

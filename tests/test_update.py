@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from searchkit import IndexCorruptError, IndexMissingError, IndexVersionError, SearchIndex
-from searchkit.storage import META_FILE
+from searchkit.manifest import Indexed, read_indexed
+from searchkit.storage import MANIFEST_FILE, META_FILE, open_index
 
 from .conftest import LIBRARY, ROOT, SEED_ID
 
@@ -131,3 +132,43 @@ def test_foreign_folder_is_refused(tmp_path: Path) -> None:
     index.create_in(str(tmp_path), fields.Schema(x=fields.TEXT))
     with pytest.raises(IndexCorruptError, match="did not write"):
         SearchIndex(tmp_path).search("x")
+
+
+def _state(ix: SearchIndex) -> Indexed:
+    return read_indexed(open_index(ix.path), ix.path)
+
+
+def test_the_manifest_gives_the_same_state_as_the_columns(tmp_path: Path, corpus: Path) -> None:
+    ix = SearchIndex(tmp_path / "ix")
+    ix.update([corpus])
+    (corpus / "02_kyodo_radar.txt").write_text("Radar Plan Dropped\n\nThe plan was dropped, Kyodo reported.\n")
+    (corpus / "06_tass_treaty.txt").unlink()
+    ix.update([corpus])  # a deletion and a replacement inside cached segments
+    manifest = tmp_path / "ix" / MANIFEST_FILE
+    assert manifest.exists()
+    from_cache = _state(ix)
+    manifest.unlink()
+    from_columns = _state(ix)
+    assert from_cache == from_columns
+    assert len(from_cache.path_by_id) == 7
+    assert manifest.exists()  # written again by the full read
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"version": 1, "segments": []}', '{"version": 99}'])
+def test_a_damaged_manifest_costs_a_full_read_not_a_wrong_answer(tmp_path: Path, corpus: Path, damage: str) -> None:
+    ix = SearchIndex(tmp_path / "ix")
+    ix.update([corpus])
+    (tmp_path / "ix" / MANIFEST_FILE).write_text(damage)
+    report = ix.update([corpus])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 8)
+
+
+def test_a_manifest_entry_of_another_size_is_read_again(tmp_path: Path, corpus: Path) -> None:
+    ix = SearchIndex(tmp_path / "ix")
+    ix.update([corpus])
+    manifest = tmp_path / "ix" / MANIFEST_FILE
+    doc = json.loads(manifest.read_text())
+    for seg in doc["segments"].values():
+        seg["docs"] = seg["docs"][:1]  # as if cached from a shorter segment of the same name
+    manifest.write_text(json.dumps(doc))
+    assert len(_state(ix).path_by_id) == 8
