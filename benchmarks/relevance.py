@@ -5,14 +5,11 @@ Usage (from the repository root)::
     python benchmarks/relevance.py                          # both collections, one table (1-2 min)
     python benchmarks/relevance.py --collection cisi
     python benchmarks/relevance.py --knobs 0.5,2,0.9        # the table with other ranking knobs
-    python benchmarks/relevance.py --tune                   # grid over searchkit.ranking knobs (25-45 min)
-    python benchmarks/relevance.py --diagnose               # query/idf/stemmer experiments (3-4 min)
-
-``--tune --idf whoosh|lucene`` re-tunes the knobs for another idf before
-ranking.py's weighting is changed.
+    python benchmarks/relevance.py --tune                   # grid over searchkit.ranking knobs (20-30 min)
+    python benchmarks/relevance.py --diagnose               # query/fields/stemmer experiments (3-4 min)
 
 The collections are the classic SMART/Glasgow test sets described in
-/work/shared/relevance/SOURCE.txt: aeronautics and library-science abstracts,
+../shared/relevance/SOURCE.txt: aeronautics and library-science abstracts,
 not news. Use the numbers to compare and tune ranking, not to claim
 news-search quality. The data is read in place and never copied into the
 project; every index lives in a temporary directory.
@@ -32,6 +29,7 @@ Metrics, averaged over the judged queries: MAP over the top 1000, nDCG@10
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import math
@@ -40,9 +38,9 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +49,7 @@ if str(ROOT) not in sys.path:
     # Run as a script, this folder is sys.path[0]; searchkit lives one up.
     sys.path.insert(0, str(ROOT))
 
-DATA_ROOT = Path("/work/shared/relevance")
+DATA_ROOT = ROOT.parent / "shared" / "relevance"
 TOP_K = 1000  # depth of every ranking, and of MAP
 CUTOFF = 10  # depth of nDCG@10 and P@10
 # Two cores: the collections (or tuning settings) run in two processes.
@@ -259,48 +257,21 @@ def evaluate(coll: Collection, ranker: Ranker, words_of: WordsOf = query_words) 
 # --------------------------------------------------------------------------
 
 
-def _lucene_idf_bm25f() -> type:
-    """Whoosh's BM25F with Lucene's idf, log(1 + (N - n + 0.5) / (n + 0.5)).
-
-    Whoosh's own idf, log(N / (n + 1)) + 1, never falls below about 1, so a
-    word in every document ("the", "of", "what") still scores about 1/8 of
-    the rarest word; this idf goes to 0 for such words. searchkit.ranking
-    has its own copy (LuceneIdfBM25F); this one keeps --diagnose able to
-    compare the two idfs whatever ranking.py uses.
-    """
-    from whoosh import scoring
-
-    class LuceneIdfBM25F(scoring.BM25F):
-        def idf(self, searcher: Any, fieldname: str, text: str) -> float:
-            parent = searcher.get_parent()
-            n = parent.doc_frequency(fieldname, text)
-            total = parent.doc_count_all()
-            return math.log(1 + (total - n + 0.5) / (n + 0.5))
-
-    return LuceneIdfBM25F
-
-
 @dataclass(frozen=True)
 class Setting:
-    """searchkit.ranking's knobs, plus what they cannot express (per-field B, idf).
-
-    ``idf``: "ranking" keeps the model ``ranking.weighting()`` returns;
-    "whoosh" is Whoosh's stock BM25F, "lucene" the one with Lucene's idf.
-    """
+    """searchkit.ranking's knobs: HEADLINE_BOOST (BODY_BOOST is 1), K1 and B."""
 
     headline_boost: float
     k1: float
     b: float
-    headline_b: float | None = None  # None: the global B
-    idf: str = "ranking"
 
     @classmethod
     def parse(cls, text: str) -> Setting:
-        """``HB,K1,B`` or ``HB,K1,B,headline_B`` (BODY_BOOST is 1)."""
+        """``HB,K1,B``."""
         parts = [float(p) for p in text.split(",")]
-        if len(parts) not in (3, 4):
-            raise argparse.ArgumentTypeError("--knobs takes HB,K1,B or HB,K1,B,headline_B")
-        return cls(parts[0], parts[1], parts[2], parts[3] if len(parts) == 4 else None)
+        if len(parts) != 3:
+            raise argparse.ArgumentTypeError("--knobs takes HB,K1,B")
+        return cls(*parts)
 
     @classmethod
     def current(cls) -> Setting:
@@ -309,39 +280,36 @@ class Setting:
         return cls(r.HEADLINE_BOOST / r.BODY_BOOST, r.K1, r.B)
 
     def label(self) -> str:
-        hb = "-" if self.headline_b is None else f"{self.headline_b:g}"
-        extra = "" if self.idf == "ranking" else f" idf={self.idf}"
-        return f"HB={self.headline_boost:g} K1={self.k1:g} B={self.b:g} headline_B={hb}{extra}"
+        return f"HB={self.headline_boost:g} K1={self.k1:g} B={self.b:g}"
 
 
 def apply(setting: Setting) -> None:
-    """Sets the knobs searchkit reads at query-build and searcher-open time.
+    """Sets the knobs searchkit reads at query-build, searcher-open and score time.
 
     HEADLINE_BOOST/BODY_BOOST are read by ``field_boosts()`` when a query is
-    built and K1/B by ``weighting()`` when a searcher opens, so every
-    SearchIndex opened after this call ranks with them. Only the ratio of the
-    two boosts matters (both scale whole per-field scores), so BODY_BOOST is 1.
+    built, K1/B by ``weighting()`` when a searcher opens (phrases, fielded
+    words) and by CombinedMatcher as it scores, so every query built after
+    this call ranks with them.
     """
-    from whoosh import scoring
-
     import searchkit.ranking as r
-    import searchkit.search as sk_search
 
     r.HEADLINE_BOOST, r.BODY_BOOST = setting.headline_boost, 1.0
     r.K1, r.B = setting.k1, setting.b
-    if setting.headline_b is None and setting.idf == "ranking":
-        sk_search.weighting = r.weighting  # type: ignore[attr-defined]
-        return
-    # ranking.weighting() has no per-field B and no idf choice; search.py
-    # imported it by name, so the variant is patched in there.
-    models = {"ranking": type(r.weighting()), "whoosh": scoring.BM25F, "lucene": _lucene_idf_bm25f()}
-    model = models[setting.idf]
-    extra = {} if setting.headline_b is None else {"headline_B": setting.headline_b}
 
-    def variant() -> scoring.WeightingModel:
-        return model(B=r.B, K1=r.K1, **extra)  # type: ignore[no-any-return]
 
-    sk_search.weighting = variant  # type: ignore[attr-defined]
+@contextlib.contextmanager
+def _per_field_scoring(on: bool) -> Iterator[None]:
+    """With ``on``, Whoosh's own BM25F for every word: each field scored on
+    its own and the scores added (what searchkit did before CombinedTerm)."""
+    import searchkit.query as sk_query
+
+    combine = sk_query.combine_fields
+    if on:
+        sk_query.combine_fields = lambda q: q  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        sk_query.combine_fields = combine  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------
@@ -521,14 +489,15 @@ def _init_worker(names: Sequence[str], ix_paths: dict[str, Path]) -> None:
     _STATE["ix_paths"] = ix_paths
 
 
-def _eval_setting(setting: Setting, words_of: WordsOf = query_words) -> dict[str, Scores]:
+def _eval_setting(setting: Setting, words_of: WordsOf = query_words, per_field: bool = False) -> dict[str, Scores]:
     """One setting on every collection; a fresh searcher per collection."""
     apply(setting)
     out: dict[str, Scores] = {}
-    for coll in _STATE["colls"]:
-        rank, close = searchkit_fast_ranker(_STATE["ix_paths"][coll.name])
-        out[coll.name] = evaluate(coll, rank, words_of)
-        close()
+    with _per_field_scoring(per_field):
+        for coll in _STATE["colls"]:
+            rank, close = searchkit_fast_ranker(_STATE["ix_paths"][coll.name])
+            out[coll.name] = evaluate(coll, rank, words_of)
+            close()
     return out
 
 
@@ -627,71 +596,49 @@ def check_fast_ranker(bench: Bench, setting: Setting, per_collection: int = 15) 
 
 
 # Only HEADLINE_BOOST / BODY_BOOST matters (see ``apply``), so BODY_BOOST is 1.
-# A first, wider pass (HB 0.25-3, K1 0.6-2, B 0.3-1) found B < 0.6, K1 < 1.2
-# and HB > 2 worse everywhere; the grid spans the rest.
-GRID_HEADLINE = (0.25, 0.5, 1.0, 2.0)
-GRID_K1 = (1.2, 1.6, 2.0, 2.5)
-GRID_B = (0.6, 0.75, 0.9, 1.0)
-# Per-field B for the short headline (Whoosh's BM25F ``headline_B``), tried
-# on the best few global settings: ranking.weighting() cannot set it.
-GRID_HEADLINE_B = (0.0, 0.25, 0.5, 0.75, 1.0)
-TOP_FOR_FIELD_B = 3
+# Earlier passes (per-field scoring: HB 0.25-3, K1 0.6-2.5, B 0.3-1) found
+# B < 0.75 and K1 < 1.2 worse everywhere; the grid spans the rest for the
+# combined-field scoring.
+GRID_HEADLINE = (0.5, 1.0, 1.5, 2.0, 3.0)
+GRID_K1 = (1.2, 1.6, 2.0)
+GRID_B = (0.75, 0.9)
 
 
-def tune(names: Sequence[str], idf: str = "ranking") -> None:
-    """The knob grid; ``idf`` other than "ranking" re-tunes for another weighting."""
-    import searchkit.ranking as ranking
-
+def tune(names: Sequence[str]) -> None:
+    """The knob grid, ranked by the worst ratio to the better engine."""
     current = Setting.current()
     with tempfile.TemporaryDirectory(prefix="relevance-tune-") as tmp:
         bench = Bench(names, Path(tmp))
         try:
             check_fast_ranker(bench, current)
             bench.print_others()
-            # Without the fixes, ranking.py as it is now, for reference.
-            now = bench.pool.submit(_eval_setting, current)
-            fixed_current = replace(current, idf=idf)
-            grid = [Setting(hb, k1, b, None, idf) for hb, k1, b in itertools.product(GRID_HEADLINE, GRID_K1, GRID_B)]
-            if fixed_current not in grid:
-                grid.append(fixed_current)
+            grid = [Setting(hb, k1, b) for hb, k1, b in itertools.product(GRID_HEADLINE, GRID_K1, GRID_B)]
+            if current not in grid:
+                grid.append(current)
             results: dict[Setting, dict[str, Scores]] = {}
-            model = type(ranking.weighting()).__name__ if idf == "ranking" else f"{idf} idf"
-            print(f"# grid: {len(grid)} settings (BODY_BOOST=1, weighting {model})")
+            print(f"# grid: {len(grid)} settings (BODY_BOOST=1)")
             print(bench.header())
             for setting, res in zip(grid, bench.pool.map(_eval_setting, grid), strict=True):
                 results[setting] = res
-                mark = "  <- knobs in searchkit/ranking.py now" if setting == fixed_current else ""
+                mark = "  <- knobs in searchkit/ranking.py now" if setting == current else ""
                 print(bench.line(setting.label(), res) + mark, flush=True)
-
-            top = sorted(results, key=lambda s: bench.objective(results[s]), reverse=True)[:TOP_FOR_FIELD_B]
-            field_b = [replace(s, headline_b=hb) for s in top for hb in GRID_HEADLINE_B if hb != s.b]
-            print(f"# per-field headline_B on the best {TOP_FOR_FIELD_B} settings")
-            print(bench.header())
-            for setting, res in zip(field_b, bench.pool.map(_eval_setting, field_b), strict=True):
-                results[setting] = res
-                print(bench.line(setting.label(), res), flush=True)
-
             ranked = sorted(results, key=lambda s: bench.objective(results[s]), reverse=True)
             print("# top 10 by worst/best (ratio to the better of fts5/tantivy; >= 1 = matches or beats both)")
             print(bench.header())
             for setting in ranked[:10]:
                 print(bench.line(setting.label(), results[setting]))
-            print(bench.line(current.label() + " (ranking.py now)", now.result()))
             print(f"# recommended: {ranked[0].label()}")
         finally:
             bench.close()
 
 
 def diagnose(names: Sequence[str], setting: Setting) -> None:
-    """What the query words, the idf and the stemmer do, at one setting."""
-    whoosh_idf = replace(setting, idf="whoosh")
+    """What the query words, the field scoring and the stemmer do, at one setting."""
     variants: list[tuple[str, Callable[..., dict[str, Scores]], tuple[Any, ...]]] = [
         ("as benchmarked", _eval_setting, (setting,)),
         ("query stopwords removed", _eval_setting, (setting, words_without_stopwords)),
         ("repeated query words sent once", _eval_setting, (setting, words_once)),
-        ("stock whoosh idf", _eval_setting, (whoosh_idf,)),
-        ("stock whoosh idf, stopwords removed", _eval_setting, (whoosh_idf, words_without_stopwords)),
-        ("lucene idf", _eval_setting, (replace(setting, idf="lucene"),)),
+        ("fields scored apart (whoosh BM25F)", _eval_setting, (setting, query_words, True)),
         ("snowball (porter2) stemmer", _eval_snowball, (setting,)),
     ]
     with tempfile.TemporaryDirectory(prefix="relevance-diagnose-") as tmp:
@@ -721,19 +668,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--collection", choices=["cranfield", "cisi", "all"], default="all")
     ap.add_argument("--tune", action="store_true", help="grid-search searchkit.ranking's knobs")
-    ap.add_argument("--diagnose", action="store_true", help="query-word, idf and stemmer experiments")
+    ap.add_argument("--diagnose", action="store_true", help="query-word, field-scoring and stemmer experiments")
     ap.add_argument(
-        "--idf", choices=["ranking", "whoosh", "lucene"], default="ranking",
-        help="--tune with ranking.py's weighting (default), Whoosh's stock BM25F, or Lucene's idf",
-    )  # fmt: skip
-    ap.add_argument(
-        "--knobs", type=Setting.parse, metavar="HB,K1,B[,headline_B]",
+        "--knobs", type=Setting.parse, metavar="HB,K1,B",
         help="rank searchkit with these knobs instead of searchkit/ranking.py's",
     )  # fmt: skip
     args = ap.parse_args(argv)
     names = list(LOADERS) if args.collection == "all" else [args.collection]
     if args.tune:
-        tune(names, args.idf)
+        tune(names)
     elif args.diagnose:
         diagnose(names, args.knobs or Setting.current())
     else:

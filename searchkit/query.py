@@ -27,7 +27,7 @@ from whoosh.query.qcore import error_query
 
 from .dates import period
 from .errors import QueryError
-from .ranking import field_boosts
+from .ranking import CombinedTerm, combine_fields, field_boosts, word_query
 from .schema import SEARCH_FIELDS, day_number
 from .sources import source_key
 
@@ -136,27 +136,19 @@ def syntax_problem(text: str) -> str | None:
 
 def _plain_words_query(text: str, schema: Schema, any_words: bool) -> wq.Query:
     """Every word of ``text`` as a plain term, ignoring all syntax."""
-    boosts = field_boosts()
+    analyzed = schema[SEARCH_FIELDS[0]]  # the search fields share one analyzer
     clauses: list[wq.Query] = []
     for word in text.split():
         if word in _OPERATORS:
             continue
-        per_field: list[wq.Query] = []
-        for name in SEARCH_FIELDS:
-            terms = list(schema[name].process_text(word, mode="query"))
-            if not terms:
-                continue
-            boost = boosts.get(name, 1.0)
-            if len(terms) == 1:
-                per_field.append(wq.Term(name, terms[0], boost=boost))
-            else:
-                per_field.append(wq.Phrase(name, terms, boost=boost))
-        if per_field:
-            clauses.append(wq.Or(per_field))
+        terms = list(analyzed.process_text(word, mode="query"))
+        if len(terms) == 1:
+            clauses.append(word_query(terms[0]))
+        elif terms:  # "x-band" analyzes to two tokens: keep them together
+            clauses.append(wq.Or([wq.Phrase(name, terms, boost=b) for name, b in field_boosts().items()]))
     if not clauses:
         return wq.NullQuery
-    joined = wq.Or(clauses) if any_words else wq.And(clauses)
-    return joined.normalize()
+    return _count_repeats(wq.Or(clauses) if any_words else wq.And(clauses))
 
 
 def _count_repeats(q: wq.Query) -> wq.Query:
@@ -164,19 +156,21 @@ def _count_repeats(q: wq.Query) -> wq.Query:
 
     Whoosh's normalize() silently drops duplicate clauses, so "missile
     defense missile" would weigh "missile" once; BM25 (and FTS5) count each
-    occurrence of a query word. Counted on the leaves, because the parser
-    nests OR-joined words unevenly.
+    occurrence of a query word. Counted on the words (terms, and words
+    spread over fields), because the parser nests OR-joined words unevenly.
     """
-    # The effective boost (the term's times its groups') is part of the key:
+    # The effective boost (the word's times its groups') is part of the key:
     # "missile^3 missiles" gives two clauses that normalize() keeps apart,
     # and each must keep its own weight.
-    counts: Counter[tuple[str, str, float]] = Counter()
+    counts: Counter[tuple[object, float]] = Counter()
 
     def count(node: wq.Query, factor: float) -> None:
-        if isinstance(node, wq.Term):
-            counts[(node.fieldname, node.text, node.boost * factor)] += 1
+        key = _word_key(node)
+        if key is not None:
+            counts[(key, node.boost * factor)] += 1
+            return
         for child in node.children():
-            count(child, factor * (node.boost if node.is_leaf() is False else 1.0))
+            count(child, factor * node.boost)
 
     count(q, 1.0)
     q = q.normalize()
@@ -184,13 +178,22 @@ def _count_repeats(q: wq.Query) -> wq.Query:
         return q
 
     def boost(node: wq.Query) -> wq.Query:
-        if isinstance(node, wq.Term):
-            n = counts.get((node.fieldname, node.text, node.boost), 1)
-            if n > 1:
-                return node.with_boost(node.boost * n)
-        return node
+        key = _word_key(node)
+        if key is None:
+            return node.apply(boost)
+        n = counts.get((key, node.boost), 1)
+        return node.with_boost(node.boost * n) if n > 1 else node
 
-    return q.accept(boost)
+    return boost(q)
+
+
+def _word_key(node: wq.Query) -> object | None:
+    """What identifies ``node`` as one query word, or None if it is not one."""
+    if isinstance(node, wq.Term):
+        return (node.fieldname, node.text)
+    if isinstance(node, CombinedTerm):
+        return tuple((t.fieldname, t.text, t.boost) for t in node.subqueries)
+    return None
 
 
 def _all_nodes(q: wq.Query) -> Iterable[wq.Query]:
@@ -319,7 +322,7 @@ def build_query(
             warnings.append(f"could not parse part of the query ({errors[0]}): searched as plain words")
             q = _plain_words_query(text, schema, any_words)
         else:
-            q = _count_repeats(q)
+            q = _count_repeats(combine_fields(q))
     if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
         warnings.append("the query has no searchable words")
         return BuiltQuery(text, wq.NullQuery, filters, tuple(warnings), any_words)

@@ -22,9 +22,8 @@ from .collect import WatchingFilter
 from .errors import NotFoundError, QueryError
 from .filters import FilterCache
 from .query import BuiltQuery, build_query, check_sort
-from .ranking import field_boosts, weighting
+from .ranking import weighting, word_query
 from .saved import SavedSearch
-from .schema import SEARCH_FIELDS
 from .snippets import make_snippet, match_spans, occurrences, plan_for
 from .spelling import suggest
 
@@ -338,11 +337,7 @@ class SearchIndex:
         stored = searcher.stored_fields(docnum)
         text = f"{stored.get('headline', '')}\n{stored.get('body', '')}"
         terms = searcher.key_terms_from_text("body", text, numterms=SIMILAR_TERMS, normalize=True)
-        boosts = field_boosts()
-        clauses = [
-            wq.Or([wq.Term(name, term, boost=weight * boosts[name]) for name in SEARCH_FIELDS])
-            for term, weight in terms
-        ]
+        clauses = [word_query(term, weight) for term, weight in terms]
         built = BuiltQuery(f"similar:{article_id}", wq.Or(clauses) if clauses else wq.NullQuery)
         # Its own near-duplicates are the most similar of all, and useless here.
         mine = cache.group_keys.get(docnum)

@@ -1,0 +1,99 @@
+"""BM25F over headline and body: each query word scored as one combined field."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from searchkit import SearchIndex, ranking, storage
+
+ARTICLES = [
+    # Same lengths: "radar" once, in the headline of one, the body of the other.
+    {"id": "in-headline", "headline": "Radar deal signed", "body": "Officials met on Monday to sign the agreement."},
+    {"id": "in-body", "headline": "Deal signed today", "body": "Officials met on Monday to sign the radar."},
+    # In both fields, with a longer body.
+    {
+        "id": "in-both",
+        "headline": "New radar for Japan",
+        "body": "Japan will buy a radar. The radar covers the sea of Japan and the strait beyond it.",
+    },
+    {"id": "other", "headline": "Talks resume", "body": "Negotiators met again in Geneva on Tuesday."},
+]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    root = tmp_path_factory.mktemp("ranking")
+    src = root / "articles.jsonl"
+    src.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
+    ix = SearchIndex(root / "index")
+    ix.update([src])
+    return ix
+
+
+def scores(ix: SearchIndex, q: str, **options: object) -> dict[str, float]:
+    return {h.id: h.score for h in ix.search(q, limit=10, all_copies=True, **options).hits}  # type: ignore[arg-type]
+
+
+def test_the_headline_weighs_more_than_the_body(small: SearchIndex) -> None:
+    got = scores(small, "radar")
+    assert got["in-headline"] > got["in-body"]
+
+
+def expected_bm25f(index_dir: Path, article_id: str, text: str) -> float:
+    """The BM25F formula worked out from the index's own statistics."""
+    boosts = ranking.field_boosts()
+    with storage.open_index(index_dir).searcher() as s:
+        docnum = s.document_number(id=article_id)
+        total = s.doc_count_all()
+        df = max(s.doc_frequency(f, text) for f in boosts)
+        idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
+        tf = 0.0
+        for name, weight in boosts.items():
+            if (name, text) not in s.reader():
+                continue
+            postings = s.postings(name, text)
+            while postings.is_active() and postings.id() < docnum:
+                postings.next()
+            if postings.is_active() and postings.id() == docnum:
+                tf += weight * postings.weight()
+        length = sum(w * s.doc_field_length(docnum, f, 0) for f, w in boosts.items())
+        avg = sum(w * s.avg_field_length(f) for f, w in boosts.items())
+    norm = ranking.K1 * (1 - ranking.B + ranking.B * length / avg)
+    return idf * tf * (ranking.K1 + 1) / (tf + norm)
+
+
+@pytest.mark.parametrize("article_id", ["in-headline", "in-body", "in-both"])
+def test_each_word_is_scored_as_one_weighted_field(small: SearchIndex, article_id: str) -> None:
+    # One saturation over the weighted sum of the fields' term frequencies,
+    # not one BM25 per field added up (Whoosh's BM25F), which paid a word in
+    # both fields its idf twice.
+    got = scores(small, "radar")[article_id]
+    assert got == pytest.approx(expected_bm25f(small.path, article_id, "radar"), abs=1e-4)  # hits round to 4 places
+
+
+def test_a_word_asked_twice_scores_twice(small: SearchIndex) -> None:
+    once, twice = scores(small, "radar"), scores(small, "radar radar")
+    assert twice == pytest.approx({k: 2 * v for k, v in once.items()}, abs=2e-4)
+
+
+def test_words_joined_with_or_are_each_one_unit(small: SearchIndex) -> None:
+    got = scores(small, "radar OR japan", any_words=True)
+    assert got["in-both"] == pytest.approx(
+        expected_bm25f(small.path, "in-both", "radar") + expected_bm25f(small.path, "in-both", "japan"), abs=1e-4
+    )
+    assert set(got) == {"in-headline", "in-body", "in-both"}
+
+
+def test_fielded_words_and_phrases_still_match(small: SearchIndex) -> None:
+    assert set(scores(small, "headline:radar")) == {"in-headline", "in-both"}
+    assert set(scores(small, '"the radar"')) == {"in-body", "in-both"}
+    assert set(scores(small, "body:radar NOT japan")) == {"in-body"}
+
+
+def test_similar_articles_use_the_same_scoring(small: SearchIndex) -> None:
+    hits = small.similar("in-headline").hits
+    assert hits and hits[0].id in {"in-body", "in-both"}
