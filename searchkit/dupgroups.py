@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from whoosh.index import FileIndex
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, TermNotFound
 
 from . import duplicates
 from .duplicates import Groups
@@ -62,17 +62,36 @@ def link(reader: IndexReader, groups: Groups, articles: list[Sketched]) -> None:
     ids = reader.column_reader("id")
     days = reader.column_reader("date")
     sketches = reader.column_reader("sketch")
+    leaves = list(reader.leaf_readers())
     for article_id, day, sk in articles:
         found: set[int] = set()
         # An empty sketch (a text too short to judge) still goes to add(),
         # which drops the links an earlier version of the article had.
         for anchor in duplicates.anchors(sk):
-            # An anchor shared by very many articles is a stock phrase, not
-            # a sign of copying; its candidates are found through the others.
-            if 2 <= reader.doc_frequency("anchors", anchor) <= duplicates.ANCHOR_MAX_DF:
-                found.update(reader.postings("anchors", anchor).all_ids())
+            found.update(_sharing(leaves, anchor))
         candidates = [(as_text(ids[d]), days[d], decode_sketch(sketches[d])) for d in sorted(found)]
         groups.add(article_id, day, sk, candidates)
+
+
+def _sharing(leaves: list[tuple[IndexReader, int]], anchor: str) -> list[int]:
+    """The documents carrying ``anchor``, unless it is too rare or too common.
+
+    One term lookup per segment: asking the multi-segment reader for the
+    document frequency and then the postings looked every segment up twice.
+    """
+    present = []
+    df = 0
+    for leaf, offset in leaves:
+        try:
+            df += leaf.term_info("anchors", anchor).doc_frequency()
+        except TermNotFound:
+            continue
+        present.append((leaf, offset))
+    # An anchor shared by very many articles is a stock phrase, not a sign
+    # of copying; its candidates are found through the others.
+    if not 2 <= df <= duplicates.ANCHOR_MAX_DF:
+        return []
+    return [offset + d for leaf, offset in present for d in leaf.postings("anchors", anchor).all_ids()]
 
 
 def rebuild(reader: IndexReader) -> Groups:

@@ -20,7 +20,7 @@ from pathlib import Path
 from whoosh import writing
 from whoosh.index import FileIndex
 
-from . import duplicates, spelling
+from . import duplicates, manifest, spelling
 from .articles import Article, Loaded, Skipped, read_file, walk
 from .dupgroups import DupTracker, encode_sketch
 from .errors import SearchkitError
@@ -235,9 +235,7 @@ def update(
                     progress(done, len(files))
             run.commit()
             if report.added or report.updated or report.removed:
-                # Caches the new segments' columns now, so that the next run,
-                # often a small addition, starts without reading them.
-                read_indexed(ix, where)
+                manifest.sync(ix, where)
         except BaseException:
             with contextlib.suppress(Exception):  # the writer may be closed already
                 run.writer.cancel()

@@ -71,20 +71,32 @@ def _store(index_dir: Path, segments: dict[str, Segment]) -> None:
     os.replace(tmp, index_dir / MANIFEST_FILE)
 
 
+def _segments(reader: Any, cached: dict[str, Segment]) -> list[tuple[Any, Segment]]:
+    """Each live segment's leaf reader and columns, from the cache when it holds them."""
+    out = []
+    for leaf, _ in reader.leaf_readers():
+        seg = cached.get(leaf.segment().segment_id())
+        if seg is None or len(seg.get("docs", ())) != leaf.doc_count_all():
+            seg = _read_segment(leaf)
+        out.append((leaf, seg))
+    return out
+
+
+def _refresh(index_dir: Path, cached: dict[str, Segment], live: list[tuple[Any, Segment]]) -> None:
+    names = {leaf.segment().segment_id(): seg for leaf, seg in live}
+    if names.keys() != cached.keys():
+        _store(index_dir, names)  # new segments in, merged-away ones out
+
+
 def read_indexed(ix: FileIndex, index_dir: Path) -> Indexed:
     """The index's articles by file; call it holding the write lock."""
     state = Indexed()
     cached = _load(index_dir)
-    live: dict[str, Segment] = {}
     with ix.reader() as reader:
         if reader.doc_count_all() == 0:
             return state  # an empty index has no column readers at all
-        for leaf, _ in reader.leaf_readers():
-            name = leaf.segment().segment_id()
-            seg = cached.get(name)
-            if seg is None or len(seg.get("docs", ())) != leaf.doc_count_all():
-                seg = _read_segment(leaf)
-            live[name] = seg
+        live = _segments(reader, cached)
+        for leaf, seg in live:
             files = seg["files"]
             docs = seg["docs"]
             for docnum in leaf.all_doc_ids():
@@ -94,6 +106,14 @@ def read_indexed(ix: FileIndex, index_dir: Path) -> Indexed:
                 state.ids_by_path.setdefault(path, set()).add(aid)
                 state.path_by_id[aid] = path
                 state.first_seen[aid] = stamp
-    if live.keys() != cached.keys():
-        _store(index_dir, live)  # new segments in, merged-away ones out
+    _refresh(index_dir, cached, live)
     return state
+
+
+def sync(ix: FileIndex, index_dir: Path) -> None:
+    """Caches the columns of segments written since the manifest was saved,
+    so that the next run, often a small addition, need not read them."""
+    cached = _load(index_dir)
+    with ix.reader() as reader:
+        if reader.doc_count_all():
+            _refresh(index_dir, cached, _segments(reader, cached))
