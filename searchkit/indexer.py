@@ -52,7 +52,7 @@ class UpdateReport:
         return (
             f"{self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped "
-            f"in {self.seconds:.1f}s"
+            f"in {self.seconds:.1f}s ({self.files} {'file' if self.files == 1 else 'files'} checked)"
         )
 
 
