@@ -63,14 +63,39 @@ def field_boosts() -> dict[str, float]:
     return {"headline": HEADLINE_BOOST, "body": BODY_BOOST}
 
 
+# Per top-level searcher: a word's combined idf and the fields' combined
+# average length. A matcher is built per segment, and each would otherwise
+# ask every segment for the document frequency again (Whoosh caches its own
+# idf on the searcher for the same reason).
+_STATS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], float]] = weakref.WeakKeyDictionary()
+
+
+def _cached(searcher: Any, key: tuple[Any, ...], compute: Any) -> float:
+    parent = searcher.get_parent()
+    stats = _STATS.setdefault(parent, {})
+    if key not in stats:
+        stats[key] = compute(parent)
+    return stats[key]
+
+
 def combined_idf(searcher: Any, fields: Sequence[str], text: str) -> float:
     """Lucene's idf over the combined field, its document frequency
     approximated by the largest per-field one (as Lucene's CombinedFieldQuery
     does): a word in the headline is nearly always in the body as well."""
-    parent = searcher.get_parent()
-    n = max(parent.doc_frequency(name, text) for name in fields)
-    total = parent.doc_count_all()
-    return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+    def compute(parent: Any) -> float:
+        n = max(parent.doc_frequency(name, text) for name in fields)
+        total = parent.doc_count_all()
+        return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+    return _cached(searcher, ("idf", tuple(fields), text), compute)
+
+
+def combined_avg_length(searcher: Any, weights: Sequence[tuple[str, float]]) -> float:
+    def compute(parent: Any) -> float:
+        return sum(w * (parent.avg_field_length(name) or 0.0) for name, w in weights)
+
+    return _cached(searcher, ("avg", tuple(weights)), compute)
 
 
 class CombinedMatcher(Matcher):
@@ -189,9 +214,8 @@ class CombinedTerm(wq.CompoundQuery):
                 leaves.append((searcher.postings(q.fieldname, btext), q.boost))
         if not leaves:
             return NullMatcher()
-        parent = searcher.get_parent()
         lengths = [(_lengths_of(reader, q.fieldname), q.boost) for q in subs]
-        avg = sum(q.boost * (parent.avg_field_length(q.fieldname) or 0.0) for q in subs)
+        avg = combined_avg_length(searcher, [(q.fieldname, q.boost) for q in subs])
         idf = combined_idf(searcher, fields, text)
         return CombinedMatcher(leaves, lengths, idf, avg, self.boost)
 
