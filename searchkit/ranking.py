@@ -168,6 +168,12 @@ class CombinedMatcher(Matcher):
     def supports_block_quality(self) -> bool:
         return False
 
+    def max_quality(self) -> float:
+        # Whoosh's top-N collector asks every matcher of an AND/OR for its
+        # best possible score once its heap is full, block quality or not.
+        # tf / (tf + norm) < 1, so this bounds every score of this word.
+        return self._boost * self._idf * (K1 + 1)
+
     def weight(self) -> float:
         """The weighted term frequency: each field's count times its weight."""
         current = self._id

@@ -97,3 +97,24 @@ def test_fielded_words_and_phrases_still_match(small: SearchIndex) -> None:
 def test_similar_articles_use_the_same_scoring(small: SearchIndex) -> None:
     hits = small.similar("in-headline").hits
     assert hits and hits[0].id in {"in-body", "in-both"}
+
+
+def test_whoosh_own_collector_can_prune_combined_words(tmp_path: Path) -> None:
+    # Whoosh's top-N collector, once its heap is full, asks the matchers of
+    # an OR/AND for their best possible score (max_quality) to drop those
+    # that cannot make the page; similar() runs through that collector.
+    src = tmp_path / "many.jsonl"
+    rows = [
+        {"id": f"a{i}", "headline": f"Radar report {i}", "body": "radar " * (i % 7 + 1) + f"japan deal number {i}."}
+        for i in range(60)
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ix = SearchIndex(tmp_path / "index")
+    ix.update([src])
+    for text in ("radar japan deal", "radar OR japan OR deal"):
+        query = ix.build(text).query
+        with storage.open_index(ix.path).searcher(weighting=ranking.weighting()) as s:
+            pruned = s.search(query, limit=3)
+            ids = [s.stored_fields(pruned.docnum(i))["id"] for i in range(3)]
+        assert ids == [h.id for h in ix.search(text, limit=3, all_copies=True).hits]
+    assert len(ix.similar("a5", limit=2).hits) == 2
