@@ -118,3 +118,5 @@ def test_whoosh_own_collector_can_prune_combined_words(tmp_path: Path) -> None:
             ids = [s.stored_fields(pruned.docnum(i))["id"] for i in range(3)]
         assert ids == [h.id for h in ix.search(text, limit=3, all_copies=True).hits]
     assert len(ix.similar("a5", limit=2).hits) == 2
+    # Did-you-mean counts what the corrected query finds through it as well.
+    assert ix.search("radar japen deal").suggestion == "radar japan deal"
