@@ -50,9 +50,12 @@ class LuceneIdfBM25F(scoring.BM25F):
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
-        total = parent.doc_count_all()
-        return math.log(1 + (total - n + 0.5) / (n + 0.5))
+        return lucene_idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
+
+
+def lucene_idf(n: int, total: int) -> float:
+    """log(1 + (N - n + 0.5) / (n + 0.5)) for a word in n of N documents."""
+    return math.log(1 + (total - n + 0.5) / (n + 0.5))
 
 
 def weighting() -> scoring.WeightingModel:
@@ -84,9 +87,7 @@ def combined_idf(searcher: Any, fields: Sequence[str], text: str) -> float:
     does): a word in the headline is nearly always in the body as well."""
 
     def compute(parent: Any) -> float:
-        n = max(parent.doc_frequency(name, text) for name in fields)
-        total = parent.doc_count_all()
-        return math.log(1 + (total - n + 0.5) / (n + 0.5))
+        return lucene_idf(max(parent.doc_frequency(name, text) for name in fields), parent.doc_count_all())
 
     return _cached(searcher, ("idf", tuple(fields), text), compute)
 
