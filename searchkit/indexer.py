@@ -201,7 +201,7 @@ def update(
             ix = create_index(where)
         indexed = read_indexed(ix, where)
         if clear:
-            indexed = Indexed(first_seen=indexed.first_seen)
+            indexed = Indexed(first_seen=indexed.first_seen, segments=indexed.segments)
 
         files: list[Path] = []
         for item in walk(roots):
@@ -235,7 +235,7 @@ def update(
                     progress(done, len(files))
             run.commit()
             if report.added or report.updated or report.removed:
-                manifest.sync(ix, where)
+                manifest.sync(ix, where, indexed.segments)
         except BaseException:
             with contextlib.suppress(Exception):  # the writer may be closed already
                 run.writer.cancel()

@@ -36,6 +36,9 @@ class Indexed:
     # When each id was first indexed: kept through updates and rebuilds so
     # that alerts report only articles that are really new.
     first_seen: dict[str, int] = field(default_factory=dict)
+    # The manifest as this run found (and saved) it, so that ``sync`` at the
+    # end of the run need not load it from disk again.
+    segments: dict[str, Segment] = field(default_factory=dict)
 
 
 # One segment's columns: files as [path, digest] pairs, and per document
@@ -82,10 +85,12 @@ def _segments(reader: Any, cached: dict[str, Segment]) -> list[tuple[Any, Segmen
     return out
 
 
-def _refresh(index_dir: Path, cached: dict[str, Segment], live: list[tuple[Any, Segment]]) -> None:
+def _refresh(index_dir: Path, cached: dict[str, Segment], live: list[tuple[Any, Segment]]) -> dict[str, Segment]:
+    """Saves the live segments' columns if they differ from ``cached``; returns them."""
     names = {leaf.segment().segment_id(): seg for leaf, seg in live}
     if names.keys() != cached.keys():
         _store(index_dir, names)  # new segments in, merged-away ones out
+    return names
 
 
 def read_indexed(ix: FileIndex, index_dir: Path) -> Indexed:
@@ -106,14 +111,14 @@ def read_indexed(ix: FileIndex, index_dir: Path) -> Indexed:
                 state.ids_by_path.setdefault(path, set()).add(aid)
                 state.path_by_id[aid] = path
                 state.first_seen[aid] = stamp
-    _refresh(index_dir, cached, live)
+    state.segments = _refresh(index_dir, cached, live)
     return state
 
 
-def sync(ix: FileIndex, index_dir: Path) -> None:
-    """Caches the columns of segments written since the manifest was saved,
-    so that the next run, often a small addition, need not read them."""
-    cached = _load(index_dir)
+def sync(ix: FileIndex, index_dir: Path, known: dict[str, Segment]) -> None:
+    """Caches the columns of segments written since ``known`` (the manifest
+    ``read_indexed`` returned), so that the next run, often a small
+    addition, need not read them."""
     with ix.reader() as reader:
         if reader.doc_count_all():
-            _refresh(index_dir, cached, _segments(reader, cached))
+            _refresh(index_dir, known, _segments(reader, known))
