@@ -13,7 +13,7 @@ import re
 
 from whoosh.reading import IndexReader
 
-from .analysis import fold_accents, word_analyzer
+from .analysis import word_analyzer
 
 FIELD = "words"
 # A candidate must be used by at least this many articles, and by this many
@@ -24,18 +24,16 @@ _WORD_RE = re.compile(r"(?<![\w:])([^\W\d_][\w'’]*)(?![\w:])")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 
-_VOCAB_RE = re.compile(r"[^\W\d_]{2,}")
+_WORDS = word_analyzer()
 
 
 def vocabulary(text: str) -> str:
-    """The distinct words of ``text``, lowercased and accent-folded, for the
-    ``words`` field (a space-separated keyword list).
-
-    Distinct words and a C-speed regex instead of the full analyzer: the
-    spelling field only needs to know which documents use a word, and this
-    keeps its cost at index time small.
+    """The distinct words of ``text`` as the query side reads them
+    (:func:`word_analyzer`), for the ``words`` field (a space-separated
+    keyword list). Numbers, single letters and "u.s." are left out: they are
+    never worth correcting, and "2013" must not become a suggestion for "2031".
     """
-    return " ".join({fold_accents(w) for w in _VOCAB_RE.findall(text.lower())})
+    return " ".join({w for w in (t.text for t in _WORDS(text)) if w.isalpha() and len(w) > 1})
 
 
 def _frequency(reader: IndexReader, word: str) -> int:
@@ -80,7 +78,7 @@ def correct_word(reader: IndexReader, word: str) -> str | None:
 
 def suggest(reader: IndexReader, text: str) -> str | None:
     """The query text with misspelt words replaced, or None if none are."""
-    analyzer = word_analyzer()
+    analyzer = _WORDS
     changed = False
     pieces: list[str] = []
     last = 0
