@@ -55,9 +55,6 @@ CUTOFF = 10  # depth of nDCG@10 and P@10
 # Two cores: the collections (or tuning settings) run in two processes.
 WORKERS = 2
 
-# Query-syntax words of searchkit's parser (and of tantivy's): a query word
-# equal to one of these would be read as an operator, not searched.
-SYNTAX_WORDS = frozenset({"AND", "OR", "NOT", "TO"})
 # Runs of letters and digits only, so no character can be parsed as query
 # syntax by any engine (quotes, colons, brackets, '-', '*', '~', '^').
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -179,9 +176,11 @@ def query_words(text: str) -> list[str]:
     CISI queries (67, 90) whose OR-joined text is longer than searchkit
     accepts lose their repeats, in every engine.
     """
-    from searchkit.query import MAX_QUERY_CHARS
+    # searchkit's syntax words (tantivy's AND/OR/NOT/TO are among them): a
+    # query word equal to one would be read as an operator, not searched.
+    from searchkit.query import MAX_QUERY_CHARS, OPERATORS
 
-    words = [w for w in _WORD_RE.findall(text) if w not in SYNTAX_WORDS]
+    words = [w for w in _WORD_RE.findall(text) if w not in OPERATORS]
     if len(" OR ".join(words)) > MAX_QUERY_CHARS:
         # Every engine lowercases anyway, so "What" and "what" are one word.
         words = list(dict.fromkeys(w.lower() for w in words))

@@ -32,7 +32,8 @@ from .schema import SEARCH_FIELDS, day_number
 from .sources import source_key
 
 MAX_QUERY_CHARS = 2000
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+# Words the parser reads as syntax, not as words to search ("TO" in ranges).
+OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 _SORTS = ("relevance", "newest", "oldest")
 
 
@@ -139,7 +140,7 @@ def _plain_words_query(text: str, schema: Schema, any_words: bool) -> wq.Query:
     analyzed = schema[SEARCH_FIELDS[0]]  # the search fields share one analyzer
     clauses: list[wq.Query] = []
     for word in text.split():
-        if word in _OPERATORS:
+        if word in OPERATORS:
             continue
         terms = list(analyzed.process_text(word, mode="query"))
         if len(terms) == 1:

@@ -14,6 +14,7 @@ import re
 from whoosh.reading import IndexReader
 
 from .analysis import word_analyzer
+from .query import OPERATORS
 
 FIELD = "words"
 # A candidate must be used by at least this many articles, and by this many
@@ -21,7 +22,6 @@ FIELD = "words"
 MIN_CANDIDATE_FREQ = 2
 DOMINANCE = 3
 _WORD_RE = re.compile(r"(?<![\w:])([^\W\d_][\w'’]*)(?![\w:])")
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 
 _WORDS = word_analyzer()
@@ -84,7 +84,7 @@ def suggest(reader: IndexReader, text: str) -> str | None:
     last = 0
     for m in _WORD_RE.finditer(text):
         raw = m.group(1)
-        if raw in _OPERATORS:
+        if raw in OPERATORS:
             continue
         tokens = [t.text for t in analyzer(raw)]
         if len(tokens) != 1:
