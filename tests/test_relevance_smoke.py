@@ -49,7 +49,19 @@ def test_collections_load_with_their_judged_queries(name: str, docs: int, querie
     shared_path("relevance", name)  # skips without the shared data
     coll = rel.LOADERS[name]()
     assert (len(coll.docs), len(coll.queries)) == (docs, queries)
-    assert set(coll.queries) <= set(coll.qrels)
+    # Judgments name documents by the same ids the documents carry; only
+    # Cranfield 995, which has no text at all, cannot be indexed.
+    judged_docs = {d for q in coll.queries for d in coll.qrels[q]}
+    assert judged_docs - {d.id for d in coll.docs} <= {"995"}
+
+
+def test_cranfield_query_numbering_trap() -> None:
+    # cran.qry numbers queries 001, 002, 004, ...; cranqrel numbers them 1..225
+    # in file order, so judged query "3" is the one the file calls 004.
+    shared_path("relevance", "cranfield")
+    coll = rel.load_cranfield()
+    assert coll.queries["3"].startswith("what problems of heat conduction in composite slabs")
+    assert "486" not in coll.qrels["1"]  # grade -1: query 1's source document, not relevant
 
 
 @pytest.fixture()
