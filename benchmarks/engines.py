@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 TOP = 10
-SNIPPET_CHARS = 240  # searchkit's snippet budget; the others are set to match
 FTS5_SNIPPET_TOKENS = 40  # ~240 characters of news prose
 WRITE_BATCH = 2000
 
@@ -373,6 +372,9 @@ class TantivyEngine:
             term = tantivy.Query.term_query(schema, "sources", q.source_key)
             full = tantivy.Query.boolean_query([(tantivy.Occur.Must, text_q), (tantivy.Occur.Must, term)])
         result = self.searcher.search(full, TOP, count=True)
+        # searchkit's snippet budget (imported late: a run imports its frozen copy).
+        from searchkit.snippets import SNIPPET_CHARS
+
         gen = tantivy.SnippetGenerator.create(self.searcher, text_q, schema, "body")
         gen.set_max_num_chars(SNIPPET_CHARS)
         snippets = [gen.snippet_from_doc(self.searcher.doc(addr)).fragment() for _, addr in result.hits]
