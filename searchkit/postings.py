@@ -1,0 +1,96 @@
+"""A term's postings in one segment as whole numpy arrays.
+
+This is the seam between the storage engine and the vectorized query
+evaluator: the evaluator asks for arrays and never walks Whoosh matchers
+itself. The functions here read any Whoosh segment through its matcher
+(correct, but one Python step per posting); the searchkit codec supplies a
+fast path that decodes its typed-array blocks with ``numpy.frombuffer``.
+
+Contract (both paths must give identical answers, proven by a test):
+
+- ``term_postings(leaf, field, text)``: segment-local document numbers
+  (``int32``, strictly ascending, deleted documents *included*: callers mask
+  deletions) and weights (``float32``, the term frequency Whoosh would
+  score, boosts included), or two empty arrays when the term is absent.
+- ``term_positions(leaf, field, text, docs)``: for each document number in
+  ``docs`` (ascending, a subset of the term's postings), the term's word
+  positions as an ``int32`` array, in the same order as ``docs``.
+- ``term_chars(leaf, field, text, docs)``: likewise, ``(start, end)``
+  character offsets as an ``int32`` array of shape ``(n, 2)``.
+
+``text`` is the term as Whoosh stores it (``str`` for text fields).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int32)
+_EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
+
+
+def _matcher(leaf: Any, fieldname: str, text: Any) -> Any | None:
+    if (fieldname, text) not in leaf:
+        return None
+    return leaf.postings(fieldname, text)
+
+
+def term_postings(leaf: Any, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray]:
+    fast = getattr(leaf, "searchkit_term_postings", None)
+    if fast is not None:
+        found = fast(fieldname, text)
+        if found is not None:
+            return found
+    m = _matcher(leaf, fieldname, text)
+    if m is None:
+        return _EMPTY_IDS, _EMPTY_WEIGHTS
+    ids: list[int] = []
+    weights: list[float] = []
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+
+
+def _values(leaf: Any, fieldname: str, text: Any, docs: np.ndarray, kind: str) -> list[Any]:
+    m = _matcher(leaf, fieldname, text)
+    out: list[Any] = []
+    if m is None:
+        return [np.zeros(0, dtype=np.int32) for _ in docs]
+    for doc in docs.tolist():
+        if m.is_active() and m.id() < doc:
+            m.skip_to(doc)
+        if m.is_active() and m.id() == doc:
+            out.append(m.value_as(kind))
+        else:
+            out.append(None)
+    return out
+
+
+def term_positions(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray]:
+    fast = getattr(leaf, "searchkit_term_positions", None)
+    if fast is not None:
+        found = fast(fieldname, text, docs)
+        if found is not None:
+            return found
+    return [
+        np.asarray(v if v is not None else (), dtype=np.int32)
+        for v in _values(leaf, fieldname, text, docs, "positions")
+    ]
+
+
+def term_chars(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray]:
+    fast = getattr(leaf, "searchkit_term_chars", None)
+    if fast is not None:
+        found = fast(fieldname, text, docs)
+        if found is not None:
+            return found
+    out = []
+    for v in _values(leaf, fieldname, text, docs, "characters"):
+        # Whoosh gives (position, start, end) triples for a Characters format.
+        arr = np.asarray(v if v is not None else (), dtype=np.int32).reshape(-1, 3)
+        out.append(np.ascontiguousarray(arr[:, 1:]))
+    return out
