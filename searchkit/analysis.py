@@ -38,7 +38,7 @@ class NewsTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(self.__class__)
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

@@ -42,15 +42,15 @@ class FilterSet(DocIdSet):
         self.stamps = stamps
         self.arrived_after = arrived_after
 
-    def __contains__(self, docnum: object) -> bool:
+    def __contains__(self, docnum: int) -> bool:
         if self.bounds is not None:
-            day = self.days[docnum]  # type: ignore[index]
+            day = self.days[docnum]
             if not self.bounds[0] <= day <= self.bounds[1]:
                 return False
         for group in self.require:
             if docnum not in group:
                 return False
-        if self.stamps is not None and self.stamps[docnum] <= self.arrived_after:  # type: ignore[index,operator]
+        if self.stamps is not None and self.stamps[docnum] <= self.arrived_after:
             return False
         return docnum not in self.exclude
 

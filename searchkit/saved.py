@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import NotFoundError, SearchkitError
 from .storage import now_iso
@@ -33,7 +34,7 @@ class SavedSearch:
     # Newest first-indexed time (Unix seconds) already reported by alerts.
     seen_until: int = 0
 
-    def options(self) -> dict[str, object]:
+    def options(self) -> dict[str, Any]:
         return {
             "sources": list(self.sources),
             "exclude_sources": list(self.exclude_sources),
