@@ -91,25 +91,33 @@ class Arrays:
         self._lengths: dict[str, np.ndarray] = {}
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
 
+    def _column(self, fieldname: str, typecode: str) -> np.ndarray:
+        parts = []
+        for leaf, _ in self.leaves:
+            fast = w3blocks.numeric_column(leaf, fieldname)
+            if fast is None:  # another codec: Whoosh's reader, one value at a time
+                fast = np.asarray(array(typecode, leaf.column_reader(fieldname)), dtype=np.int64)
+            parts.append(fast)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     @cached_property
     def days(self) -> np.ndarray:
         """Day number per docnum (0: undated), from the date column."""
-        if not self.count:
-            return np.zeros(0, dtype=np.int64)
-        return np.asarray(array("I", self.reader.column_reader("date")), dtype=np.int64)
+        return self._column("date", "I")
 
     @cached_property
     def stamps(self) -> np.ndarray:
         """First-indexed Unix time per docnum."""
-        if not self.count:
-            return np.zeros(0, dtype=np.int64)
-        return np.asarray(array("q", self.reader.column_reader("indexed_at")), dtype=np.int64)
+        return self._column("indexed_at", "q")
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """Each document's length of the field as Whoosh scores it (byte-coded)."""
         found = self._lengths.get(fieldname)
         if found is None:
-            parts = [np.asarray(lengths_of(leaf, fieldname), dtype=np.float64) for leaf, _ in self.leaves]
+            parts = []
+            for leaf, _ in self.leaves:
+                fast = w3blocks.field_lengths(leaf, fieldname)
+                parts.append(fast if fast is not None else np.asarray(lengths_of(leaf, fieldname), dtype=np.float64))
             found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
             self._lengths[fieldname] = found
         return found
@@ -158,6 +166,20 @@ class Arrays:
         if len(self._postings) > POSTINGS_CACHE:
             self._postings.popitem(last=False)
         return entry
+
+    def first_live(self, fieldname: str, text: str) -> int | None:
+        """The first live document holding the term (not cached: for
+        one-off lookups such as ids, which would flush the postings cache)."""
+        btext = _to_bytes(self.schema, fieldname, text)
+        if btext is None:
+            return None
+        for leaf, offset in self.leaves:
+            block = w3blocks.read_term(leaf, fieldname, btext)
+            ids = block[0] if block is not None else postings.term_postings(leaf, fieldname, btext)[0]
+            for docnum in ids.tolist():
+                if self.live[offset + docnum]:
+                    return offset + docnum
+        return None
 
     def characters(
         self, fieldname: str, text: str, docs: Sequence[int]

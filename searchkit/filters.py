@@ -93,9 +93,11 @@ class FilterCache:
     def group_keys(self) -> dict[int, str]:
         """Docnum -> its group's leader id, for grouped articles only."""
         keys: dict[int, str] = {}
+        arrays = self.arrays
         for members in self.groups.groups():
             for aid in members:
-                docnum = self.reader.first_id("id", aid)
+                # One term-dictionary read per id; first_id() builds a matcher each.
+                docnum = arrays.first_live("id", aid)
                 if docnum is not None:
                     keys[docnum] = members[0]
         return keys
@@ -107,8 +109,8 @@ class FilterCache:
 
     @cached_property
     def days(self) -> array:
-        """Day number per docnum (0: undated)."""
-        return self._column("date", "I")
+        """Day number per docnum (0: undated), from the engine's one-read column."""
+        return array("I", self.arrays.days.tolist())
 
     @cached_property
     def stamps(self) -> array:

@@ -14,17 +14,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 from whoosh.fields import Schema
-from whoosh.qparser import (
-    AndGroup,
-    FieldAliasPlugin,
-    FuzzyTermPlugin,
-    MultifieldParser,
-    OrGroup,
-)
-from whoosh.query.qcore import error_query
 
 from .dates import period
 from .errors import QueryError
@@ -32,6 +25,9 @@ from .querytext import describe, tree
 from .ranking import CombinedTerm, combine_fields, field_boosts, word_query
 from .schema import SEARCH_FIELDS, day_number
 from .sources import source_key
+
+if TYPE_CHECKING:  # the parser loads only for queries the fast path leaves to it
+    from whoosh.qparser import MultifieldParser
 
 MAX_QUERY_CHARS = 2000
 # Parentheses nested deeper than this are refused: nobody writes them, and
@@ -158,6 +154,8 @@ def _parser(schema: Schema, any_words: bool) -> MultifieldParser:
     cached = _PARSERS.get(key)
     if cached is not None and cached[0] is schema:
         return cached[1]
+    from whoosh.qparser import AndGroup, FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser, OrGroup
+
     group = OrGroup if any_words else AndGroup
     # Only the fields a query may name: Whoosh then reads any other
     # "name:" as text (url:x, id:x) instead of failing on a stored field.
@@ -421,6 +419,8 @@ def _parse(text: str, schema: Schema, any_words: bool, warnings: list[str]) -> w
     except RecursionError as exc:
         raise QueryError("query nested too deeply to read") from exc
     except Exception as exc:  # Whoosh's parser has crashing corners ("NOT AND 0")
+        from whoosh.query.qcore import error_query
+
         q = error_query(exc)
     errors = [node.error for node in _all_nodes(q) if getattr(node, "error", None)]
     for err in errors:

@@ -9,16 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
-from whoosh import sorting
-from whoosh.searching import Searcher
 
 from . import indexer, saved, storage
 from .analytics import PERIODS, Facets, Timeline, build_timeline, facet_counts
 from .articles import Article
-from .collect import WatchingFilter, fold_copies
+from .collect import fold_copies
 from .errors import NotFoundError, QueryError
 from .filters import FilterCache
 from .query import BuiltQuery, build_query, check_sort
@@ -26,6 +24,9 @@ from .ranking import weighting, word_query
 from .saved import SavedSearch
 from .snippets import make_snippet, match_spans, occurrences, plan_for
 from .spelling import suggest
+
+if TYPE_CHECKING:
+    from whoosh.searching import Searcher
 
 # Below this many hits a query "finds little", and did-you-mean is tried.
 SUGGEST_BELOW = 3
@@ -117,6 +118,8 @@ def _day(value: int | None) -> date | None:
 def _collect(
     searcher: Searcher, built: BuiltQuery, kwargs: dict[str, Any], allow: Any, mask: Any, watch: dict[int, str]
 ) -> tuple[Any, list[int]]:
+    from .collect import WatchingFilter
+
     inner = searcher.collector(optimize=False, **kwargs)
     if hasattr(inner, "replace"):
         # Whoosh swaps in matchers that drop documents unable to reach the
@@ -341,6 +344,8 @@ class SearchIndex:
     ) -> Results:
         """The Whoosh path (its matchers and collectors), for query shapes
         the engine does not evaluate (engine.SUPPORTED lists those it does)."""
+        from whoosh import sorting
+
         searcher, cache = self._current()
         allow = cache.filter_set(built.filters)
         wanted = offset + limit

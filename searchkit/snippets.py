@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from whoosh import query as wq
-from whoosh.matching import Matcher
-from whoosh.reading import IndexReader
-from whoosh.searching import Searcher
 
 from .schema import as_text
 
 if TYPE_CHECKING:
+    from whoosh.matching import Matcher
+    from whoosh.reading import IndexReader
+    from whoosh.searching import Searcher
+
     from .engine import Arrays
 
 SNIPPET_CHARS = 240

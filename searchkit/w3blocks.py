@@ -20,8 +20,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from whoosh import columns
+from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermsReader
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
 
 _NOTHING: tuple[np.ndarray, np.ndarray, None] = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), None)
 
@@ -91,3 +94,56 @@ def read_term(leaf: Any, fieldname: str, btext: Any) -> tuple[np.ndarray, np.nda
     if not ids_parts:
         return _NOTHING
     return np.concatenate(ids_parts).astype(np.int32), np.concatenate(weight_parts), values
+
+
+def _raw_numeric(col: Any, count: int) -> np.ndarray | None:
+    """A NumericColumn's values in one read (Whoosh reads them one at a time)."""
+    if type(col) is not columns.NumericColumn.Reader:
+        return None
+    raw = col._dbfile.get(col._basepos, col._count * col._fixedlen)
+    values = np.frombuffer(raw, dtype=np.dtype(col._typecode).newbyteorder(">")).astype(np.int64)
+    if col._count < count:  # Whoosh leaves trailing defaults unwritten
+        values = np.concatenate([values, np.full(count - col._count, col._default, dtype=np.int64)])
+    return values[:count]
+
+
+def numeric_column(leaf: Any, fieldname: str) -> np.ndarray | None:
+    """A numeric field's column values (as the reader translates them) for
+    every document of the segment, or None when this reader does not apply.
+
+    Checked against Whoosh's own reading of a sample of documents, so a
+    translation this function does not know falls back instead of lying.
+    """
+    count = leaf.doc_count_all()
+    if not count or not leaf.has_column(fieldname):
+        return None
+    values = _raw_numeric(leaf.column_reader(fieldname, translate=False), count)
+    if values is None:
+        return None
+    field = leaf.schema[fieldname]
+    if getattr(field, "signed", False) and getattr(field, "bits", 0) == 64:
+        # Stored shifted so that sorting bytes sorts numbers (whoosh.util.numeric.to_sortable).
+        values = (values.view(np.uint64) ^ np.uint64(1 << 63)).view(np.int64)
+    elif getattr(field, "signed", False):
+        values = values - (1 << (field.bits - 1))
+    translated = leaf.column_reader(fieldname)
+    sample = sorted({0, count - 1, count // 2, count // 3, *range(0, count, max(1, count // 13))})
+    if any(values[i] != translated[i] for i in sample):
+        return None
+    return values
+
+
+def field_lengths(leaf: Any, fieldname: str) -> np.ndarray | None:
+    """Each document's byte-coded field length, decoded as Whoosh scores it."""
+    perdoc = getattr(leaf, "_perdoc", None)
+    if not isinstance(perdoc, whoosh3.W3PerDocReader):
+        return None
+    count = leaf.doc_count_all()
+    col = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    if col is None:
+        return np.zeros(count, dtype=np.float64)
+    coded = _raw_numeric(col, count)
+    return None if coded is None else _LENGTH_TABLE[coded]
+
+
+_LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)

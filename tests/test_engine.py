@@ -156,3 +156,18 @@ def test_block_reader_gives_what_the_matcher_path_gives(ix: SearchIndex) -> None
                     assert [decode(v) for v in block[2]] == [p.tolist() for p in expected]
                 checked += 1
     assert checked > 200
+
+
+def test_column_reads_give_what_whoosh_reads(ix: SearchIndex) -> None:
+    from searchkit import w3blocks
+    from searchkit.ranking import lengths_of
+
+    searcher, _ = ix._current()
+    for leaf, _offset in searcher.reader().leaf_readers():
+        for fieldname in ("date", "indexed_at"):
+            fast = w3blocks.numeric_column(leaf, fieldname)
+            assert fast is not None and fast.tolist() == list(leaf.column_reader(fieldname))
+        for fieldname in ("headline", "body"):
+            fast = w3blocks.field_lengths(leaf, fieldname)
+            assert fast is not None and fast.tolist() == list(lengths_of(leaf, fieldname))
+            assert fast.any()
