@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-PERIODS = ("week", "month", "year")
+PERIODS = ("day", "week", "month", "year")
 
 
 @dataclass(frozen=True)
@@ -71,14 +71,19 @@ def facet_counts(
 
 
 def period_start(day: date, by: str) -> date:
+    if by == "day":
+        return day
     if by == "year":
         return date(day.year, 1, 1)
     if by == "month":
         return date(day.year, day.month, 1)
-    return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+    # ISO weeks start on Monday; 0001-01-01 is one, so this never underflows.
+    return day - timedelta(days=day.weekday())
 
 
 def period_label(start: date, by: str) -> str:
+    if by == "day":
+        return start.isoformat()
     if by == "year":
         return f"{start.year:04d}"
     if by == "month":
@@ -87,12 +92,17 @@ def period_label(start: date, by: str) -> str:
     return f"{year:04d}-W{week:02d}"
 
 
-def _next(start: date, by: str) -> date:
-    if by == "year":
-        return date(start.year + 1, 1, 1)
-    if by == "month":
-        return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    return start + timedelta(days=7)
+def _next(start: date, by: str) -> date | None:
+    """The start of the following period; None after the last one a date
+    can hold (9999-12-31 is a valid article date)."""
+    try:
+        if by == "year":
+            return date(start.year + 1, 1, 1)
+        if by == "month":
+            return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        return start + timedelta(days=1 if by == "day" else 7)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _count(docnums: Iterable[int], days: Sequence[int], by: str) -> tuple[Counter[date], int]:
@@ -108,15 +118,17 @@ def _count(docnums: Iterable[int], days: Sequence[int], by: str) -> tuple[Counte
 
 
 def build_timeline(query: str, by: str, hits: Iterable[int], days: Sequence[int], every: Iterable[int]) -> Timeline:
-    """Hit counts per period, every period between the first and last hit
-    included (a gap shows as zero), with all articles per period beside."""
+    """Hit counts per period from the first period with a hit to the last
+    (empty periods before and after are left out; those between are kept,
+    with zero hits, so gaps stay visible), with all articles per period."""
     counts, undated = _count(hits, days, by)
     if not counts:
         return Timeline(query, by, (), undated, undated)
     totals, _ = _count(every, days, by)
     buckets: list[Bucket] = []
-    start, last = min(counts), max(counts)
-    while start <= last:
+    start: date | None = min(counts)
+    last = max(counts)
+    while start is not None and start <= last:
         buckets.append(Bucket(period_label(start, by), start, counts.get(start, 0), totals.get(start, 0)))
         start = _next(start, by)
     return Timeline(query, by, tuple(buckets), undated, sum(counts.values()) + undated)
