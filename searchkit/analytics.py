@@ -92,19 +92,6 @@ def period_label(start: date, by: str) -> str:
     return f"{year:04d}-W{week:02d}"
 
 
-def _next(start: date, by: str) -> date | None:
-    """The start of the following period; None after the last one a date
-    can hold (9999-12-31 is a valid article date)."""
-    try:
-        if by == "year":
-            return date(start.year + 1, 1, 1)
-        if by == "month":
-            return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-        return start + timedelta(days=1 if by == "day" else 7)
-    except (OverflowError, ValueError):
-        return None
-
-
 def _count(docnums: Iterable[int], days: Sequence[int], by: str) -> tuple[Counter[date], int]:
     counts: Counter[date] = Counter()
     undated = 0
@@ -117,18 +104,33 @@ def _count(docnums: Iterable[int], days: Sequence[int], by: str) -> tuple[Counte
     return counts, undated
 
 
+def periods_between(first: date, later: date, by: str) -> int:
+    """How many whole periods lie strictly between two period starts."""
+    if by == "year":
+        return later.year - first.year - 1
+    if by == "month":
+        return (later.year * 12 + later.month) - (first.year * 12 + first.month) - 1
+    return (later - first).days // (1 if by == "day" else 7) - 1
+
+
 def build_timeline(query: str, by: str, hits: Iterable[int], days: Sequence[int], every: Iterable[int]) -> Timeline:
-    """Hit counts per period from the first period with a hit to the last
-    (empty periods before and after are left out; those between are kept,
-    with zero hits, so gaps stay visible), with all articles per period."""
+    """Hit counts per period, from the first period with a hit to the last.
+
+    Periods before the first hit and after the last are left out. Between
+    them, a period with articles but no hits is kept (zero hits of N
+    articles is a figure); a period without articles is left out, so the
+    buckets are never more than the articles, whatever the dates
+    (0001-01-01 and 9999-12-31 by day are 3.6 million days apart) and a
+    share is never 0/0. Renderers show the missing periods as gaps
+    (:func:`periods_between`).
+    """
     counts, undated = _count(hits, days, by)
     if not counts:
         return Timeline(query, by, (), undated, undated)
     totals, _ = _count(every, days, by)
-    buckets: list[Bucket] = []
-    start: date | None = min(counts)
-    last = max(counts)
-    while start is not None and start <= last:
-        buckets.append(Bucket(period_label(start, by), start, counts.get(start, 0), totals.get(start, 0)))
-        start = _next(start, by)
-    return Timeline(query, by, tuple(buckets), undated, sum(counts.values()) + undated)
+    first, last = min(counts), max(counts)
+    starts = sorted({s for s in totals if first <= s <= last} | set(counts))
+    buckets = tuple(
+        Bucket(period_label(s, by), s, counts.get(s, 0), max(totals.get(s, 0), counts.get(s, 0))) for s in starts
+    )
+    return Timeline(query, by, buckets, undated, sum(counts.values()) + undated)

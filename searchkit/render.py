@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .analytics import Bucket, Facets, Timeline
+from .analytics import Bucket, Facets, Timeline, periods_between
 from .articles import Article
 from .saved import SavedSearch
 from .search import Alert, Copy, DuplicateGroup, Hit, Results, Stats
@@ -78,10 +78,16 @@ def to_json(doc: Any, indent: int | None = 2) -> str:
     return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def csv_cell(value: Any) -> Any:
+# Columns whose text keeps its paragraphs in a CSV cell (quoted newlines).
+MULTILINE_COLUMNS = frozenset({"body", "summary"})
+
+
+def csv_cell(value: Any, multiline: bool = False) -> Any:
     """A CSV cell: text cleaned (newlines kept, they are quoted) and a
     leading ``= + - @``, tab or CR defused with ``'`` so that a spreadsheet
-    shows it instead of running it. Numbers are left alone (-1.5 is a number)."""
+    shows it instead of running it. Numbers are left alone (-1.5 is a number).
+    Only ``multiline`` cells keep newlines: elsewhere one would draw a fake
+    row on a terminal."""
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
@@ -90,7 +96,7 @@ def csv_cell(value: Any) -> Any:
         return value
     if value.startswith(_FORMULA_START):
         value = "'" + value
-    return clean(value, multiline=True)
+    return clean(value, multiline=multiline)
 
 
 def _iso(day: date | None) -> str | None:
@@ -215,7 +221,7 @@ def emit(view: View, fmt: str, style: Style = PLAIN) -> Iterator[str]:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(view.columns)
         for record in view.records():
-            writer.writerow([csv_cell(record.get(c)) for c in view.columns])
+            writer.writerow([csv_cell(record.get(c), c in MULTILINE_COLUMNS) for c in view.columns])
             if out.tell() > 1 << 16:
                 yield out.getvalue()
                 out.seek(0)
@@ -534,54 +540,60 @@ BAR_WIDTH = 40
 
 
 def _figure(bucket: Bucket, normalize: bool) -> str:
-    if not normalize:
+    if not normalize or bucket.share is None:
         return str(bucket.hits)
-    share = bucket.share
-    return "" if share is None else f"{share:6.1%} ({bucket.hits}/{bucket.articles})"
+    return f"{bucket.share:6.1%} ({bucket.hits}/{bucket.articles})"
+
+
+# A run of at least this many periods without hits is drawn as one gap line.
+GAP_AT_LEAST = 3
 
 
 def timeline_text(timeline: Timeline, normalize: bool, style: Style = PLAIN) -> str:
-    """A bar per period. Runs of empty periods inside the range show as one
-    ``…`` gap line; with ``normalize``, bars are shares of each period's
-    articles."""
+    """A bar per period, from the first hit to the last. Periods without
+    hits show as zero bars, or, from GAP_AT_LEAST of them in a row (or any
+    period without articles), as one ``…`` gap line saying how many;
+    with ``normalize``, bars are shares of each period's articles."""
     if not timeline.buckets:
         return "No dated results." + (f" ({timeline.undated} undated)" if timeline.undated else "")
-    values = [(b.share or 0.0) if normalize else float(b.hits) for b in timeline.buckets]
-    top = max(values) or 1.0
+    values = {b.start: (b.share or 0.0) if normalize else float(b.hits) for b in timeline.buckets}
+    top = max(values.values()) or 1.0
     label_width = max(len(b.period) for b in timeline.buckets)
     figure_width = max(len(_figure(b, normalize)) for b in timeline.buckets)
     bar_width = BAR_WIDTH
     if style.width is not None:
         bar_width = max(min(BAR_WIDTH, style.width - label_width - figure_width - 3), 5)
     lines = []
-    for bucket, gap, value in _with_gaps(timeline.buckets, values):
+    for bucket, gap in _with_gaps(timeline.buckets, timeline.by):
         if gap:
             lines.append(f"{'…'.ljust(label_width)}  ({gap} {_plural(timeline.by, gap)} without hits)")
             continue
-        bar = "█" * round(value / top * bar_width)
+        bar = "█" * round(values[bucket.start] / top * bar_width)
         lines.append(f"{bucket.period.ljust(label_width)}  {bar} {_figure(bucket, normalize)}".rstrip())
     if timeline.undated:
         lines.append(f"(+{timeline.undated} undated)")
     return "\n".join(lines)
 
 
-# A run of at least this many empty periods is drawn as one gap line.
-GAP_AT_LEAST = 3
-
-
-def _with_gaps(buckets: Sequence[Bucket], values: Sequence[float]) -> Iterator[tuple[Bucket, int, float]]:
-    run: list[tuple[Bucket, float]] = []
-    for bucket, value in zip(buckets, values, strict=True):
+def _with_gaps(buckets: Sequence[Bucket], by: str) -> Iterator[tuple[Bucket, int]]:
+    """The buckets to draw, each as (bucket, 0), with (previous, n) for a
+    gap of n periods without hits between two drawn ones."""
+    zeros: list[Bucket] = []  # zero-hit buckets since the last hit
+    missing = 0  # periods without articles since the last hit
+    prev: Bucket | None = None
+    for bucket in buckets:
+        if prev is not None:
+            missing += periods_between(prev.start, bucket.start, by)
+        prev = bucket
         if bucket.hits == 0:
-            run.append((bucket, value))
+            zeros.append(bucket)
             continue
-        if len(run) >= GAP_AT_LEAST:
-            yield run[0][0], len(run), 0.0
+        if missing or len(zeros) >= GAP_AT_LEAST:
+            yield bucket, missing + len(zeros)
         else:
-            yield from ((b, 0, v) for b, v in run)
-        run = []
-        yield bucket, 0, value
-    yield from ((b, 0, v) for b, v in run)
+            yield from ((z, 0) for z in zeros)
+        zeros, missing = [], 0
+        yield bucket, 0
 
 
 def _plural(by: str, n: int) -> str:
