@@ -574,8 +574,14 @@ def words_within(
     if words is None:
         return None
     lengths = arrays.lexicon_lengths(fieldname)
-    near = np.flatnonzero(np.abs(lengths - len(text)) <= k)
-    cands = [words[i] for i in near.tolist() if words[i].startswith(prefix)]
+    # The words sharing the prefix are one slice of the sorted dictionary.
+    lo, hi = (
+        (bisect.bisect_left(words, prefix), bisect.bisect_left(words, prefix + "\U0010ffff"))
+        if prefix
+        else (0, len(words))
+    )
+    near = lo + np.flatnonzero(np.abs(lengths[lo:hi] - len(text)) <= k)
+    cands = [words[i] for i in near.tolist()]
     if not cands:
         return []
     width = max(len(c) for c in cands)
