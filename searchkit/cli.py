@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -116,8 +117,18 @@ def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float
       searchkit index --rebuild
     """
     progress, finish = _progress()
+    targets = list(paths) or ["corpus"]
     try:
-        report = _open(ctx).update(list(paths) or ["corpus"], rebuild=rebuild, wait=wait, progress=progress)
+        report = _open(ctx, create=True).update(targets, rebuild=rebuild, wait=wait, progress=progress)
+    except KeyboardInterrupt:
+        again = shlex.join(["searchkit", "--index-dir", ctx.obj["index_dir"], "index", *targets])
+        if rebuild:
+            raise click.ClickException(
+                f"interrupted: the index is as it was before the rebuild; run `{again} --rebuild` to rebuild it"
+            ) from None
+        raise click.ClickException(
+            f"interrupted: the index keeps every committed batch; run `{again}` to finish"
+        ) from None
     finally:
         finish()
     _report(report)
@@ -264,8 +275,9 @@ def duplicates(ctx: click.Context, fmt: str) -> None:
 @click.argument("name")
 @click.argument("query")
 @filter_options
+@click.option("--replace", is_flag=True, help="Overwrite a saved search of the same NAME.")
 @click.pass_context
-def save(ctx: click.Context, name: str, query: str, **filters: Any) -> None:
+def save(ctx: click.Context, name: str, query: str, replace: bool, **filters: Any) -> None:
     """Save a search under NAME, for `searchkit alerts`.
 
     \b
@@ -273,7 +285,7 @@ def save(ctx: click.Context, name: str, query: str, **filters: Any) -> None:
       searchkit save radar-japan 'radar japan' --source kyodo
     """
     _check_query(query)
-    item = _open(ctx).save_search(name, query, **_filters(**filters))
+    item = _open(ctx).save_search(name, query, replace=replace, **_filters(**filters))
     click.echo(f"saved {item.name}")
 
 
