@@ -339,7 +339,7 @@ class _Run:
                 self.cat.set_meta(conn, generation=self.base, last_update=storage.now_iso(), roots=self.roots)
         if not self.aside:
             self.committed_gen = self.base
-        storage.clean(self.where, {self.committed_gen, self.base})
+        storage.clean(self.where, {self.committed_gen, self.base}, self.committed_gen)
         self.change = Change.empty()
         self.dirty = False
         self.in_batch = 0
@@ -366,7 +366,7 @@ class _Run:
         self.committed_gen = self.base
         if legacy:
             storage.remove_legacy(self.where)
-        storage.clean(self.where, {self.base})
+        storage.clean(self.where, {self.base}, self.base)
 
     def abandon(self) -> None:
         """After an error: the uncommitted batch and its files go."""
@@ -374,7 +374,7 @@ class _Run:
             with contextlib.suppress(Exception):  # the writer may be closed already
                 self.writer.cancel()
         with contextlib.suppress(Exception):
-            storage.clean(self.where, {self.committed_gen} if self.aside else {self.committed_gen, self.base})
+            storage.clean(self.where, {self.committed_gen}, self.committed_gen)
 
 
 def _roots(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
@@ -427,7 +427,7 @@ def _open(where: Path, rebuild: bool, roots: list[str]) -> tuple[Catalog, int, b
             cat.set_meta(conn, generation=gen, created=storage.now_iso())
         return cat, gen, rebuild, False
     gen = known
-    storage.clean(where, {gen})  # what a killed or failed run left behind
+    storage.clean(where, {gen}, gen)  # what a killed or failed run left behind
     if not rebuild:
         storage.verify(where, cat, roots)
     return cat, gen, rebuild, False
@@ -443,7 +443,7 @@ def update(
 ) -> UpdateReport:
     """Brings the index at ``index_dir`` in line with the files under ``paths``."""
     started = time.perf_counter()
-    where = storage.check_dir(Path(index_dir))
+    where = storage.check_dir(index_dir)
     roots = _roots(paths)
     report = UpdateReport()
     with storage.write_lock(where, wait):
@@ -532,10 +532,11 @@ def _index(
     except BaseException:
         run.abandon()
         raise
-    moved = run.added & run.removed
+    # An id that left one file and arrived in another was moved: an update.
+    back = run.removed & (run.added | run.updated)
     report.added = len(run.added - run.removed)
-    report.removed = len(run.removed - run.added)
-    report.updated = len(run.updated | moved)
+    report.removed = len(run.removed - back)
+    report.updated = len(run.updated | back)
     if aside:
         # A rebuild indexes every article afresh; what it lost is counted.
         report.updated = 0
@@ -543,7 +544,7 @@ def _index(
 
 
 def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:
-    """Reads one file if it changed; returns 1 if it could be read (or was unchanged)."""
+    """Reads one file if it changed; returns 1 if it yielded articles (or was unchanged)."""
     try:
         st = os.stat(path)
     except OSError:
@@ -562,4 +563,4 @@ def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:
     if read.digest == "":
         return 0  # unreadable: keep what was indexed
     report.unchanged += run.sync_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest), read.loaded)
-    return 1
+    return 1 if read.loaded else 0

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from whoosh import query as wq
 from whoosh import sorting
@@ -36,6 +36,7 @@ SUGGEST_BELOW = 3
 MAX_LIMIT = 10_000
 # Extra top rows collected in case folded copies must be removed from them.
 FOLD_SPARE = 10
+F = TypeVar("F", bound=Callable[..., Any])
 # Tries at opening the committed generation while commits keep landing.
 OPEN_ATTEMPTS = 20
 # Key terms of an article that "similar" searches with.
@@ -149,6 +150,29 @@ def _oldest_key(value: int) -> int:
     return value or 2**32
 
 
+def _retrying(method: F) -> F:
+    """Runs a read again on the newer generation when a commit deleted a file
+    under it: readers see the old or the new committed index, never an error."""
+
+    @functools.wraps(method)
+    def wrapper(self: SearchIndex, *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(OPEN_ATTEMPTS):
+            gen = self._gen
+            try:
+                return method(self, *args, **kwargs)
+            except OSError as exc:
+                pinned = getattr(self._pin, "value", None) is not None
+                if pinned:
+                    raise  # the caller that pinned the generation retries as a whole
+                if self._catalog().generation() == gen or attempt == OPEN_ATTEMPTS - 1:
+                    raise storage.damaged(self.path, exc, self._catalog().meta("roots")) from exc
+                with self._lock:
+                    self.close_searcher()
+        raise AssertionError("unreachable")
+
+    return cast(F, wrapper)
+
+
 class SearchIndex:
     """An index folder: ``update`` it from article files, ``search`` it.
 
@@ -158,7 +182,7 @@ class SearchIndex:
     """
 
     def __init__(self, path: str | os.PathLike[str] = "index", create: bool = False) -> None:
-        self.path = storage.check_dir(Path(path))
+        self.path = storage.check_dir(path)
         self._create = create
         self._cat: Catalog | None = None
         self._ix: Any = None
@@ -266,6 +290,7 @@ class SearchIndex:
         """The query ``search`` would run, without running it."""
         return build_query(text, self._index().schema, **options)
 
+    @_retrying
     def search(
         self,
         q: str,
@@ -361,6 +386,7 @@ class SearchIndex:
             facets=counted,
         )
 
+    @_retrying
     def timeline(
         self,
         q: str,
@@ -382,6 +408,7 @@ class SearchIndex:
         allow = cache.filter_set(built.filters)
         return build_timeline(built.text, by, cache.matching(built, allow), cache.days, cache.reader.all_doc_ids())
 
+    @_retrying
     def similar(self, article_id: str, limit: int = 10) -> Results:
         """The articles most like one article, over its headline and body."""
         searcher, cache = self._current()
@@ -403,6 +430,7 @@ class SearchIndex:
             parsed=str(built.query),
         )
 
+    @_retrying
     def duplicates(self) -> list[DuplicateGroup]:
         """Every group of near-duplicates, earliest leader first."""
         searcher, cache = self._current()
@@ -453,6 +481,7 @@ class SearchIndex:
     def delete_saved(self, name: str) -> None:
         saved.delete(self._catalog(), name)
 
+    @_retrying
     def alerts(self, limit: int = 50, mark_seen: bool = True) -> list[Alert]:
         """For each saved search, the articles committed since it was last checked.
 
@@ -519,6 +548,7 @@ class SearchIndex:
             raise NotFoundError(f"no article with id {article_id!r}")
         return docnum
 
+    @_retrying
     def get(self, article_id: str) -> Article:
         searcher, _ = self._current()
         s = searcher.stored_fields(self._docnum(searcher, article_id))
@@ -533,10 +563,12 @@ class SearchIndex:
             url=s.get("url"),
         )
 
+    @_retrying
     def __len__(self) -> int:
         searcher, _ = self._current()
         return searcher.doc_count()
 
+    @_retrying
     def source_counts(self) -> list[tuple[str, int]]:
         """Each canonical source with the number of articles citing it,
         from the per-searcher postings (deleted documents excluded)."""
@@ -544,6 +576,7 @@ class SearchIndex:
         counts = [(name, len(cache.source_docs(frozenset([key])))) for key, name in cache.source_names.items()]
         return sorted(counts, key=lambda kv: (-kv[1], kv[0].casefold()))
 
+    @_retrying
     def stats(self, top: int = 10) -> Stats:
         searcher, cache = self._current()
         reader = searcher.reader()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import os
 import re
 import shlex
@@ -39,7 +40,8 @@ LOCK_FILE = "searchkit.lock"
 INDEX_NAME = "MAIN"
 # State files of searchkit before the catalog: their presence marks an index
 # this version does not read.
-LEGACY_FILES = ("searchkit.json", "manifest.json", "duplicates.json", "saved.json")
+LEGACY_MARK = "searchkit.json"  # every older searchkit wrote it
+LEGACY_FILES = (LEGACY_MARK, "manifest.json", "duplicates.json", "saved.json")
 OWN_FILES = (LOCK_FILE, CATALOG_FILE, CATALOG_FILE + "-wal", CATALOG_FILE + "-shm", "MAIN_WRITELOCK")
 
 # Exactly the names Whoosh gives its files, so cleaning never touches a
@@ -48,6 +50,9 @@ _TOC_RE = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
 _TOC_TEMP_RE = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc\.[0-9.]+$")
 _SEGMENT_RE = re.compile(rf"^{INDEX_NAME}_([0-9a-z]{{16}})\.[A-Za-z0-9_.]+$")
 _TEMP_DIR_RE = re.compile(rf"^{INDEX_NAME}\.tmp$")
+
+# How long a superseded generation's files stay for readers still using it.
+GRACE_SECONDS = 60.0
 
 whoosh_fixes.apply()
 
@@ -62,10 +67,11 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def check_dir(path: Path) -> Path:
-    if str(path) == "" or not str(path).strip():
+def check_dir(path: str | os.PathLike[str]) -> Path:
+    # Path("") is ".": an empty --index-dir would make the current folder the index.
+    if not os.fspath(path).strip():
         raise SearchkitError("the index folder is an empty string: give a folder name with --index-dir")
-    return path
+    return Path(path)
 
 
 def kind(path: Path) -> str:
@@ -76,7 +82,7 @@ def kind(path: Path) -> str:
     names = set(os.listdir(path))
     if CATALOG_FILE in names:
         return "index"
-    if names & set(LEGACY_FILES):
+    if LEGACY_MARK in names:
         return "legacy"
     if any(_TOC_RE.match(n) for n in names):
         return "foreign"
@@ -193,16 +199,32 @@ def sync_files(path: Path, names: Iterable[str]) -> None:
         os.close(fd)
 
 
-def clean(path: Path, keep: Iterable[int]) -> None:
-    """Deletes Whoosh files that no generation in ``keep`` uses: superseded
-    generations, and what an interrupted or failed run left behind."""
+def clean(path: Path, keep: Iterable[int], committed: int) -> None:
+    """Deletes Whoosh files no generation still needed uses: what an
+    interrupted or failed run left behind (generations after ``committed``
+    other than those in ``keep``) and generations superseded more than
+    GRACE_SECONDS ago.
+
+    The grace matters because Whoosh opens a segment's column files lazily
+    and takes a column whose file has gone for an empty one: a reader that
+    opened a generation just before it was superseded must still find its
+    files there.
+    """
     storage = storage_for(path)
-    wanted: set[str] = set()
+    names = os.listdir(path)
+    tocs = sorted(int(m.group(1)) for m in map(_TOC_RE.match, names) if m)
     gens = set(keep)
+    now = time.time()
+    for gen, successor in itertools.pairwise(tocs):
+        if gen < committed and successor <= committed:
+            with contextlib.suppress(OSError):
+                if now - os.stat(path / f"_{INDEX_NAME}_{successor}.toc").st_mtime < GRACE_SECONDS:
+                    gens.add(gen)
+    wanted: set[str] = set()
     for gen in gens:
         with contextlib.suppress(Exception):  # an unreadable TOC keeps nothing
             wanted.update(s.segment_id() for s in TOC.read(storage, INDEX_NAME, gen=gen).segments)
-    for name in os.listdir(path):
+    for name in names:
         toc = _TOC_RE.match(name)
         seg = _SEGMENT_RE.match(name)
         doomed = (
