@@ -29,7 +29,7 @@ from pathlib import Path
 from whoosh import writing
 
 from . import duplicates, saved, spelling, storage
-from .articles import Article, Loaded, Skipped, read_file, walk
+from .articles import Article, Loaded, Skipped, read_file, record_stem, walk
 from .catalog import ArticleRow, Catalog, Change, FileRow
 from .dupgroups import DupTracker, encode_sketch
 from .duplicates import Groups
@@ -113,7 +113,8 @@ def record_digest(article: Article) -> str:
 
 
 def _line_id(path: str) -> re.Pattern[str]:
-    return re.compile(re.escape(Path(path).stem) + r"-L[0-9]+")
+    # What the readers name an id-less record: its file's stem and line.
+    return re.compile(re.escape(record_stem(Path(path))) + r"-L[0-9]+")
 
 
 @dataclass
@@ -227,15 +228,18 @@ class _Run:
         self.change.shadow_paths_reset.add(path)
         self.change.shadows_added = [s for s in self.change.shadows_added if s[1] != path]
 
-    def _assign_id(self, item: Loaded, path: str, jsonl: bool, taken: set[str]) -> str | None:
+    def _assign_id(self, item: Loaded, path: str, taken: set[str]) -> str | None:
         article = item.article
         aid = article.id
-        if jsonl and _line_id(path).fullmatch(aid):
+        # A one-article file (text, a web page) is named by its file; a
+        # record of a multi-article file by its id or its content.
+        single = aid == Path(path).stem
+        if not single and _line_id(path).fullmatch(aid):
             # An id-less record: named by its file and content, not its line,
             # so inserting a line above it does not make it another article,
             # and same-named files in two folders do not collide.
             key = f"{path}\0{record_digest(article)}".encode("utf-8", "surrogatepass")
-            base = f"{Path(path).stem}-{hashlib.blake2b(key, digest_size=6).hexdigest()}"
+            base = f"{record_stem(Path(path))}-{hashlib.blake2b(key, digest_size=6).hexdigest()}"
             aid, n = base, 1
             while aid in taken:
                 n += 1
@@ -246,7 +250,7 @@ class _Run:
         owner = self.state.articles.get(aid)
         if owner is None or owner.path == path:
             return aid
-        if jsonl:
+        if not single:
             # Kept as a copy: if the other file drops the id, this one is
             # indexed in its place (an article moved between files).
             self.state.shadows.setdefault(aid, set()).add(path)
@@ -262,13 +266,12 @@ class _Run:
 
     def sync_file(self, path: str, row: FileRow, loaded: list[Loaded]) -> int:
         """Brings one read file's articles in line; returns how many were unchanged."""
-        jsonl = path.lower().endswith(".jsonl")
         old_ids = set(self.state.by_path.get(path, set()))
         self._reset_shadows(path)
         taken: set[str] = set()
         unchanged = 0
         for item in loaded:
-            aid = self._assign_id(item, path, jsonl, taken)
+            aid = self._assign_id(item, path, taken)
             if aid is None:
                 continue
             taken.add(aid)
@@ -296,6 +299,10 @@ class _Run:
             self.change.articles_gone.discard(aid)
             self.dirty = True
             self.in_batch += 1
+            # A big file commits in parts too; its file row waits for the end,
+            # so a run stopped half-way reads it again and finds the committed
+            # records unchanged.
+            self.maybe_commit()
         for aid in sorted(old_ids - taken):
             if aid in self.state.articles and self.state.articles[aid].path == path:
                 self.remove_article(aid)

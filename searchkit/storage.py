@@ -327,3 +327,12 @@ def open_index(path: Path) -> PinnedIndex:
         return PinnedIndex(storage_for(path), gen)
     except Exception as exc:  # Whoosh raises bare Exceptions, EOFError, pickle errors...
         raise damaged(path, exc) from exc
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """The catalog's index-wide facts (last_update, generation, roots)."""
+    cat = open_catalog(path)
+    try:
+        return {key: cat.meta(key) for key in ("last_update", "generation", "roots", "created")}
+    finally:
+        cat.close()

@@ -469,3 +469,26 @@ def test_index_corrupt_error_for_a_foreign_catalog_version(tmp_path: Path, corpu
     cat.close()
     with pytest.raises(IndexCorruptError, match="catalog version 99"):
         SearchIndex(tmp_path / "ix")
+
+
+def test_a_big_file_commits_in_parts_and_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(searchkit.indexer, "BATCH_ARTICLES", 7)
+    feed = _feed(tmp_path / "c" / "big.jsonl", [_record(k) for k in range(30)])
+    real = searchkit.indexer._Run.write_article
+    calls = [0]
+
+    def write_then_die(self: searchkit.indexer._Run, *args: object) -> None:
+        calls[0] += 1
+        if calls[0] == 20:
+            raise KeyboardInterrupt
+        real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(searchkit.indexer._Run, "write_article", write_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        SearchIndex(tmp_path / "ix", create=True).update([feed])
+    monkeypatch.undo()
+    kept = len(SearchIndex(tmp_path / "ix"))
+    assert kept == 14  # two whole batches of seven, from one file
+    report = SearchIndex(tmp_path / "ix").update([feed])
+    assert (report.added, report.unchanged) == (30 - kept, kept)
+    assert sorted(_ids(SearchIndex(tmp_path / "ix"))) == sorted(f"r{k}" for k in range(30))
