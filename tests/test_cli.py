@@ -61,7 +61,7 @@ def test_search_json(library_dir: Path) -> None:
     doc = json.loads(out)
     assert code == 0 and doc["query"] == "radar" and doc["total"] == 3
     hit = doc["hits"][0]
-    assert set(hit) == {"id", "headline", "date", "sources", "score", "snippet", "highlights", "path", "copies"}
+    assert set(hit) == {"id", "headline", "date", "sources", "score", "snippet", "highlights", "path", "copies", "url"}
     start, end = hit["highlights"][0]
     assert hit["snippet"][start:end].lower() == "radar"
 
@@ -71,7 +71,7 @@ def test_search_jsonl_and_csv(library_dir: Path) -> None:
     assert len([json.loads(line) for line in out.splitlines()]) == 3
     _, out, _ = run("search", "kyogamisaki", "--format", "csv", index_dir=library_dir)
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["id", "headline", "date", "sources", "score", "snippet", "path", "copies"]
+    assert rows[0] == ["id", "headline", "date", "sources", "score", "snippet", "path", "copies", "url"]
     assert rows[1][3] == "Kyodo News; RIA Novosti"
 
 
@@ -86,7 +86,7 @@ def test_show(library_dir: Path) -> None:
     code, out, _ = run("show", SEED_ID, "--format", "json", index_dir=library_dir)
     doc = json.loads(out)
     assert code == 0
-    assert set(doc) == {"id", "headline", "date", "sources", "body", "summary", "path"}
+    assert set(doc) == {"id", "headline", "date", "sources", "body", "summary", "path", "url"}
     assert doc["date"] == "2013-10-31"
     code, out, _ = run("show", SEED_ID, index_dir=library_dir)
     assert out.startswith("South Korea Denies") and "About" in out
