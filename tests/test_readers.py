@@ -198,3 +198,29 @@ def test_partial_dates_are_never_completed_from_today(value: str, day: str | Non
 
     got, why = read_day(value)
     assert (got.isoformat() if got else None, why) == (day, problem)
+
+
+def test_readme_dry_run_output_is_what_it_shows(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import re
+    import shutil
+
+    from click.testing import CliRunner
+
+    from searchkit.cli import cli
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"```sh\nsearchkit index examples/archive --dry-run\n```\n\n```text\n(.*?)```", readme, re.S)
+    assert shown, "README shows the dry-run and its output"
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["index", "examples/archive", "--dry-run"])
+    assert result.exit_code == 0 and result.output == shown.group(1)
+    assert not (tmp_path / "index").exists()  # a dry run creates no index
+
+    run = CliRunner().invoke(cli, ["-i", "ix", "index", "examples/archive"])
+    assert run.exit_code == 0, run.output
+    found = CliRunner().invoke(cli, ["-i", "ix", "search", "strike group", "--since", "2021-06-01", "--until", "2021-06-01", "--format", "json"])
+    hits = json.loads(found.output)
+    assert [h["id"] for h in hits["hits"]] == ["carrier-ops"]
