@@ -129,7 +129,7 @@ def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float
             if planned.reader is not None:
                 click.echo(f"{planned.reader:<6} {render.clean(planned.path)}")
             elif planned.skipped is not None:
-                click.echo(f"{'skip':<6} {render.clean(planned.path)}: {planned.skipped.reason}")
+                click.echo(f"{'skip':<6} {render.clean(planned.path)}: {render.clean(planned.skipped.reason)}")
         click.echo(plan.summary())
         return
     progress, finish = _progress()
