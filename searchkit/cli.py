@@ -21,6 +21,7 @@ from .analytics import PERIODS
 from .errors import SearchkitError
 from .indexer import DEFAULT_WAIT, UpdateReport
 from .query import _SORTS as SORTS
+from .readers.survey import survey
 from .search import SearchIndex
 
 # Runs shorter than this finish before a progress bar would be worth drawing.
@@ -106,24 +107,38 @@ def _progress() -> tuple[Callable[[int, int], None], Callable[[], None]]:
     show_default=True,
     help="Seconds to wait for another index run to finish.",
 )
+@click.option("--dry-run", is_flag=True, help="List every file with the reader it would use; index nothing.")
 @click.pass_context
-def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float) -> None:
-    """Index article files (*.txt, *.jsonl) under PATHS (default: corpus/).
+def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float, dry_run: bool) -> None:
+    """Index article files under PATHS (default: corpus/): text (*.txt),
+    HTML/XHTML pages, RSS/Atom feeds, JSON Lines (*.jsonl, *.jsonl.gz), CSV.
 
     Only new and changed files are read again; files that disappeared from
-    PATHS are dropped from the index. Bad files are listed and skipped.
+    PATHS are dropped from the index. Bad files are listed and skipped;
+    files named in a .searchkitignore are left out.
 
     \b
     Example:
       searchkit index corpus/ ~/archive/2013.jsonl
+      searchkit index ~/archive --dry-run
       searchkit index --rebuild
     """
+    plan = survey(list(paths) or ["corpus"])
+    if dry_run:
+        for planned in plan.files:
+            if planned.reader is not None:
+                click.echo(f"{planned.reader:<6} {render.clean(planned.path)}")
+            elif planned.skipped is not None:
+                click.echo(f"{'skip':<6} {render.clean(planned.path)}: {planned.skipped.reason}")
+        click.echo(plan.summary())
+        return
     progress, finish = _progress()
     try:
         report = _open(ctx).update(list(paths) or ["corpus"], rebuild=rebuild, wait=wait, progress=progress)
     finally:
         finish()
     _report(report)
+    click.echo(plan.summary())
 
 
 def _report(report: UpdateReport) -> None:

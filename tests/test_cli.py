@@ -78,7 +78,7 @@ def test_search_jsonl_and_csv(library_dir: Path) -> None:
 def test_explain(library_dir: Path) -> None:
     code, out, _ = run("search", "radar source:kyodo", "--since", "2013", "--explain", index_dir=library_dir)
     assert code == 0
-    assert out.splitlines()[0] == "query:   (headline:radar^2.0 OR body:radar)"
+    assert out.splitlines()[0] == "query:   (headline:radar^2 OR body:radar)"
     assert "filters: date 2013-01-01 to … (undated excluded); source any of kyodo news" in out
 
 
@@ -144,7 +144,8 @@ def test_index_reports_and_skips(tmp_path: Path) -> None:
     code, out, err = run("index", str(corpus), index_dir=tmp_path / "ix")
     assert code == 0
     assert out.startswith("8 added, 0 updated, 0 removed, 0 unchanged, 1 skipped in ")
-    assert out.rstrip().endswith("(9 files checked)")  # the empty file was checked too
+    assert out.splitlines()[0].endswith("(9 files checked)")  # the empty file was checked too
+    assert out.splitlines()[1] == "9 .txt read as text"  # what was read, by type
     assert f"skipped: {corpus / 'empty.txt'}: empty file" in err
     assert "no date line: indexed undated" in err
 
