@@ -472,3 +472,14 @@ def test_did_you_mean_on_real_misspellings_of_reuters_words(reuters_ix: SearchIn
     # Never a suggestion that finds less than the query did.
     for w in made[:10]:
         assert reuters_ix.search(got[w] or "", limit=1).total > reuters_ix.search(w, limit=1).total
+
+
+def test_explain_as_json_goes_through_the_one_json_path(library_dir: Path) -> None:
+    code, out, _ = run(
+        "search", "radar source:kyodo", "--since", "2013-10", "--explain", "--format", "json", index_dir=library_dir
+    )
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["dates"] == {"since": "2013-10-01", "until": None}
+    assert doc["filters"]["sources_any_of"] == [["kyodo news"]]
+    assert doc["query"] == "(headline:radar^2 OR body:radar)"
