@@ -8,6 +8,7 @@ with exit status 1; click's own usage errors exit with 2.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -133,8 +134,18 @@ def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float
         click.echo(plan.summary())
         return
     progress, finish = _progress()
+    targets = list(paths) or ["corpus"]
     try:
-        report = _open(ctx).update(list(paths) or ["corpus"], rebuild=rebuild, wait=wait, progress=progress)
+        report = _open(ctx, create=True).update(targets, rebuild=rebuild, wait=wait, progress=progress)
+    except KeyboardInterrupt:
+        again = shlex.join(["searchkit", "--index-dir", ctx.obj["index_dir"], "index", *targets])
+        if rebuild:
+            raise click.ClickException(
+                f"interrupted: the index is as it was before the rebuild; run `{again} --rebuild` to rebuild it"
+            ) from None
+        raise click.ClickException(
+            f"interrupted: the index keeps every committed batch; run `{again}` to finish"
+        ) from None
     finally:
         finish()
     _report(report)
@@ -419,8 +430,9 @@ def duplicates(ctx: click.Context, fmt: str, color: str) -> None:
 @click.argument("name")
 @click.argument("query")
 @filter_options
+@click.option("--replace", is_flag=True, help="Overwrite a saved search of the same NAME.")
 @click.pass_context
-def save(ctx: click.Context, name: str, query: str, **filters: Any) -> None:
+def save(ctx: click.Context, name: str, query: str, replace: bool, **filters: Any) -> None:
     """Save a search under NAME, for `searchkit alerts`.
 
     \b
@@ -428,7 +440,7 @@ def save(ctx: click.Context, name: str, query: str, **filters: Any) -> None:
       searchkit save radar-japan 'radar japan' --source kyodo
     """
     _check_query(query)
-    item = _open(ctx).save_search(name, query, **_filters(**filters))
+    item = _open(ctx).save_search(name, query, replace=replace, **_filters(**filters))
     click.echo(f"saved {render.clean(item.name)}")
 
 

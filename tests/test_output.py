@@ -135,13 +135,16 @@ def test_sources_and_stats_are_cleaned(tmp_path: Path) -> None:
 
 
 def test_stats_prints_last_update_cleaned(hostile_dir: Path, tmp_path: Path) -> None:
-    meta = hostile_dir / "searchkit.json"
-    saved = meta.read_text()
+    from searchkit.catalog import Catalog
+
+    cat = Catalog(hostile_dir)
+    saved = cat.meta("last_update")
     try:
-        meta.write_text(json.dumps({**json.loads(saved), "last_update": "2013\x1b[2J\x9b1m\u202e\nx"}))
+        cat.set_meta(last_update="2013\x1b[2J\x9b1m\u202e\nx")
         _, out, _ = run("stats", index_dir=hostile_dir)
     finally:
-        meta.write_text(saved)
+        cat.set_meta(last_update=saved)
+        cat.close()
     assert "Last update:  2013 x\n" in out
 
 
@@ -342,7 +345,7 @@ def test_the_state_hash_follows_the_content(tmp_path: Path) -> None:
     feed = tmp_path / "feed"
     feed.mkdir()
     (feed / "a.jsonl").write_text(json.dumps(RECORDS[3]) + "\n")
-    ix = SearchIndex(tmp_path / "ix")
+    ix = SearchIndex(tmp_path / "ix", create=True)
     ix.update([feed])
     before = export.index_state(ix)
     ix.update([feed])
