@@ -146,7 +146,7 @@ def test_chart_has_a_bar_per_month_drawn_from_the_result_set(client: TestClient,
 def test_landing_page_shows_the_index_and_browses_by_source(client: TestClient) -> None:
     r = client.get("/")
     assert r.status_code == 200
-    assert "Search 31 articles" in r.text
+    assert f"Search {len(web_corpus.records())} articles" in r.text
     assert 'href="/?q=%2A&amp;source=Kyodo+News">Kyodo News</a>' in r.text
 
 
@@ -172,6 +172,14 @@ def test_article_url_and_summary(client: TestClient) -> None:
     r = client.get("/article/radar-03")
     assert '<a href="https://news.example/radar/3" rel="noopener noreferrer">' in r.text
     assert "Summary of radar story 3." in r.text
+
+
+def test_an_odd_id_survives_links_and_the_route(client: TestClient) -> None:
+    r = client.get("/", params={"q": "identifier slash"})
+    [link] = re.findall(r'<h3><a href="(/article/[^"]+)">Odd identifier note</a>', r.text)
+    assert link == "/article/odd/id%20%231%3F"
+    assert client.get(link).status_code == 200
+    assert client.get("/api" + link).json()["id"] == web_corpus.ODD_ID
 
 
 def test_unknown_article_is_a_404_page(client: TestClient) -> None:
@@ -470,3 +478,12 @@ def test_eight_concurrent_clients_get_the_answers_one_client_gets(web_ix: Search
     assert failures == []
     assert all(json.loads(body)["total"] >= 0 for body in expected.values())
 
+
+
+def test_server_timing_reports_the_library_call(client: TestClient) -> None:
+    timing = client.get("/api/search", params={"q": "radar"}).headers["server-timing"]
+    assert re.fullmatch(r'wait;dur=\d+\.\d\d;desc="index lock", index;dur=\d+\.\d\d', timing)
+    assert "server-timing" in client.get("/", params={"q": "radar"}).headers
+    # A request that made no library call reports none (and never another request's).
+    assert "server-timing" not in client.get("/", params={"q": "radar", "page": "x"}).headers
+    assert "server-timing" not in client.get("/static/style.css").headers

@@ -43,6 +43,7 @@ HOSTILE_BODY = (
 )
 DUPLICATE_ID = "dup-original"
 COPY_ID = "dup-copy"
+ODD_ID = "odd/id #1?"  # must survive the trip through links and the article route
 
 
 def records(seed: int = 18) -> list[dict[str, Any]]:
@@ -70,6 +71,8 @@ def records(seed: int = 18) -> list[dict[str, Any]]:
     out.append({"id": "hostile", "headline": HOSTILE_HEADLINE, "date": "2013-07-04", "sources": ["TASS"],
                 "body": HOSTILE_BODY, "summary": "<i>summary</i>\x1b]0;title\x07", "url": "javascript:alert('url')"})
     out.append({"id": "undated-note", "headline": "Undated interceptor note", "body": "An interceptor note without a date."})
+    out.append({"id": ODD_ID, "headline": "Odd identifier note", "date": "2013-02-02",
+                "body": "A note filed under an identifier with a slash, a space, a hash and a question mark."})
     return out
 
 

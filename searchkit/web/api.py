@@ -22,24 +22,26 @@ def _shared(request: Request) -> SharedIndex:
     return shared
 
 
-def _json(text: str) -> Response:
-    return Response(text + "\n", media_type="application/json")
+def _json(request: Request, text: str) -> Response:
+    headers = _shared(request).server_timing()
+    return Response(text + "\n", media_type="application/json", headers=headers)
 
 
 def search(request: Request) -> Response:
     kwargs = params.search_kwargs(request.query_params)
-    return _json(render.results_json(_shared(request).call(lambda ix: ix.search(**kwargs))))
+    return _json(request, render.results_json(_shared(request).call(lambda ix: ix.search(**kwargs))))
 
 
 def article(request: Request) -> Response:
     article_id = request.path_params["article_id"]
     found = _shared(request).call(lambda ix: ix.get(article_id))
     # As `searchkit show --format json` prints it (cli.py's json.dumps call).
-    return _json(json.dumps(render.article_dict(found), ensure_ascii=False, indent=2))
+    return _json(request, json.dumps(render.article_dict(found), ensure_ascii=False, indent=2))
 
 
 def timeline(request: Request) -> Response:
     form = params.Search.read(request.query_params)
     by = params.text(request.query_params, "by") or "month"
     filters = {**form.filters(), "any_words": params.flag(request.query_params, "any")}
-    return _json(render.timeline_json(_shared(request).call(lambda ix: ix.timeline(form.q, by=by, **filters))))
+    found = _shared(request).call(lambda ix: ix.timeline(form.q, by=by, **filters))
+    return _json(request, render.timeline_json(found))

@@ -101,7 +101,7 @@ def search_page(request: Request) -> Response:
         failure = describe(exc)
         context["error"] = failure.message
         status = failure.status
-    return templating.page("search.html", context, status)
+    return templating.page("search.html", context, status, _shared(request).server_timing())
 
 
 def copies_of(ix: SearchIndex, article_id: str) -> tuple[Copy, ...]:
@@ -140,7 +140,7 @@ def article_page(request: Request) -> Response:
         "similar": similar.hits,
         "api": "/api/article/" + quote(article_id, safe=""),
     }
-    return templating.page("article.html", context)
+    return templating.page("article.html", context, headers=_shared(request).server_timing())
 
 
 def _saved_context(ix: SearchIndex) -> dict[str, Any]:

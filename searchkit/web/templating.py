@@ -60,6 +60,6 @@ ENV.filters.update(iso=iso)
 ENV.globals.update(marked=marked, plural=plural)
 
 
-def page(name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+def page(name: str, context: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
     html = ENV.get_template(name).render(**context)
-    return HTMLResponse(html, status_code=status, headers=HEADERS)
+    return HTMLResponse(html, status_code=status, headers={**HEADERS, **(headers or {})})
