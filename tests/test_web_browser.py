@@ -205,3 +205,15 @@ def test_save_a_search_from_the_page(chromium: Any, index_dir: Path, tmp_path: P
         expect(p.locator("p.notice")).to_have_text("deleted radar-tass")
         assert ix.saved_searches() == []
         context.close()
+
+
+def test_the_screenshot_script_draws_both_pages(chromium: Any, tmp_path: Path) -> None:
+    from scripts import screenshots
+
+    written = screenshots.take(chromium, tmp_path)
+    assert [p.name for p in written] == ["search.png", "article.png"]
+    for path in written:
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        assert width == screenshots.WIDTH and height > 900  # full pages, longer than one screen
