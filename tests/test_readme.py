@@ -42,6 +42,7 @@ def test_readme_starts_with_the_two_commands_ci_runs() -> None:
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "corpus", where / "corpus")
+    shutil.copytree(ROOT / "examples", where / "examples")
     return where
 
 

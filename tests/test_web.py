@@ -487,3 +487,11 @@ def test_server_timing_reports_the_library_call(client: TestClient) -> None:
     # A request that made no library call reports none (and never another request's).
     assert "server-timing" not in client.get("/", params={"q": "radar", "page": "x"}).headers
     assert "server-timing" not in client.get("/static/style.css").headers
+
+
+def test_a_source_no_article_cites_is_named_with_the_nearest(client: TestClient, web_dir: Path) -> None:
+    r = client.get("/", params={"q": "radar", "source": "Xinhau"})
+    api = client.get("/api/search", params={"q": "radar", "source": "Xinhau"}).json()
+    [warning] = api["warnings"]
+    assert "Xinhua" in warning
+    assert f'<p class="warning">{warning}</p>' in r.text.replace("&#39;", "'").replace("&#34;", '"')

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from .. import export
 from ..errors import SearchkitError
 from ..search import Copy, SearchIndex
 from . import chart, params, templating
@@ -81,9 +82,10 @@ def search_page(request: Request) -> Response:
             offset = (page - 1) * params.PAGE_SIZE
 
             def run(ix: SearchIndex) -> Any:
-                return ix.search(
-                    form.q, sort=form.sort, limit=params.PAGE_SIZE, offset=offset, facets=True, **form.filters()
-                )
+                # The CLI's search call: its results plus a warning for a source name no article cites.
+                return export.run_search(
+                    ix, form.q, sort=form.sort, limit=params.PAGE_SIZE, offset=offset, facets=True, **form.filters()
+                ).results
 
             results = _shared(request).call(run)
             pages = _pages(results.total)
