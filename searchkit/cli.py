@@ -523,5 +523,28 @@ def sources(ctx: click.Context, fmt: str, color: str) -> None:
     _emit(render.sources_view(_open(ctx).source_counts()), fmt, _style(color))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the web UI: search, filter, read and save searches in a browser.
+
+    Listens on this machine only unless --host says otherwise. An index run
+    in another process is searchable without a restart. Needs the web extra
+    (pip install 'searchkit[web]').
+
+    \b
+    Example:
+      searchkit serve                       # then open http://127.0.0.1:8000/
+      searchkit --index-dir ~/archive/index serve --port 8080
+    """
+    try:
+        from .web import server  # the web extra is optional
+    except ImportError as exc:
+        raise click.ClickException(f"the web UI needs the web extra: pip install 'searchkit[web]' ({exc})") from None
+    server.run(server.open_index(ctx.obj["index_dir"]), host, port)
+
+
 def main() -> None:
     cli(prog_name="searchkit")
