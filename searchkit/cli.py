@@ -339,6 +339,7 @@ def search(
 @filter_options
 @click.option("--by", type=click.Choice(PERIODS), default="month", show_default=True)
 @click.option("--normalize", is_flag=True, help="Show each period's hits as a share of all its articles.")
+@click.option("--all-copies", is_flag=True, help="Count every near-duplicate copy instead of one per group.")
 @click.option(
     "--manifest",
     "manifest_path",
@@ -353,6 +354,7 @@ def timeline(
     query: str,
     by: str,
     normalize: bool,
+    all_copies: bool,
     manifest_path: str | None,
     fmt: str,
     color: str,
@@ -372,10 +374,10 @@ def timeline(
     options = _filters(**filters)
     for hint in export.source_hints(ix, options["sources"]):
         click.echo(f"warning: {render.clean(hint)}", err=True)
-    result = ix.timeline(query, by=by, **options)
+    result = ix.timeline(query, by=by, all_copies=all_copies, **options)
     _emit(render.timeline_view(result, normalize), fmt, _style(color))
     if manifest_path:
-        card = export.manifest(ix, "timeline", query, {"by": by, **options}, result.total)
+        card = export.manifest(ix, "timeline", query, {"by": by, "all_copies": all_copies, **options}, result.total)
         export.write_sidecar(manifest_path, render.to_json({**card, "format": fmt}) + "\n")
 
 

@@ -120,7 +120,10 @@ def period(value: str | date, today: date | None = None) -> tuple[date, date]:
         return day, day
     rel = _RELATIVE_RE.match(low)
     if rel:
-        day = today - relativedelta(**{_UNITS[rel.group(2).lower()]: int(rel.group(1))})
+        try:
+            day = today - relativedelta(**{_UNITS[rel.group(2).lower()]: int(rel.group(1))})
+        except (OverflowError, ValueError) as exc:  # before year 1, or past what a date holds
+            raise DateParseError(f"{text!r} reaches back before the year 1") from exc
         return day, day
     try:
         a = dateparser.parse(text, default=_DEFAULT_A)

@@ -73,7 +73,9 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
 
 
 def correct_word(reader: IndexReader, word: str) -> str | None:
-    """A clearly more frequent spelling of ``word`` within edit distance, or None."""
+    """A clearly more frequent spelling of ``word`` within edit distance, or None.
+
+    The nearest candidate wins, the more frequent of equally near ones."""
     if len(word) < MIN_LENGTH:
         return None
     own = _frequency(reader, word)

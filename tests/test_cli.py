@@ -78,7 +78,7 @@ def test_search_jsonl_and_csv(library_dir: Path) -> None:
 def test_explain(library_dir: Path) -> None:
     code, out, _ = run("search", "radar source:kyodo", "--since", "2013", "--explain", index_dir=library_dir)
     assert code == 0
-    assert out.splitlines()[0] == "query:   (headline:radar^2.0 OR body:radar)"
+    assert out.splitlines()[0] == "query:   (headline:radar^2 OR body:radar)"
     assert "filters: date 2013-01-01 to … (undated excluded); source any of kyodo news" in out
 
 

@@ -18,8 +18,9 @@ from searchkit.analytics import Bucket, Timeline
 from searchkit.cli import cli
 from searchkit.headlines import HeadlineMatcher
 from searchkit.search import SearchIndex
+from searchkit.spelling import FIELD
 
-from .conftest import ROOT, SEED_ID
+from .conftest import ROOT, SEED_ID, shared_path
 
 # Every escape a hostile headline or body can carry: clear screen, a window
 # title (OSC 0), a hyperlink (OSC 8), an 8-bit CSI, a BiDi override, and a
@@ -433,3 +434,52 @@ def test_timeline_by_day_and_every_format(library_dir: Path) -> None:
     ]
     _, out, _ = run("timeline", "korea", "--by", "year", "--format", "jsonl", index_dir=library_dir)
     assert [json.loads(x)["period"] for x in out.splitlines()] == ["1987", "2013"]
+
+
+# -- did-you-mean on Reuters stories ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reuters_ix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+    from benchmarks import reuters
+
+    source = shared_path("corpora", "reuters21578")
+    where = tmp_path_factory.mktemp("reuters")
+    reuters.write_jsonl(reuters.records(source, limit=400), where / "r.jsonl")
+    with SearchIndex(where / "ix") as ix:
+        ix.update([where / "r.jsonl"])
+        yield ix
+
+
+def test_did_you_mean_on_real_misspellings_of_reuters_words(reuters_ix: SearchIndex) -> None:
+    # The benchmark's list (benchmarks/spelling_eval.py, 19k stories) cut to
+    # the words these 400 stories use often enough to be corrected to.
+    from benchmarks.spelling_eval import MIN_ARTICLES, load
+
+    searcher, _ = reuters_ix._current()
+    reader = searcher.reader()
+    pairs = [
+        (w, r)
+        for w, r in load()
+        if (FIELD, r) in reader and reader.doc_frequency(FIELD, r) >= MIN_ARTICLES and (FIELD, w) not in reader
+    ][:40]
+    assert len(pairs) == 40
+    got = {w: reuters_ix.search(w, limit=1).suggestion for w, _ in pairs}
+    made = [w for w, _ in pairs if got[w] is not None]
+    right = [w for w, r in pairs if got[w] == r]
+    assert len(right) / len(made) >= 0.85  # precision
+    assert len(right) / len(pairs) >= 0.75  # recall
+    # Never a suggestion that finds less than the query did.
+    for w in made[:10]:
+        assert reuters_ix.search(got[w] or "", limit=1).total > reuters_ix.search(w, limit=1).total
+
+
+def test_explain_as_json_goes_through_the_one_json_path(library_dir: Path) -> None:
+    code, out, _ = run(
+        "search", "radar source:kyodo", "--since", "2013-10", "--explain", "--format", "json", index_dir=library_dir
+    )
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["dates"] == {"since": "2013-10-01", "until": None}
+    assert doc["filters"]["sources_any_of"] == [["kyodo news"]]
+    assert doc["query"] == "(headline:radar^2 OR body:radar)"
