@@ -34,13 +34,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SearchkitError as exc:
-            raise click.ClickException(str(exc)) from None
+            # Messages can quote file names and article ids: clean them too.
+            raise click.ClickException(render.clean(str(exc))) from None
         except KeyboardInterrupt:
             raise click.ClickException(
                 "interrupted: the index keeps its last committed batch; run `searchkit index` again to finish"
             ) from None
         except OSError as exc:
-            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+            message = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            raise click.ClickException(render.clean(message)) from None
 
 
 def _open(ctx: click.Context, create: bool = False) -> SearchIndex:
@@ -404,9 +406,10 @@ def similar(ctx: click.Context, article_id: str, limit: int, fmt: str, color: st
     Example:
       searchkit similar 000_63906143f63b2427 --limit 5
     """
-    results = _open(ctx).similar(article_id, limit=limit)
-    fields = render.CSV_DEFAULT if fmt == "csv" else render.HIT_FIELDS
-    pairs: Iterable[tuple[Any, dict[str, Any]]] = ((h, {}) for h in results.hits)
+    ix = _open(ctx)
+    results = ix.similar(article_id, limit=limit)
+    fields = render.CSV_DEFAULT if fmt == "csv" else render.DEFAULT_FIELDS
+    pairs: Iterable[tuple[Any, dict[str, Any]]] = ((h, {"url": ix.get(h.id).url}) for h in results.hits)
     _emit(render.results_view(render.HitList(results, pairs, fields)), fmt, _style(color))
 
 
