@@ -628,8 +628,8 @@ class SearchIndex:
     def _hits(self, searcher: Searcher, built: BuiltQuery, page: list[tuple[int, float]], scored: bool) -> list[Hit]:
         if not page:
             return []
-        plan = plan_for(built.query, searcher.reader())
         arrays = self._filters.arrays if self._filters is not None else None
+        plan = plan_for(built.query, searcher.reader(), arrays)
         occ = occurrences(searcher, (d for d, _ in page), plan.words(), arrays)
         hits = []
         for docnum, score in page:
