@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..articles import NOT_ARTICLE, UNSUPPORTED, Skipped
 from ..errors import ArticleError
+from ..storage import META_FILE
 from . import filetypes
 from .dispatch import choose_reader
 from .fileio import decode, open_regular
@@ -67,10 +68,18 @@ class Survey:
             what = "not an article" if not_articles == 1 else "not articles"
             parts.append(f"{not_articles:,} {what} (README, LICENSE, SOURCE, word lists...)")
         if self.tally.ignored:
-            parts.append(f"{len(self.tally.ignored):,} ignored by .searchkitignore")
+            folders = sum(1 for p in self.tally.ignored if p.endswith(os.sep) and _is_index(p))
+            if len(self.tally.ignored) > folders:
+                parts.append(f"{len(self.tally.ignored) - folders:,} ignored by .searchkitignore")
+            if folders:
+                parts.append(f"{folders} index {'folder' if folders == 1 else 'folders'} left out")
         if errors:
             parts.append(f"{errors:,} unreadable")
         return "; ".join(parts)
+
+
+def _is_index(folder: str) -> bool:
+    return os.path.isfile(os.path.join(folder, META_FILE))
 
 
 def _plan(path: Path) -> Planned:
