@@ -449,7 +449,7 @@ def reuters_ix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex
     source = shared_path("corpora", "reuters21578")
     where = tmp_path_factory.mktemp("reuters")
     reuters.write_jsonl(reuters.records(source, limit=400), where / "r.jsonl")
-    with SearchIndex(where / "ix") as ix:
+    with SearchIndex(where / "ix", create=True) as ix:
         ix.update([where / "r.jsonl"])
         yield ix
 
@@ -495,7 +495,8 @@ def test_limit_0_prints_the_count_only(library_dir: Path) -> None:
 def test_error_messages_are_cleaned(tmp_path: Path) -> None:
     # The message quotes the folder as given, not as repr() would.
     code, _, err = run("search", "x", index_dir=tmp_path / "no\x1b[2J\u202eix")
-    assert (code, err) == (1, f"Error: no index at {tmp_path / 'noix'}: run `searchkit index` first\n")
+    shown = tmp_path / "noix"
+    assert (code, err) == (1, f"Error: no index at {shown}: create it with `searchkit --index-dir {shown} index PATH...`\n")
 
 
 def test_similar_exports_carry_the_url(hostile_dir: Path) -> None:

@@ -61,7 +61,7 @@ ITEM = "<item><title>Story {n}</title><guid>wire-{n}</guid><pubDate>Mon, 0{n} Ju
 def test_rereading_a_feed_adds_only_new_entries(tmp_path: Path) -> None:
     feed = tmp_path / "wire.rss"
     feed.write_text(FEED.format(items=ITEM.format(n=1) + ITEM.format(n=2)))
-    with SearchIndex(tmp_path / "ix") as ix:
+    with SearchIndex(tmp_path / "ix", create=True) as ix:
         first = ix.update([feed])
         assert (first.added, first.skipped) == (2, [])
         feed.write_text(FEED.format(items=ITEM.format(n=3) + ITEM.format(n=1) + ITEM.format(n=2)))
