@@ -231,7 +231,7 @@ def test_an_index_inside_the_corpus_is_left_out(tmp_path: Path) -> None:
     from searchkit.readers.survey import survey
 
     (tmp_path / "a.txt").write_text("Story\n\nBody, Kyodo said.\n\n2013-10-31\n")
-    with SearchIndex(tmp_path / "ix") as ix:
+    with SearchIndex(tmp_path / "ix", create=True) as ix:
         report = ix.update([tmp_path])
         again = ix.update([tmp_path])  # the index's own files now exist under the root
     assert (report.added, again.unchanged, again.skipped) == (1, 1, [])

@@ -16,12 +16,11 @@ from pathlib import Path
 
 from ..articles import NOT_ARTICLE, UNSUPPORTED, Skipped
 from ..errors import ArticleError
-from ..storage import META_FILE
 from . import filetypes
 from .dispatch import choose_reader
 from .fileio import decode, open_regular
 from .limits import SNIFF_BYTES
-from .walk import Tally, walk
+from .walk import Tally, _is_index_folder, walk
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,10 @@ class Survey:
 
 
 def _is_index(folder: str) -> bool:
-    return os.path.isfile(os.path.join(folder, META_FILE))
+    try:
+        return _is_index_folder(os.listdir(folder))
+    except OSError:
+        return False
 
 
 def _plan(path: Path) -> Planned:

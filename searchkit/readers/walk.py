@@ -22,7 +22,7 @@ from pathlib import Path
 import pathspec
 
 from ..articles import ERROR, NOT_ARTICLE, UNSUPPORTED, Skipped
-from ..storage import META_FILE
+from ..catalog import CATALOG_FILE
 from .fileio import os_reason
 from .filetypes import not_article_reason, reader_for_name, suffix_of
 from .sidecar import is_sidecar
@@ -64,8 +64,13 @@ def _ignored(rules: list[_Rules], path: str, is_dir: bool) -> bool:
     return False
 
 
+# Older searchkit indexes marked their folder with this file instead.
+LEGACY_INDEX_MARK = "searchkit.json"
+
+
 def _is_index_folder(filenames: list[str]) -> bool:
-    return META_FILE in filenames and any(n.endswith(".toc") for n in filenames)
+    names = set(filenames)
+    return CATALOG_FILE in names or (LEGACY_INDEX_MARK in names and any(n.endswith(".toc") for n in names))
 
 
 def classify(path: Path) -> Skipped | None:
