@@ -144,7 +144,7 @@ def profile_index(files: Sequence[Path], n_top: int) -> None:
         for f in files:
             (src / f.name).symlink_to(f)
         docs = sum(1 for _ in engines.iter_records(list(files)))
-        ix = SearchIndex(Path(tmp) / "index")
+        ix = SearchIndex(Path(tmp) / "index", create=True)
         stats, secs = profile(lambda: ix.update([src]))
         print(f"\n## indexing: {docs:,} articles in {secs:.1f} s under cProfile ({docs / secs:.0f} docs/s)")
         print("  indexer.update, per article (profiled ms):")

@@ -59,7 +59,7 @@ def build(where: Path) -> Path:
         data.write_text("".join(json.dumps(r) + "\n" for r in dvids_records()), encoding="utf-8")
         paths.append(data)
     index = where / "index"
-    print(SearchIndex(index).update(paths).summary(), file=sys.stderr)
+    print(SearchIndex(index, create=True).update(paths).summary(), file=sys.stderr)
     return index
 
 

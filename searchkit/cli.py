@@ -8,6 +8,7 @@ with exit status 1; click's own usage errors exit with 2.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -33,13 +34,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SearchkitError as exc:
-            raise click.ClickException(str(exc)) from None
+            # Messages can quote file names and article ids: clean them too.
+            raise click.ClickException(render.clean(str(exc))) from None
         except KeyboardInterrupt:
             raise click.ClickException(
                 "interrupted: the index keeps its last committed batch; run `searchkit index` again to finish"
             ) from None
         except OSError as exc:
-            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+            message = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            raise click.ClickException(render.clean(message)) from None
 
 
 def _open(ctx: click.Context, create: bool = False) -> SearchIndex:
@@ -133,8 +136,18 @@ def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float
         click.echo(plan.summary())
         return
     progress, finish = _progress()
+    targets = list(paths) or ["corpus"]
     try:
-        report = _open(ctx).update(list(paths) or ["corpus"], rebuild=rebuild, wait=wait, progress=progress)
+        report = _open(ctx, create=True).update(targets, rebuild=rebuild, wait=wait, progress=progress)
+    except KeyboardInterrupt:
+        again = shlex.join(["searchkit", "--index-dir", ctx.obj["index_dir"], "index", *targets])
+        if rebuild:
+            raise click.ClickException(
+                f"interrupted: the index is as it was before the rebuild; run `{again} --rebuild` to rebuild it"
+            ) from None
+        raise click.ClickException(
+            f"interrupted: the index keeps every committed batch; run `{again}` to finish"
+        ) from None
     finally:
         finish()
     _report(report)
@@ -393,9 +406,10 @@ def similar(ctx: click.Context, article_id: str, limit: int, fmt: str, color: st
     Example:
       searchkit similar 000_63906143f63b2427 --limit 5
     """
-    results = _open(ctx).similar(article_id, limit=limit)
-    fields = render.CSV_DEFAULT if fmt == "csv" else render.HIT_FIELDS
-    pairs: Iterable[tuple[Any, dict[str, Any]]] = ((h, {}) for h in results.hits)
+    ix = _open(ctx)
+    results = ix.similar(article_id, limit=limit)
+    fields = render.CSV_DEFAULT if fmt == "csv" else render.DEFAULT_FIELDS
+    pairs: Iterable[tuple[Any, dict[str, Any]]] = ((h, {"url": ix.get(h.id).url}) for h in results.hits)
     _emit(render.results_view(render.HitList(results, pairs, fields)), fmt, _style(color))
 
 
@@ -419,8 +433,9 @@ def duplicates(ctx: click.Context, fmt: str, color: str) -> None:
 @click.argument("name")
 @click.argument("query")
 @filter_options
+@click.option("--replace", is_flag=True, help="Overwrite a saved search of the same NAME.")
 @click.pass_context
-def save(ctx: click.Context, name: str, query: str, **filters: Any) -> None:
+def save(ctx: click.Context, name: str, query: str, replace: bool, **filters: Any) -> None:
     """Save a search under NAME, for `searchkit alerts`.
 
     \b
@@ -428,7 +443,7 @@ def save(ctx: click.Context, name: str, query: str, **filters: Any) -> None:
       searchkit save radar-japan 'radar japan' --source kyodo
     """
     _check_query(query)
-    item = _open(ctx).save_search(name, query, **_filters(**filters))
+    item = _open(ctx).save_search(name, query, replace=replace, **_filters(**filters))
     click.echo(f"saved {render.clean(item.name)}")
 
 

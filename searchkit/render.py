@@ -331,6 +331,8 @@ def results_text(
         lines += fill(w, style, "  ", "warning: ")
     if results.total == 0:
         lines.append("No results.")
+    elif not results.hits and results.offset == 0:  # --limit 0: the count only
+        lines.append(f"{results.total} result{'s' if results.total != 1 else ''}")
     elif not results.hits:
         lines.append(f"{results.total} results (none on this page: offset {results.offset})")
     else:

@@ -123,7 +123,7 @@ def test_fold_copies_matches_the_set_version() -> None:
 def test_arrays_leave_out_deleted_documents(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(LIBRARY, corpus)
-    ix = SearchIndex(tmp_path / "index")
+    ix = SearchIndex(tmp_path / "index", create=True)
     ix.update([corpus])
     before = ix.search("*", limit=0).total
     victim = sorted(p for p in corpus.rglob("*.txt"))[0]

@@ -60,7 +60,7 @@ def test_muc_folder_indexes_articles_not_notes(tmp_path: Path) -> None:
         "publisher.rdf": "unsupported",
     }
     # One folder of it through the whole index: the dates are searchable.
-    with SearchIndex(tmp_path / "ix") as ix:
+    with SearchIndex(tmp_path / "ix", create=True) as ix:
         report = ix.update([root / "tst1"])
         assert report.added == 100 and not report.skipped
         assert ix.search("*", since="1989-01-01", until="1989-12-31", limit=200).total == sum(
@@ -71,7 +71,7 @@ def test_muc_folder_indexes_articles_not_notes(tmp_path: Path) -> None:
 def test_dvids_stories_dated_and_linked_from_manifest(tmp_path: Path) -> None:
     root = shared_path("corpora", "dvids")
     rows = {r["id"]: r for r in csv.DictReader((root / "manifest.csv").open(encoding="utf-8"))}
-    with SearchIndex(tmp_path / "ix") as ix:
+    with SearchIndex(tmp_path / "ix", create=True) as ix:
         report = ix.update([root])
         assert report.added == 56
         assert [s.path for s in report.skipped] == [str(root / "SOURCE.txt")]

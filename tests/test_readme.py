@@ -50,7 +50,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_shell_example(workdir: Path, line: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(workdir)
     runner = CliRunner()
-    if not (workdir / "index" / "searchkit.json").exists():
+    if not (workdir / "index" / "catalog.sqlite").exists():
         assert runner.invoke(cli, ["index"]).exit_code == 0
     if line.startswith("searchkit saved --delete"):
         runner.invoke(cli, ["save", "radar-japan", "radar japan"])

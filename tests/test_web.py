@@ -33,7 +33,7 @@ BASE = "http://localhost"  # a loopback name: the app refuses other Host headers
 def web_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of tests/web_corpus.py, shared read-only by this module."""
     where = tmp_path_factory.mktemp("web")
-    SearchIndex(where / "index").update([web_corpus.write(where / "corpus")])
+    SearchIndex(where / "index", create=True).update([web_corpus.write(where / "corpus")])
     return where / "index"
 
 
@@ -299,7 +299,9 @@ def test_an_unexpected_error_shows_no_traceback(web_ix: SearchIndex, monkeypatch
 
 
 def test_missing_index_is_a_503_with_the_cli_message(tmp_path: Path) -> None:
-    client = TestClient(create_app(SearchIndex(tmp_path / "nothing", create=False)), base_url=BASE)
+    # create=True defers the check to the first request, as an index removed
+    # under a running server would.
+    client = TestClient(create_app(SearchIndex(tmp_path / "nothing", create=True)), base_url=BASE)
     r = client.get("/api/search", params={"q": "radar"})
     assert r.status_code == 503
     assert r.json()["error"] == cli_error("-i", str(tmp_path / "nothing"), "search", "radar")

@@ -16,7 +16,7 @@ from . import web_corpus
 
 
 def test_load_counts_every_request_and_reads_the_library_time(tmp_path: Path) -> None:
-    SearchIndex(tmp_path / "index").update([web_corpus.write(tmp_path / "corpus")])
+    SearchIndex(tmp_path / "index", create=True).update([web_corpus.write(tmp_path / "corpus")])
     queries = [QuerySpec("word", "plain", ("radar",)), QuerySpec("phrase", "source", ("radar", "story"), source="TASS")]
     urls = [web_load.url_for("/api/search", q) for q in queries] + ["/api/search?q=radar&since=notadate"]
     assert urls[1] == "/api/search?q=%22radar+story%22&source=TASS"

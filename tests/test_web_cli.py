@@ -36,7 +36,8 @@ def test_serve_help_has_an_example() -> None:
 def test_serve_without_an_index_says_so_before_listening(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["-i", str(tmp_path / "none"), "serve", "--port", "1"])
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"Error: no index at {tmp_path / 'none'}: run `searchkit index` first"
+    none = tmp_path / "none"
+    assert result.stderr.strip() == f"Error: no index at {none}: create it with `searchkit --index-dir {none} index PATH...`"
 
 
 def test_serve_without_the_web_extra_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,7 +58,7 @@ def test_serve_rejects_a_bad_port() -> None:
 def test_serve_process_answers_and_sees_an_index_run_from_another_process(tmp_path: Path) -> None:
     corpus = web_corpus.write(tmp_path / "corpus")
     index = tmp_path / "index"
-    SearchIndex(index).update([corpus])
+    SearchIndex(index, create=True).update([corpus])
     with serving(["-i", str(index), "serve"], cwd=tmp_path) as url:
         assert url.startswith("http://127.0.0.1:")  # the default host: loopback only
         status, headers, body = get(url + "/?q=radar")
