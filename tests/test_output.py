@@ -521,3 +521,33 @@ def test_the_progress_bar_says_when_the_final_commit_runs(monkeypatch: pytest.Mo
     update(2, 2)
     finish()
     assert "Committing" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("command", "formats"),
+    [
+        (["sources"], render.FORMATS),
+        (["stats"], ("text", "json")),
+        (["duplicates"], render.FORMATS),
+        (["saved"], render.FORMATS),
+        (["alerts", "--peek"], render.FORMATS),
+        (["similar", SEED_ID], render.FORMATS),
+        (["show", SEED_ID], ("text", "json")),
+        (["timeline", "radar"], render.FORMATS),
+    ],
+)
+def test_every_command_takes_the_formats_it_lists(
+    library_dir: Path, command: list[str], formats: tuple[str, ...]
+) -> None:
+    for fmt in formats:
+        code, out, err = run(*command, "--format", fmt, index_dir=library_dir)
+        assert code == 0 and not err and (out or fmt == "jsonl"), (fmt, err)  # no records: no lines
+        if fmt == "json":
+            json.loads(out)
+        elif fmt == "jsonl":
+            [json.loads(line) for line in out.splitlines()]
+        elif fmt == "csv":
+            rows = list(csv.reader(io.StringIO(out)))
+            assert len({len(r) for r in rows}) == 1  # one table, every row as wide as the header
+    _, help_text, _ = run(*command[:1], "--help")
+    assert f"[{'|'.join(formats)}]" in " ".join(help_text.split())
