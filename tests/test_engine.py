@@ -210,7 +210,7 @@ def test_did_you_mean_terms_are_whoosh_s(ix: SearchIndex, tmp_path: Path, merged
     if merged:  # a second segment: the reader becomes a MultiReader
         corpus = tmp_path / "corpus"
         shutil.copytree(LIBRARY, corpus)
-        index = SearchIndex(tmp_path / "ix")
+        index = SearchIndex(tmp_path / "ix", create=True)
         index.update([corpus])
         (corpus / "extra.jsonl").write_text('{"id": "x1", "headline": "Radra teh missiel", "body": "recieve"}\n')
         index.update([corpus])
