@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from searchkit import __version__
 from searchkit.cli import cli
+from searchkit.schema import SCHEMA_VERSION
 from searchkit.storage import META_FILE
 
 from .conftest import LIBRARY, ROOT, SEED_ID
@@ -134,7 +135,7 @@ def test_other_schema_version(tmp_path: Path) -> None:
     meta.write_text(json.dumps({**json.loads(meta.read_text()), "schema_version": 99}))
     code, _, err = run("search", "x", index_dir=where)
     assert code == 1
-    assert err.startswith(f"Error: index at {where} has schema version 99, this searchkit uses 1:")
+    assert err.startswith(f"Error: index at {where} has schema version 99, this searchkit uses {SCHEMA_VERSION}:")
 
 
 def test_index_reports_and_skips(tmp_path: Path) -> None:
