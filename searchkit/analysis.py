@@ -192,6 +192,10 @@ class FastAnalyzer:
 
     def __init__(self) -> None:
         self._forms: dict[str, tuple[str, str]] = {}
+        self._words: dict[str, str] = {}
+        # The last few texts cut: the indexer takes the spelling words of a
+        # headline and body just before the writer analyses the same strings.
+        self._recent: dict[str, list[str]] = {}
 
     def _form(self, token: str) -> tuple[str, str]:
         word = _word_form(token)
@@ -204,10 +208,14 @@ class FastAnalyzer:
         """(word, stem) of one token as :func:`word_analyzer` and :func:`news_analyzer` give them."""
         return self._forms.get(token) or self._form(token)
 
-    @staticmethod
-    def split(text: str) -> list[str]:
+    def split(self, text: str) -> list[str]:
         """Gap, token, gap, ..., gap: ``text`` cut at its tokens (possessives included)."""
-        return _SPLIT_RE.split(text)
+        parts = self._recent.get(text)
+        if parts is None:
+            if len(self._recent) >= 8:
+                self._recent.clear()
+            parts = self._recent[text] = _SPLIT_RE.split(text)
+        return parts
 
     def tokens(self, text: str) -> tuple[list[str], list[str], list[int], list[int]]:
         """(stems, words, start chars, end chars) of ``text``'s tokens, in order.
@@ -234,11 +242,17 @@ class FastAnalyzer:
             out_ends.append(end)
         return stems, words, starts, out_ends
 
-    def vocabulary(self, text: str) -> set[str]:
-        """:func:`searchkit.spelling.vocabulary`'s word set (a test proves them equal)."""
-        form = self.form
-        words = {form(tok)[0] for tok in set(_SPLIT_RE.split(text)[1::2])}
-        return {w for w in words if w.isalpha() and len(w) > 1}
+    def vocabulary(self, *texts: str) -> set[str]:
+        """:func:`searchkit.spelling.vocabulary`'s word set of the texts joined
+        by newlines (a test proves them equal): no token spans a newline, so
+        the texts are cut one by one, and the writer reuses the cuts."""
+        toks: set[str] = set()
+        for text in texts:
+            toks.update(self.split(text)[1::2])
+        words = self._words
+        for tok in toks.difference(words):
+            words[tok] = self.form(tok)[0]
+        return {w for w in map(words.__getitem__, toks) if w.isalpha() and len(w) > 1}
 
 
 def analyze(text: str, analyzer: Composable | None = None) -> list[str]:

@@ -64,10 +64,10 @@ class _TermTable:
         self.terms: list[str] = []
 
     def ids(self, toks: list[str]) -> list[int]:
-        ids = list(map(self.by_token.get, toks))
-        if None in ids:
-            ids = [self._miss(t) if i is None else i for t, i in zip(toks, ids, strict=True)]
-        return ids  # type: ignore[return-value]
+        by_token = self.by_token
+        for tok in set(toks).difference(by_token):
+            self._miss(tok)
+        return list(map(by_token.__getitem__, toks))
 
     def _miss(self, tok: str) -> int:
         if self.mode == "text":

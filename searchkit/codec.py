@@ -36,9 +36,11 @@ from typing import Any
 import numpy as np
 from whoosh import formats
 from whoosh.codec import base, whoosh3
+from whoosh.filedb import filetables
 from whoosh.matching import ListMatcher, ReadTooFar
 from whoosh.system import pack_uint, unpack_uint
 from whoosh.util.numeric import _length_byte_cache, byte_to_length
+from whoosh.util.numlists import GrowableArray
 
 MAGIC = b"SKp1"
 # Larger than W3's 128: a block is decoded with a handful of numpy calls
@@ -516,6 +518,23 @@ def set_terminfo(terminfo: Any, stats: tuple[Any, ...], offset: int, length: int
 class SearchkitFieldWriter(whoosh3.W3FieldWriter):
     """W3's term dictionary writer, plus a call that writes a whole field's
     postings from arrays (the bulk writer's path)."""
+
+    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        # The term dictionary hashes keys with CRC-32 instead of W3's MD5
+        # (a hash file records its hash type, so any reader follows): MD5 of
+        # a key in Python is ~15% of a term lookup, and the near-duplicate
+        # linker looks up eight anchors per article.
+        # OrderedHashWriter takes no hash type, so its __init__ is done here
+        # with one, over the header W3's already wrote.
+        tifile = self._tindex.dbfile
+        tifile.seek(self._tindex.startoffset)
+        tindex = filetables.OrderedHashWriter.__new__(filetables.OrderedHashWriter)
+        filetables.HashWriter.__init__(tindex, tifile, hashtype=1)
+        tindex.index = GrowableArray("H")
+        tindex.lastkey = b""
+        self._tindex = tindex
+        self._fieldmap = tindex.extras["fieldmap"] = {}
 
     def add_field_postings(self, fieldname: str, fieldobj: Any, terms: Sequence[bytes], fp: FieldPostings) -> None:
         self.start_field(fieldname, fieldobj)

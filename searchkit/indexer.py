@@ -74,7 +74,7 @@ def _document(article: Article, digest: str, stamp: int, sk: tuple[int, ...]) ->
         "digest": digest,
         "indexed_at": stamp,
         # spelling.vocabulary's words, through the bulk analyzer (a test proves them equal).
-        "words": " ".join(FAST.vocabulary(f"{article.headline}\n{article.body}")),
+        "words": " ".join(FAST.vocabulary(article.headline, article.body)),
         "anchors": " ".join(duplicates.anchors(sk)),
         "sketch": encode_sketch(sk),
     }

@@ -53,7 +53,7 @@ def test_positions_and_chars() -> None:
 
 
 import unicodedata  # noqa: E402
-from itertools import islice  # noqa: E402
+from itertools import islice, pairwise  # noqa: E402
 
 from searchkit import spelling, unicode_marks  # noqa: E402
 from searchkit.analysis import FAST, FastAnalyzer  # noqa: E402
@@ -117,6 +117,10 @@ def test_fast_analyzer_gives_the_whoosh_analyzers_tokens(corpus_texts: list[str]
 def test_fast_vocabulary_is_spellings(corpus_texts: list[str]) -> None:
     for text in corpus_texts:
         assert FAST.vocabulary(text) == set(spelling.vocabulary(text).split())
+    # As the indexer asks: headline and body apart, spelling on them joined.
+    for headline, body in pairwise(corpus_texts):
+        head = headline[:200]
+        assert FAST.vocabulary(head, body) == set(spelling.vocabulary(f"{head}\n{body}").split())
 
 
 def test_mark_table_matches_this_pythons_unicode() -> None:
