@@ -1,6 +1,9 @@
 """searchkit: full-text search for defense and security news archives."""
 
-from .articles import Article, load_article, parse_article
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     ArticleError,
     DateParseError,
@@ -12,10 +15,38 @@ from .errors import (
     QueryError,
     SearchkitError,
 )
-from .indexer import UpdateReport
-from .search import Hit, Results, SearchIndex, Stats
+
+if TYPE_CHECKING:
+    from .articles import Article, load_article, parse_article
+    from .indexer import UpdateReport
+    from .search import Hit, Results, SearchIndex, Stats
 
 __version__ = "0.1.0"
+
+# Loaded on first use (PEP 562): `searchkit --help` and `import searchkit`
+# need none of the index, reader or query machinery.
+_LAZY = {
+    "Article": "articles",
+    "load_article": "articles",
+    "parse_article": "articles",
+    "UpdateReport": "indexer",
+    "Hit": "search",
+    "Results": "search",
+    "SearchIndex": "search",
+    "Stats": "search",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'searchkit' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Article",

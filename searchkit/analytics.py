@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-PERIODS = ("week", "month", "year")
+PERIODS = ("day", "week", "month", "year")
 
 
 @dataclass(frozen=True)
@@ -71,28 +71,25 @@ def facet_counts(
 
 
 def period_start(day: date, by: str) -> date:
+    if by == "day":
+        return day
     if by == "year":
         return date(day.year, 1, 1)
     if by == "month":
         return date(day.year, day.month, 1)
-    return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+    # ISO weeks start on Monday; 0001-01-01 is one, so this never underflows.
+    return day - timedelta(days=day.weekday())
 
 
 def period_label(start: date, by: str) -> str:
+    if by == "day":
+        return start.isoformat()
     if by == "year":
         return f"{start.year:04d}"
     if by == "month":
         return f"{start.year:04d}-{start.month:02d}"
     year, week, _ = start.isocalendar()
     return f"{year:04d}-W{week:02d}"
-
-
-def _next(start: date, by: str) -> date:
-    if by == "year":
-        return date(start.year + 1, 1, 1)
-    if by == "month":
-        return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    return start + timedelta(days=7)
 
 
 def _count(docnums: Iterable[int], days: Sequence[int], by: str) -> tuple[Counter[date], int]:
@@ -107,16 +104,33 @@ def _count(docnums: Iterable[int], days: Sequence[int], by: str) -> tuple[Counte
     return counts, undated
 
 
+def periods_between(first: date, later: date, by: str) -> int:
+    """How many whole periods lie strictly between two period starts."""
+    if by == "year":
+        return later.year - first.year - 1
+    if by == "month":
+        return (later.year * 12 + later.month) - (first.year * 12 + first.month) - 1
+    return (later - first).days // (1 if by == "day" else 7) - 1
+
+
 def build_timeline(query: str, by: str, hits: Iterable[int], days: Sequence[int], every: Iterable[int]) -> Timeline:
-    """Hit counts per period, every period between the first and last hit
-    included (a gap shows as zero), with all articles per period beside."""
+    """Hit counts per period, from the first period with a hit to the last.
+
+    Periods before the first hit and after the last are left out. Between
+    them, a period with articles but no hits is kept (zero hits of N
+    articles is a figure); a period without articles is left out, so the
+    buckets are never more than the articles, whatever the dates
+    (0001-01-01 and 9999-12-31 by day are 3.6 million days apart) and a
+    share is never 0/0. Renderers show the missing periods as gaps
+    (:func:`periods_between`).
+    """
     counts, undated = _count(hits, days, by)
     if not counts:
         return Timeline(query, by, (), undated, undated)
     totals, _ = _count(every, days, by)
-    buckets: list[Bucket] = []
-    start, last = min(counts), max(counts)
-    while start <= last:
-        buckets.append(Bucket(period_label(start, by), start, counts.get(start, 0), totals.get(start, 0)))
-        start = _next(start, by)
-    return Timeline(query, by, tuple(buckets), undated, sum(counts.values()) + undated)
+    first, last = min(counts), max(counts)
+    starts = sorted({s for s in totals if first <= s <= last} | set(counts))
+    buckets = tuple(
+        Bucket(period_label(s, by), s, counts.get(s, 0), max(totals.get(s, 0), counts.get(s, 0))) for s in starts
+    )
+    return Timeline(query, by, buckets, undated, sum(counts.values()) + undated)

@@ -1,28 +1,28 @@
-"""Articles in: the Article model, the seed text layout and JSON Lines.
+"""Articles in: the Article model, the seed text layout and record fields.
 
 ``parse_article`` is pure (text in, Article out) so it can be tested with
-golden files; reading bytes, decoding and walking folders live in thin
-wrappers around it.
+golden files; reading bytes, telling file types apart, HTML, feeds, JSON
+Lines, sidecars and walking folders live in ``searchkit.readers``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .dates import looks_like_date_line, parse_date_line, parse_loose
+from .dates import looks_like_date_line, parse_date_line, read_day
 from .errors import ArticleError
+from .readers.fileio import decode, read_bounded
+from .readers.limits import MAX_ARTICLE_BYTES
 from .sources import canonical_source, extract_sources
 
-# Bigger than any news article; a file past this is a mistake (a dump, a
-# binary) and reading it whole would stall an index run.
-MAX_FILE_BYTES = 10 * 1024 * 1024
+# Kept for callers of the old name: the limit now applies to one article.
+MAX_FILE_BYTES = MAX_ARTICLE_BYTES
 ARTICLE_SUFFIXES = (".txt", ".jsonl")
 
 
@@ -36,6 +36,9 @@ class Article:
     summary: str = ""
     path: str | None = None
     url: str | None = None
+    # Who published it (a feed's title, a sidecar's publisher column), as
+    # opposed to the agencies the text cites (``sources``).
+    publisher: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,23 +49,34 @@ class Loaded:
     warnings: tuple[str, ...] = ()
 
 
+# Why a path was not read. Only "error" means the file may still hold
+# articles (unreadable now: an indexer should keep what it had); the others
+# are decisions about what the file is.
+ERROR = "error"
+UNSUPPORTED = "unsupported"
+NOT_ARTICLE = "not-article"
+
+
 @dataclass(frozen=True)
 class Skipped:
-    """A file (or a JSON Lines line) that could not be read, and why."""
+    """A file, folder or JSON Lines record that was not read, and why."""
 
     path: str
     reason: str
+    kind: str = ERROR
 
 
 @dataclass
 class FileRead:
-    """Everything one file yielded: articles, warnings and skipped lines."""
+    """Everything one file yielded: articles, warnings and skipped records."""
 
     path: str
     digest: str
     loaded: list[Loaded] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     unchanged: bool = False
+    # The reader that read it ("text", "html", "feed", "jsonl", "csv").
+    reader: str = ""
 
 
 _WS_RE = re.compile(r"[ \t\f\v\u00a0]+")
@@ -139,45 +153,10 @@ def _parse_text(text: str, path: str | os.PathLike[str] | None = None) -> tuple[
     return article, tuple(warnings)
 
 
-def _decode(data: bytes) -> tuple[str, tuple[str, ...]]:
-    if not data.strip():
-        raise ArticleError("empty file")
-    if b"\x00" in data[:8192]:
-        raise ArticleError("binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig"), ()
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise ArticleError(f"undecodable bytes at offset {exc.start}") from exc
-    return text, ("not UTF-8: decoded as cp1252",)
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ArticleError(_os_reason(exc)) from exc
-    if size > MAX_FILE_BYTES:
-        raise ArticleError(f"file too large ({size / 1e6:.1f} MB, limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ArticleError(_os_reason(exc)) from exc
-
-
-def _os_reason(exc: OSError) -> str:
-    if exc.errno == 40:  # ELOOP
-        return "symlink loop"
-    return exc.strerror or str(exc)
-
-
 def load_article(path: str | os.PathLike[str]) -> Article:
     """Reads one ``.txt`` article; raises ArticleError when it cannot."""
     p = Path(path)
-    text, _ = _decode(_read_bytes(p))
+    text, _ = decode(read_bounded(p, MAX_ARTICLE_BYTES))
     return parse_article(text, p)
 
 
@@ -185,40 +164,7 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def read_file(path: str | os.PathLike[str], known_digest: str | None = None) -> FileRead:
-    """Reads every article in one file; never raises for bad content.
-
-    A file that cannot be read at all comes back with one Skipped entry and
-    an empty digest. When its bytes hash to ``known_digest`` it is not parsed
-    at all (``unchanged``): incremental runs pay only for the read.
-    """
-    p = Path(path)
-    try:
-        data = _read_bytes(p)
-    except ArticleError as exc:
-        return FileRead(str(p), "", skipped=[Skipped(str(p), str(exc))])
-    result = FileRead(str(p), digest(data))
-    if result.digest == known_digest:
-        result.unchanged = True
-        return result
-    try:
-        text, notes = _decode(data)
-    except ArticleError as exc:
-        result.skipped.append(Skipped(str(p), str(exc)))
-        return result
-    if p.suffix.lower() == ".jsonl":
-        _read_jsonl(text, p, result, notes)
-    else:
-        try:
-            article, warnings = _parse_text(text, p)
-        except ArticleError as exc:
-            result.skipped.append(Skipped(str(p), str(exc)))
-        else:
-            result.loaded.append(Loaded(article, notes + warnings))
-    return result
-
-
-def _first(record: dict[str, object], *keys: str) -> object:
+def _first(record: Mapping[str, object], *keys: str) -> object:
     for key in keys:
         value = record.get(key)
         if value not in (None, ""):
@@ -226,25 +172,15 @@ def _first(record: dict[str, object], *keys: str) -> object:
     return None
 
 
-def _read_jsonl(text: str, path: Path, result: FileRead, notes: tuple[str, ...]) -> None:
-    for lineno, line in enumerate(text.splitlines(), 1):
-        where = f"{path}:{lineno}"
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            result.skipped.append(Skipped(where, f"malformed JSON ({exc.msg})"))
-            continue
-        if not isinstance(record, dict):
-            result.skipped.append(Skipped(where, "not a JSON object"))
-            continue
-        try:
-            article, warnings = article_from_record(record, path, lineno)
-        except ArticleError as exc:
-            result.skipped.append(Skipped(where, str(exc)))
-            continue
-        result.loaded.append(Loaded(article, notes + tuple(f"line {lineno}: {w}" for w in warnings)))
+def record_stem(path: Path | None) -> str:
+    """The file-name part of an id-less record's id: ``feed`` for feed.jsonl.gz."""
+    if path is None:
+        return "record"
+    name = path.name
+    for suffix in (".gz", ".jsonl", ".ndjson", ".csv"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name or path.name
 
 
 def article_from_record(
@@ -263,19 +199,19 @@ def article_from_record(
     if raw_date is None:
         warnings.append("no date: indexed undated")
     else:
-        published = parse_loose(str(raw_date))
+        published, problem = read_day(str(raw_date))
         if published is None:
-            warnings.append(f"unparsable date {str(raw_date)[:40]!r}: indexed undated")
+            warnings.append(f"{problem}: indexed undated")
 
     raw_sources = _first(record, "sources", "source")
     if raw_sources is None:
         sources = extract_sources(body)
     else:
-        names = [raw_sources] if isinstance(raw_sources, str) else list(raw_sources)  # type: ignore[call-overload]
+        names = raw_sources if isinstance(raw_sources, list) else [raw_sources]
         sources = tuple(dict.fromkeys(canonical_source(str(n)) for n in names if str(n).strip()))
 
     raw_id = _first(record, "id")
-    stem = path.stem if path else "record"
+    stem = record_stem(path)
     article_id = str(raw_id).strip() if raw_id is not None else f"{stem}-L{lineno}"
     url = _first(record, "url")
     return (
@@ -287,42 +223,30 @@ def article_from_record(
             body=body,
             summary=_normalize_space(str(_first(record, "summary") or "")),
             path=str(path) if path else None,
-            url=str(url) if url is not None else None,
+            url=str(url) if isinstance(url, str) else None,
         ),
         tuple(warnings),
     )
 
 
-def walk(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Skipped]:
-    """Yields article files under ``paths`` in a stable order.
+# The readers build on the model above; they are re-exported here so that
+# ``from searchkit.articles import read_file, walk`` keeps working. The import
+# sits at the end because the readers import Article from this module.
+from .readers.dispatch import iter_file, read_file  # noqa: E402
+from .readers.walk import walk  # noqa: E402
 
-    Directories are walked for ``*.txt`` and ``*.jsonl``, following symlinks
-    but never the same directory twice, so a symlink loop cannot hang a run.
-    """
-    seen_dirs: set[tuple[int, int]] = set()
-    for raw in paths:
-        p = Path(raw)
-        try:
-            st = p.stat()
-        except OSError as exc:
-            yield Skipped(str(p), _os_reason(exc) if exc.errno == 40 else "no such file or folder")
-            continue
-        if not p.is_dir():
-            yield p
-            continue
-        for dirpath, dirnames, filenames in os.walk(p, followlinks=True):
-            try:
-                st = os.stat(dirpath)
-            except OSError:
-                dirnames[:] = []
-                continue
-            key = (st.st_dev, st.st_ino)
-            if key in seen_dirs:
-                dirnames[:] = []
-                continue
-            seen_dirs.add(key)
-            dirnames.sort()
-            for name in sorted(filenames):
-                if name.startswith(".") or not name.lower().endswith(ARTICLE_SUFFIXES):
-                    continue
-                yield Path(dirpath) / name
+__all__ = [
+    "ARTICLE_SUFFIXES",
+    "MAX_FILE_BYTES",
+    "Article",
+    "FileRead",
+    "Loaded",
+    "Skipped",
+    "article_from_record",
+    "digest",
+    "iter_file",
+    "load_article",
+    "parse_article",
+    "read_file",
+    "walk",
+]

@@ -7,22 +7,23 @@ with exit status 1; click's own usage errors exit with 2.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
+import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import click
 
-from . import __version__, render
+from . import __version__, export, render
+from .analytics import PERIODS
 from .errors import SearchkitError
 from .indexer import DEFAULT_WAIT, UpdateReport
-from .search import Results, SearchIndex
+from .query import _SORTS as SORTS
+from .readers.survey import survey
+from .search import SearchIndex
 
-FORMATS = ("text", "json", "jsonl", "csv")
 # Runs shorter than this finish before a progress bar would be worth drawing.
 PROGRESS_AFTER = 2.0
 
@@ -83,6 +84,9 @@ def _progress() -> tuple[Callable[[int, int], None], Callable[[], None]]:
             bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
             bar.__enter__()
             state["bar"] = bar
+        if done >= total:
+            # The last file is read; the final commit can take a while.
+            bar.label = "Committing"
         bar.update(done - state["done"])
         state["done"] = done
 
@@ -103,31 +107,45 @@ def _progress() -> tuple[Callable[[int, int], None], Callable[[], None]]:
     show_default=True,
     help="Seconds to wait for another index run to finish.",
 )
+@click.option("--dry-run", is_flag=True, help="List every file with the reader it would use; index nothing.")
 @click.pass_context
-def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float) -> None:
-    """Index article files (*.txt, *.jsonl) under PATHS (default: corpus/).
+def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float, dry_run: bool) -> None:
+    """Index article files under PATHS (default: corpus/): text (*.txt),
+    HTML/XHTML pages, RSS/Atom feeds, JSON Lines (*.jsonl, *.jsonl.gz), CSV.
 
     Only new and changed files are read again; files that disappeared from
-    PATHS are dropped from the index. Bad files are listed and skipped.
+    PATHS are dropped from the index. Bad files are listed and skipped;
+    files named in a .searchkitignore are left out.
 
     \b
     Example:
       searchkit index corpus/ ~/archive/2013.jsonl
+      searchkit index ~/archive --dry-run
       searchkit index --rebuild
     """
+    plan = survey(list(paths) or ["corpus"])
+    if dry_run:
+        for planned in plan.files:
+            if planned.reader is not None:
+                click.echo(f"{planned.reader:<6} {render.clean(planned.path)}")
+            elif planned.skipped is not None:
+                click.echo(f"{'skip':<6} {render.clean(planned.path)}: {planned.skipped.reason}")
+        click.echo(plan.summary())
+        return
     progress, finish = _progress()
     try:
         report = _open(ctx).update(list(paths) or ["corpus"], rebuild=rebuild, wait=wait, progress=progress)
     finally:
         finish()
     _report(report)
+    click.echo(plan.summary())
 
 
 def _report(report: UpdateReport) -> None:
     for warning in report.warnings:
         click.echo(f"warning: {render.clean(warning)}", err=True)
     for skipped in report.skipped:
-        click.echo(f"skipped: {render.clean(skipped.path)}: {skipped.reason}", err=True)
+        click.echo(f"skipped: {render.clean(skipped.path)}: {render.clean(skipped.reason)}", err=True)
     click.echo(report.summary())
 
 
@@ -158,16 +176,89 @@ def _check_query(query: str) -> None:
         raise click.UsageError("QUERY is empty: give words to search for, or * for every article")
 
 
+# -- output: one --format/--color pair for every command -----------------------
+
+
+def output_options(*formats: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format`` (one of ``formats``, text first) and ``--color``."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--color",
+            type=click.Choice(["auto", "always", "never"]),
+            default="auto",
+            show_default=True,
+            help="Mark matches in colour: auto = on a terminal, unless NO_COLOR is set.",
+        )(command)
+        return click.option("--format", "fmt", type=click.Choice(formats), default=formats[0], show_default=True)(
+            command
+        )
+
+    return decorate
+
+
+def _terminal() -> tuple[bool, int]:
+    """Whether stdout is a terminal, and its width (a seam for tests)."""
+    return sys.stdout.isatty(), shutil.get_terminal_size().columns
+
+
+def _style(color: str) -> render.Style:
+    tty, width = _terminal()
+    if color == "auto":
+        on = tty and not os.environ.get("NO_COLOR")
+    else:
+        on = color == "always"
+    # Pipes and files get lines as long as they are: wrapping is for eyes.
+    return render.Style(width=width if tty else None, color=on)
+
+
+def _emit(view: render.View, fmt: str, style: render.Style, pager: bool = False) -> None:
+    chunks: Iterable[str] = render.emit(view, fmt, style)
+    if pager and fmt == "text" and _terminal()[0]:
+        click.echo_via_pager(chunks, color=style.color)
+        return
+    for chunk in chunks:
+        click.echo(chunk, nl=False, color=style.color)
+
+
+def _fields(value: str | None, fmt: str) -> tuple[str, ...]:
+    if value is None:
+        return render.CSV_DEFAULT if fmt == "csv" else render.DEFAULT_FIELDS
+    if fmt == "text":
+        raise click.UsageError("--fields chooses export fields: use it with --format json, jsonl or csv")
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    unknown = [n for n in names if n not in render.ALL_FIELDS]
+    if unknown or not names:
+        problem = f"unknown field {unknown[0]!r}; " if unknown else ""
+        raise click.BadParameter(f"{problem}choose from {','.join(render.ALL_FIELDS)}", param_hint="--fields")
+    return names
+
+
+# -- commands -----------------------------------------------------------------
+
+
 @cli.command()
 @click.argument("query")
 @filter_options
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
-@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True, help="Hits to show.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True, help="Hits to show or export.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Hits to skip (paging).")
 @click.option("--facets", is_flag=True, help="Also count all hits by source, year and month.")
 @click.option("--all-copies", is_flag=True, help="Show every near-duplicate copy instead of folding them.")
 @click.option("--explain", is_flag=True, help="Print the parsed query and filters instead of searching.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--fields",
+    metavar="F,F",
+    help=f"Fields to export (json, jsonl, csv), from: {','.join(render.ALL_FIELDS)}.",
+)
+@click.option(
+    "--manifest",
+    "manifest_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Also write FILE: the query, options, dates and index state that reproduce this export.",
+)
+@output_options(*render.FORMATS)
 @click.pass_context
 def search(
     ctx: click.Context,
@@ -178,7 +269,10 @@ def search(
     facets: bool,
     all_copies: bool,
     explain: bool,
+    fields: str | None,
+    manifest_path: str | None,
     fmt: str,
+    color: str,
     **filters: Any,
 ) -> None:
     """Search the index. QUERY uses the query language; * matches every article.
@@ -187,52 +281,110 @@ def search(
     Words are all required; "exact phrase", "near words"~5, AND/OR/NOT,
     (groups), headline:word, source:kyodo, date:1987-03,
     date:[2013-10 TO 2013-12], wildcards (missil*) and fuzzy words (missle~).
+    JSON Lines and CSV stream every hit up to --limit; CSV cells that would
+    start a spreadsheet formula (= + - @) are prefixed with '.
 
     \b
     Example:
       searchkit search 'missile defense' --since 2013 --source 'RIA Novosti'
       searchkit search '*' --source kyodo --sort newest --format json
+      searchkit search radar --format csv --limit 50000 --fields id,date,headline,url --manifest radar.json
     """
     _check_query(query)
+    chosen = _fields(fields, fmt)
+    if facets and fmt == "csv":
+        raise click.UsageError("CSV holds one table: use --facets with --format text, json or jsonl")
     ix = _open(ctx)
     options = _filters(**filters)
+    style = _style(color)
     if explain:
-        click.echo(ix.build(query, **options).explain())
+        built = ix.build(query, **options)
+        if fmt == "text":
+            click.echo(built.explain())
+        else:
+            click.echo(render.to_json(render.explain_document(built)))
         return
-    results = ix.search(query, sort=sort, limit=limit, offset=offset, facets=facets, all_copies=all_copies, **options)
-    _echo_results(results, fmt)
+    found = export.run_search(
+        ix,
+        query,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        facets=facets,
+        all_copies=all_copies,
+        fields=chosen,
+        stream=fmt != "text",
+        highlight=fmt == "text" and style.color,
+        **options,
+    )
+    settings = {
+        "sort": sort,
+        "limit": limit,
+        "offset": offset,
+        "facets": facets,
+        "all_copies": all_copies,
+        "fields": list(chosen),
+        **options,
+    }
+    card = export.manifest(ix, "search", query, settings, found.results.total) if manifest_path else None
+    hits = found.hits() if fmt != "text" else iter(())
+    listing = render.HitList(found.results, hits, chosen, card if fmt == "json" else None, found.headline_spans)
+    _emit(render.results_view(listing), fmt, style)
+    if card is not None and manifest_path:
+        export.write_sidecar(manifest_path, render.to_json({**card, "exported": found.exported, "format": fmt}) + "\n")
 
 
 @cli.command()
 @click.argument("query")
 @filter_options
-@click.option("--by", type=click.Choice(["week", "month", "year"]), default="month", show_default=True)
+@click.option("--by", type=click.Choice(PERIODS), default="month", show_default=True)
 @click.option("--normalize", is_flag=True, help="Show each period's hits as a share of all its articles.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option(
+    "--manifest",
+    "manifest_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Also write FILE: the query, options, dates and index state behind these counts.",
+)
+@output_options("text", "json", "jsonl", "csv")
 @click.pass_context
-def timeline(ctx: click.Context, query: str, by: str, normalize: bool, fmt: str, **filters: Any) -> None:
+def timeline(
+    ctx: click.Context,
+    query: str,
+    by: str,
+    normalize: bool,
+    manifest_path: str | None,
+    fmt: str,
+    color: str,
+    **filters: Any,
+) -> None:
     """Hit counts over time, as a bar chart (or JSON/CSV).
+
+    Periods before the first hit and after the last are left out; a run of
+    empty periods between them shows as one gap line.
 
     \b
     Example:
       searchkit timeline '"missile defense"' --by year --normalize
     """
     _check_query(query)
-    result = _open(ctx).timeline(query, by=by, **_filters(**filters))
-    if fmt == "json":
-        click.echo(render.timeline_json(result))
-    elif fmt == "csv":
-        click.echo(render.timeline_csv(result), nl=False)
-    else:
-        click.echo(render.timeline_text(result, normalize))
+    ix = _open(ctx)
+    options = _filters(**filters)
+    for hint in export.source_hints(ix, options["sources"]):
+        click.echo(f"warning: {render.clean(hint)}", err=True)
+    result = ix.timeline(query, by=by, **options)
+    _emit(render.timeline_view(result, normalize), fmt, _style(color))
+    if manifest_path:
+        card = export.manifest(ix, "timeline", query, {"by": by, **options}, result.total)
+        export.write_sidecar(manifest_path, render.to_json({**card, "format": fmt}) + "\n")
 
 
 @cli.command()
 @click.argument("article_id", metavar="ID")
 @click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@output_options(*render.FORMATS)
 @click.pass_context
-def similar(ctx: click.Context, article_id: str, limit: int, fmt: str) -> None:
+def similar(ctx: click.Context, article_id: str, limit: int, fmt: str, color: str) -> None:
     """The articles most like article ID (over headline and body).
 
     \b
@@ -240,13 +392,15 @@ def similar(ctx: click.Context, article_id: str, limit: int, fmt: str) -> None:
       searchkit similar 000_63906143f63b2427 --limit 5
     """
     results = _open(ctx).similar(article_id, limit=limit)
-    _echo_results(results, fmt)
+    fields = render.CSV_DEFAULT if fmt == "csv" else render.HIT_FIELDS
+    pairs: Iterable[tuple[Any, dict[str, Any]]] = ((h, {}) for h in results.hits)
+    _emit(render.results_view(render.HitList(results, pairs, fields)), fmt, _style(color))
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options("text", "json", "jsonl", "csv")
 @click.pass_context
-def duplicates(ctx: click.Context, fmt: str) -> None:
+def duplicates(ctx: click.Context, fmt: str, color: str) -> None:
     """List the groups of near-duplicate articles (syndicated copies).
 
     Search folds each group into its earliest article ("+N copies");
@@ -256,8 +410,7 @@ def duplicates(ctx: click.Context, fmt: str) -> None:
     Example:
       searchkit duplicates --format json
     """
-    groups = _open(ctx).duplicates()
-    click.echo(render.duplicates_json(groups) if fmt == "json" else render.duplicates_text(groups))
+    _emit(render.duplicates_view(_open(ctx).duplicates()), fmt, _style(color))
 
 
 @cli.command()
@@ -274,14 +427,14 @@ def save(ctx: click.Context, name: str, query: str, **filters: Any) -> None:
     """
     _check_query(query)
     item = _open(ctx).save_search(name, query, **_filters(**filters))
-    click.echo(f"saved {item.name}")
+    click.echo(f"saved {render.clean(item.name)}")
 
 
 @cli.command()
 @click.option("--delete", "delete_name", metavar="NAME", help="Delete the saved search NAME.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options("text", "json", "jsonl", "csv")
 @click.pass_context
-def saved(ctx: click.Context, delete_name: str | None, fmt: str) -> None:
+def saved(ctx: click.Context, delete_name: str | None, fmt: str, color: str) -> None:
     """List saved searches (or delete one).
 
     \b
@@ -292,21 +445,17 @@ def saved(ctx: click.Context, delete_name: str | None, fmt: str) -> None:
     ix = _open(ctx)
     if delete_name:
         ix.delete_saved(delete_name)
-        click.echo(f"deleted {delete_name}")
+        click.echo(f"deleted {render.clean(delete_name)}")
         return
-    searches = ix.saved_searches()
-    if fmt == "json":
-        click.echo(json.dumps([dataclasses.asdict(s) for s in searches], ensure_ascii=False, indent=2))
-    else:
-        click.echo(render.saved_text(searches))
+    _emit(render.saved_view(ix.saved_searches()), fmt, _style(color))
 
 
 @cli.command()
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Articles per search.")
 @click.option("--peek", is_flag=True, help="Show new articles without marking them seen.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options("text", "json", "jsonl", "csv")
 @click.pass_context
-def alerts(ctx: click.Context, limit: int, peek: bool, fmt: str) -> None:
+def alerts(ctx: click.Context, limit: int, peek: bool, fmt: str, color: str) -> None:
     """For each saved search, the articles indexed since it was last checked.
 
     Marks them seen, so the next run lists only newer ones (unless --peek).
@@ -316,75 +465,48 @@ def alerts(ctx: click.Context, limit: int, peek: bool, fmt: str) -> None:
       searchkit alerts
     """
     found = _open(ctx).alerts(limit=limit, mark_seen=not peek)
-    if fmt == "json":
-        click.echo(json.dumps(render.alerts_dict(found), ensure_ascii=False, indent=2))
-    else:
-        click.echo(render.alerts_text(found))
-
-
-def _echo_results(results: Results, fmt: str) -> None:
-    if fmt == "json":
-        click.echo(render.results_json(results))
-    elif fmt == "jsonl":
-        click.echo(render.results_jsonl(results), nl=False)
-    elif fmt == "csv":
-        click.echo(render.results_csv(results), nl=False)
-    else:
-        click.echo(render.results_text(results, _marker()))
-
-
-def _marker() -> Callable[[str], str] | None:
-    if not sys.stdout.isatty() or os.environ.get("NO_COLOR"):
-        return None
-    return lambda text: click.style(text, bold=True, fg="yellow")
+    _emit(render.alerts_view(found), fmt, _style(color))
 
 
 @cli.command()
 @click.argument("article_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options("text", "json")
 @click.pass_context
-def show(ctx: click.Context, article_id: str, fmt: str) -> None:
-    """Print one whole article by its id (as listed by search).
+def show(ctx: click.Context, article_id: str, fmt: str, color: str) -> None:
+    """Print one whole article by its id (as listed by search), through a
+    pager ($PAGER, else less) on a terminal.
 
     \b
     Example:
       searchkit show 000_63906143f63b2427 --format json
     """
-    article = _open(ctx).get(article_id)
-    if fmt == "json":
-        click.echo(json.dumps(render.article_dict(article), ensure_ascii=False, indent=2))
-    else:
-        click.echo(render.article_text(article))
+    _emit(render.article_view(_open(ctx).get(article_id)), fmt, _style(color), pager=True)
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options("text", "json")
 @click.pass_context
-def stats(ctx: click.Context, fmt: str) -> None:
+def stats(ctx: click.Context, fmt: str, color: str) -> None:
     """Article count, date range, size on disk, top sources, last update.
 
     \b
     Example:
       searchkit stats
     """
-    result = _open(ctx).stats()
-    if fmt == "json":
-        click.echo(json.dumps(render.stats_dict(result), ensure_ascii=False, indent=2))
-    else:
-        click.echo(render.stats_text(result))
+    _emit(render.stats_view(_open(ctx).stats()), fmt, _style(color))
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@output_options(*render.FORMATS)
 @click.pass_context
-def sources(ctx: click.Context, fmt: str) -> None:
+def sources(ctx: click.Context, fmt: str, color: str) -> None:
     """Each cited source agency with its number of articles.
 
     \b
     Example:
       searchkit sources --format csv
     """
-    click.echo(render.sources_render(_open(ctx).source_counts(), fmt), nl=fmt in ("text", "json"))
+    _emit(render.sources_view(_open(ctx).source_counts()), fmt, _style(color))
 
 
 def main() -> None:

@@ -38,3 +38,33 @@ class WatchingFilter(FilterCollector):
             if docnum in watch:
                 watched.append(docnum)
             child.collect(sub_docnum)
+
+
+def fold_copies(ids: Any, groups: Any, days: Any) -> tuple[Any, dict[int, int]]:
+    """The array form of folding near-duplicates (search._fold's rule).
+
+    ``ids``: matched docnums (ascending); ``groups``: each docnum's group
+    number or -1; ``days``: each docnum's day (0: undated). Returns which of
+    ``ids`` to keep (a boolean array) and, per kept docnum that stands for
+    others, how many copies it folds. Each group keeps its earliest matching
+    article, undated last, ties to the lower docnum.
+    """
+    import numpy as np
+
+    keep = np.ones(len(ids), dtype=bool)
+    group = groups[ids] if len(ids) else ids
+    grouped = np.flatnonzero(group >= 0)
+    if not len(grouped):
+        return keep, {}
+    members = ids[grouped]
+    day = days[members]
+    oldest = np.where(day == 0, 2**32, day)
+    order = np.lexsort((members, oldest, group[grouped]))
+    sorted_groups = group[grouped][order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    sizes = np.diff(np.r_[starts, len(sorted_groups)])
+    leaders = grouped[order[starts]]
+    keep[grouped] = False
+    keep[leaders] = True
+    copies = {int(ids[at]): int(n - 1) for at, n in zip(leaders.tolist(), sizes.tolist(), strict=True) if n > 1}
+    return keep, copies

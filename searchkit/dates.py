@@ -35,6 +35,12 @@ _DATE_LINE_RE = re.compile(
 )
 
 
+# Two defaults that differ in every component reveal which components the
+# text actually gave: the ones that come out equal under both.
+_DEFAULT_A = datetime(2000, 1, 1)
+_DEFAULT_B = datetime(2004, 2, 2)
+
+
 def looks_like_date_line(line: str) -> bool:
     return bool(_DATE_LINE_RE.match(line.strip()))
 
@@ -48,19 +54,38 @@ def parse_date_line(line: str) -> date | None:
 
 
 def parse_loose(value: str) -> date | None:
-    """Any single date dateutil reads (for JSON Lines ``date`` values)."""
+    """The one day ``value`` names, or None (see ``read_day``)."""
+    return read_day(value)[0]
+
+
+def read_day(value: str) -> tuple[date | None, str | None]:
+    """The one day a metadata date value names, or None and the reason.
+
+    dateutil completes what a value leaves out from today's date ("1987"
+    became 1987-12-01, "Tuesday" today): parsing twice with two defaults
+    that differ in every component shows which components the value gave,
+    and a value that does not give year, month and day is not a day.
+    """
+    text = " ".join(str(value).split())
+    if not text:
+        return None, "empty date"
+    if len(text) > 64:
+        return None, f"unparsable date {text[:40]!r}"
     try:
-        return dateparser.parse(value).date()
+        a = dateparser.parse(text, default=_DEFAULT_A)
+        b = dateparser.parse(text, default=_DEFAULT_B)
     except (ValueError, OverflowError, TypeError):
-        return None
+        return None, f"unparsable date {text[:40]!r}"
+    missing = [
+        name for name, x, y in (("year", a.year, b.year), ("month", a.month, b.month), ("day", a.day, b.day)) if x != y
+    ]
+    if missing:
+        return None, f"partial date {text[:40]!r} (no {' or '.join(missing)})"
+    return a.date(), None
 
 
 _RELATIVE_RE = re.compile(r"^(\d+)\s*(d|w|m|y)$", re.IGNORECASE)
 _UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
-# Two defaults that differ in every component reveal which components the
-# text actually gave: the ones that come out equal under both.
-_DEFAULT_A = datetime(2000, 1, 1)
-_DEFAULT_B = datetime(2004, 2, 2)
 
 
 def period(value: str | date, today: date | None = None) -> tuple[date, date]:
@@ -86,7 +111,10 @@ def period(value: str | date, today: date | None = None) -> tuple[date, date]:
         return day, day
     rel = _RELATIVE_RE.match(low)
     if rel:
-        day = today - relativedelta(**{_UNITS[rel.group(2).lower()]: int(rel.group(1))})
+        try:
+            day = today - relativedelta(**{_UNITS[rel.group(2).lower()]: int(rel.group(1))})
+        except (OverflowError, ValueError) as exc:  # before year 1, or past what a date holds
+            raise DateParseError(f"{text!r} reaches back before the year 1") from exc
         return day, day
     try:
         a = dateparser.parse(text, default=_DEFAULT_A)

@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
@@ -21,6 +22,11 @@ from whoosh.searching import Searcher
 from . import dupgroups
 from .duplicates import Groups
 from .query import BuiltQuery, Filters
+
+if TYPE_CHECKING:  # numpy and the engine load only when a query runs
+    import numpy as np
+
+    from .engine import Arrays
 
 
 class FilterSet(DocIdSet):
@@ -87,9 +93,11 @@ class FilterCache:
     def group_keys(self) -> dict[int, str]:
         """Docnum -> its group's leader id, for grouped articles only."""
         keys: dict[int, str] = {}
+        arrays = self.arrays
         for members in self.groups.groups():
             for aid in members:
-                docnum = self.reader.first_id("id", aid)
+                # One term-dictionary read per id; first_id() builds a matcher each.
+                docnum = arrays.first_live("id", aid)
                 if docnum is not None:
                     keys[docnum] = members[0]
         return keys
@@ -101,8 +109,8 @@ class FilterCache:
 
     @cached_property
     def days(self) -> array:
-        """Day number per docnum (0: undated)."""
-        return self._column("date", "I")
+        """Day number per docnum (0: undated), from the engine's one-read column."""
+        return array("I", self.arrays.days.tolist())
 
     @cached_property
     def stamps(self) -> array:
@@ -143,6 +151,53 @@ class FilterCache:
             stored = self.searcher.stored_fields(first).get("source_names") or ()
             names[key] = next((n for n in stored if n.casefold() == key), key)
         return names
+
+    # -- the same data as arrays, for the vectorized engine -------------------
+    @cached_property
+    def arrays(self) -> Arrays:
+        from .engine import Arrays
+
+        return Arrays(self.searcher)
+
+    @cached_property
+    def group_index(self) -> np.ndarray:
+        """Per docnum, its near-duplicate group's number, or -1 when ungrouped."""
+        import numpy as np
+
+        index = np.full(self.arrays.count, -1, dtype=np.int64)
+        leaders: dict[str, int] = {}
+        for docnum, leader in self.group_keys.items():
+            index[docnum] = leaders.setdefault(leader, len(leaders))
+        return index
+
+    def source_ids(self, keys: frozenset[str]) -> np.ndarray:
+        """Docnums (ascending, live) of articles citing any of ``keys``."""
+        import numpy as np
+
+        parts = [self.arrays.postings("sources", key)[0] for key in sorted(keys)]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+
+    def mask(self, filters: Filters, ids: np.ndarray) -> np.ndarray | None:
+        """Which of ``ids`` pass ``filters`` (a boolean array), or None for all."""
+        import numpy as np
+
+        if not filters or not len(ids):
+            return None
+        keep = np.ones(len(ids), dtype=bool)
+        if filters.dated:
+            lo, hi = filters.day_bounds()
+            days = self.arrays.days[ids]
+            keep &= (days >= lo) & (days <= hi)
+        for group in filters.require:
+            keep &= np.isin(ids, self.source_ids(group), assume_unique=True)
+        if filters.exclude:
+            keep &= ~np.isin(ids, self.source_ids(filters.exclude), assume_unique=True)
+        if filters.arrived_after is not None:
+            keep &= self.arrays.stamps[ids] > filters.arrived_after
+        return keep
 
     def filter_set(self, filters: Filters) -> FilterSet | None:
         if not filters:

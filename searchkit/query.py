@@ -9,29 +9,42 @@ Filters never edit the user's text; they travel beside the query.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 from whoosh.fields import Schema
-from whoosh.qparser import (
-    AndGroup,
-    FieldAliasPlugin,
-    FuzzyTermPlugin,
-    MultifieldParser,
-    OrGroup,
-)
-from whoosh.query.qcore import error_query
 
 from .dates import period
 from .errors import QueryError
+from .querytext import describe, tree
 from .ranking import CombinedTerm, combine_fields, field_boosts, word_query
 from .schema import SEARCH_FIELDS, day_number
 from .sources import source_key
 
+if TYPE_CHECKING:  # the parser loads only for queries the fast path leaves to it
+    from whoosh.qparser import MultifieldParser
+
 MAX_QUERY_CHARS = 2000
+# Parentheses nested deeper than this are refused: nobody writes them, and
+# Whoosh's parser recurses once per level (350 levels overflow the stack).
+MAX_QUERY_DEPTH = 32
+# A fuzzy word's edit distance is capped here (`production~8` would compare
+# every indexed word at distance 8: a minute on 19,000 articles).
+MAX_EDITS = 2
+# The fields a query may name (``title:`` and ``source:`` are aliases).
+QUERY_FIELDS = ("headline", "body", "summary", "date", "sources")
+_ALIASES = {"sources": ["source"], "headline": ["title"]}
+_FIELD_NAMES = frozenset(QUERY_FIELDS) | {a for names in _ALIASES.values() for a in names}
+_FIELD_RE = re.compile(r"(?<![\w.\-])(\w+):")
+# Plain words, or one quoted phrase of plain words: the queries that can be
+# built without the Whoosh parser (see _fast_parse).
+_PLAIN_RE = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+_PHRASE_RE = re.compile(r'"([A-Za-z0-9]+(?: [A-Za-z0-9]+)+)"')
 # Words the parser reads as syntax, not as words to search ("TO" in ranges).
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 _SORTS = ("relevance", "newest", "oldest")
@@ -101,24 +114,91 @@ class BuiltQuery:
         return isinstance(self.query, wq.Every)
 
     def explain(self) -> str:
-        lines = [f"query:   {self.query}", f"filters: {self.filters.describe()}"]
+        lines = [f"query:   {describe(self.query)}", f"filters: {self.filters.describe()}"]
         fq = self.filters.as_query()
         if fq is not None:
-            lines.append(f"as query: {fq}")
+            lines.append(f"as query: {describe(fq)}")
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
+    def as_dict(self) -> dict[str, object]:
+        """What ``explain`` shows, as data (for ``--explain --format json``):
+        the query tree, the resolved date window and the filters."""
+        f = self.filters
+        return {
+            "text": self.text,
+            "query": describe(self.query),
+            "tree": tree(self.query),
+            "any_words": self.any_words,
+            "dates": {
+                "since": f.since.isoformat() if f.since else None,
+                "until": f.until.isoformat() if f.until else None,
+            },
+            "filters": {
+                "sources_any_of": [sorted(g) for g in f.require],
+                "exclude_sources": sorted(f.exclude),
+                "arrived_after": f.arrived_after,
+            },
+            "warnings": list(self.warnings),
+        }
+
+
+# Parsers are built once per schema and grouping: setting one up costs
+# about as much as a query. The schema is kept beside its parser so that
+# its id() cannot be reused while the entry lives.
+_PARSERS: dict[tuple[int, bool], tuple[Schema, MultifieldParser]] = {}
+
 
 def _parser(schema: Schema, any_words: bool) -> MultifieldParser:
+    key = (id(schema), any_words)
+    cached = _PARSERS.get(key)
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    from whoosh.qparser import AndGroup, FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser, OrGroup
+
     group = OrGroup if any_words else AndGroup
-    parser = MultifieldParser(list(SEARCH_FIELDS), schema, fieldboosts=field_boosts(), group=group)
+    # Only the fields a query may name: Whoosh then reads any other
+    # "name:" as text (url:x, id:x) instead of failing on a stored field.
+    visible = Schema(**{name: schema[name] for name in QUERY_FIELDS if name in schema})
+    parser = MultifieldParser(list(SEARCH_FIELDS), visible, fieldboosts=field_boosts(), group=group)
     parser.add_plugin(FuzzyTermPlugin())
-    parser.add_plugin(FieldAliasPlugin({"sources": ["source"], "headline": ["title"]}))
+    parser.add_plugin(FieldAliasPlugin(_ALIASES))
+    if len(_PARSERS) > 16:
+        _PARSERS.clear()
+    _PARSERS[key] = (schema, parser)
     return parser
 
 
+def _fast_parse(text: str, schema: Schema, any_words: bool) -> wq.Query | None:
+    """The query Whoosh's parser would build for plain words or one quoted
+    phrase of plain words, built directly (a test proves them equal); None
+    for anything else, which goes to the parser."""
+    phrase = _PHRASE_RE.fullmatch(text)
+    if phrase is None and not _PLAIN_RE.fullmatch(text):
+        return None
+    words = (phrase.group(1) if phrase else text).split()
+    if any(w in OPERATORS for w in words):
+        return None
+    analyzed = schema[SEARCH_FIELDS[0]]
+    terms = []
+    for word in words:
+        tokens = list(analyzed.process_text(word, mode="query"))
+        if len(tokens) != 1:  # a stop word, or a word Whoosh splits: the parser decides
+            return None
+        terms.append(tokens[0])
+    if phrase:
+        return wq.Or([wq.Phrase(name, terms, boost=b) for name, b in field_boosts().items()])
+    clauses = [word_query(t) for t in terms]
+    if len(clauses) == 1:
+        return clauses[0]
+    return _count_repeats(wq.Or(clauses) if any_words else wq.And(clauses))
+
+
 def syntax_problem(text: str) -> str | None:
-    """Why ``text`` is not valid query syntax, or None when it is."""
+    """Why ``text`` is not valid query syntax, or None when it is.
+
+    Raises QueryError for parentheses nested beyond MAX_QUERY_DEPTH.
+    """
     if text.count('"') % 2:
         return "unbalanced quote"
     depth = 0
@@ -128,6 +208,8 @@ def syntax_problem(text: str) -> str | None:
             in_quote = not in_quote
         elif not in_quote and ch == "(":
             depth += 1
+            if depth > MAX_QUERY_DEPTH:
+                raise QueryError(f"parentheses nested more than {MAX_QUERY_DEPTH} deep (the limit)")
         elif not in_quote and ch == ")":
             depth -= 1
             if depth < 0:
@@ -206,7 +288,10 @@ def _all_nodes(q: wq.Query) -> Iterable[wq.Query]:
 def _source_keys(q: wq.Query) -> frozenset[str] | None:
     """The source keys of a ``source:x`` term or an OR of them, else None."""
     if isinstance(q, wq.Term) and q.fieldname == "sources":
-        return frozenset([q.text])
+        return frozenset([source_key(q.text)])
+    if isinstance(q, wq.Phrase) and q.fieldname == "sources":
+        # source:"Xinhua News Agency": the name as the --source option reads it.
+        return frozenset([source_key(" ".join(q.words))])
     if isinstance(q, wq.Or):
         keys: set[str] = set()
         for child in q.subqueries:
@@ -304,31 +389,143 @@ def build_query(
     warnings: list[str] = []
 
     if text == "*":
-        return BuiltQuery(text, wq.Every(), filters, (), any_words)
+        _check_window(filters, warnings)
+        return BuiltQuery(text, wq.Every(), filters, tuple(warnings), any_words)
 
     problem = syntax_problem(text)
     if problem:
         warnings.append(f"{problem}: searched the words as plain text")
         q = _plain_words_query(text, schema, any_words)
     else:
-        try:
-            q = _parser(schema, any_words).parse(text, normalize=False)
-        except Exception as exc:  # Whoosh's parser has crashing corners ("NOT AND 0")
-            q = error_query(exc)
-        errors = [node.error for node in _all_nodes(q) if getattr(node, "error", None)]
-        for err in errors:
-            if isinstance(err, QueryError):
-                raise QueryError(str(err))
-        if errors:
-            warnings.append(f"could not parse part of the query ({errors[0]}): searched as plain words")
-            q = _plain_words_query(text, schema, any_words)
-        else:
-            q = _count_repeats(combine_fields(q))
+        fast = _fast_parse(text, schema, any_words)
+        q = fast if fast is not None else _parse(text, schema, any_words, warnings)
     if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
         warnings.append("the query has no searchable words")
         return BuiltQuery(text, wq.NullQuery, filters, tuple(warnings), any_words)
     q, filters = _pull_filters(q, filters)
+    _check_window(filters, warnings)
     return BuiltQuery(text, q, filters, tuple(warnings), any_words)
+
+
+def _parse(text: str, schema: Schema, any_words: bool, warnings: list[str]) -> wq.Query:
+    """Whoosh's parser on valid syntax, with searchkit's checks around it."""
+    for name in _unknown_fields(text):
+        warnings.append(
+            f"unknown field {name!r} (a query may name {', '.join(sorted(_FIELD_NAMES))}): "
+            f"searched {name}: as part of the words"
+        )
+    try:
+        q = _parser(schema, any_words).parse(text, normalize=False)
+    except RecursionError as exc:
+        raise QueryError("query nested too deeply to read") from exc
+    except Exception as exc:  # Whoosh's parser has crashing corners ("NOT AND 0")
+        from whoosh.query.qcore import error_query
+
+        q = error_query(exc)
+    errors = [node.error for node in _all_nodes(q) if getattr(node, "error", None)]
+    for err in errors:
+        if isinstance(err, QueryError):
+            raise QueryError(str(err))
+    if errors:
+        warnings.append(f"could not parse part of the query ({errors[0]}): searched as plain words")
+        return _plain_words_query(text, schema, any_words)
+    dangling = _dangling_operators(text)
+    if dangling:
+        names = ", ".join(dangling)
+        warnings.append(f"{names} joins nothing on one side: left out of the query")
+        q = _drop_words(q, {d.lower() for d in dangling} - set(_bare_tokens(text)))
+    q = _cap_fuzzy(q, warnings)
+    return _count_repeats(combine_fields(q))
+
+
+def _outside_quotes(text: str) -> str:
+    return re.sub(r'"[^"]*"', " ", text)
+
+
+def _unknown_fields(text: str) -> list[str]:
+    found = []
+    for name in _FIELD_RE.findall(_outside_quotes(text)):
+        if name not in _FIELD_NAMES and name not in found:
+            found.append(name)
+    return found
+
+
+_BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
+
+
+def _bare_tokens(text: str) -> list[str]:
+    return re.findall(r"[()]|[^\s()]+", _outside_quotes(text))
+
+
+def _dangling_operators(text: str) -> list[str]:
+    """Operators with nothing to join on one side ("radar AND", "OR x"),
+    which Whoosh would silently search as words."""
+    tokens = _bare_tokens(text)
+    found: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok not in _BINARY and tok != "NOT":
+            continue
+        before = tokens[i - 1] if i else None
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        no_right = after is None or after == ")" or after in _BINARY
+        no_left = before is None or before == "(" or before in _BINARY or before == "NOT"
+        if ((tok == "NOT" and no_right) or (tok != "NOT" and (no_left or no_right))) and tok not in found:
+            found.append(tok)
+    return found
+
+
+def _drop_words(q: wq.Query, words: set[str]) -> wq.Query:
+    """``q`` without the query words ``words`` (dangling operators Whoosh
+    took for words)."""
+    if not words:
+        return q
+
+    def is_dropped(node: wq.Query) -> bool:
+        if isinstance(node, CombinedTerm):
+            return node.subqueries[0].text in words
+        return isinstance(node, wq.Term) and node.fieldname in SEARCH_FIELDS and node.text in words
+
+    def visit(node: wq.Query) -> wq.Query:
+        if is_dropped(node):
+            return wq.NullQuery
+        if isinstance(node, (wq.And, wq.Or)) and not isinstance(node, CombinedTerm):
+            subs = [visit(c) for c in node.subqueries]
+            subs = [c for c in subs if c is not wq.NullQuery]
+            if not subs:
+                return wq.NullQuery
+            return subs[0] if len(subs) == 1 else node.__class__(subs, boost=node.boost)
+        return node
+
+    return visit(q)
+
+
+def _cap_fuzzy(q: wq.Query, warnings: list[str]) -> wq.Query:
+    capped: list[str] = []
+
+    def fix(node: wq.Query) -> wq.Query:
+        if isinstance(node, wq.FuzzyTerm) and node.maxdist > MAX_EDITS:
+            label = f"{node.text}~{node.maxdist}"
+            if label not in capped:
+                capped.append(label)
+            return wq.FuzzyTerm(
+                node.fieldname,
+                node.text,
+                boost=node.boost,
+                maxdist=MAX_EDITS,
+                prefixlength=node.prefixlength,
+                constantscore=node.constantscore,
+            )
+        return node
+
+    q = q.accept(fix)
+    for label in capped:
+        warnings.append(f"fuzzy word {label}: edit distance capped at {MAX_EDITS} (the limit)")
+    return q
+
+
+def _check_window(filters: Filters, warnings: list[str]) -> None:
+    if filters.since and filters.until and filters.since > filters.until:
+        warnings.append(f"the date window is reversed ({filters.since} is after {filters.until}): no article can match")
 
 
 def check_sort(sort: str) -> str:

@@ -221,7 +221,7 @@ class CombinedTerm(wq.CompoundQuery):
                 leaves.append((searcher.postings(q.fieldname, btext), q.boost))
         if not leaves:
             return NullMatcher()
-        lengths = [(_lengths_of(reader, q.fieldname), q.boost) for q in subs]
+        lengths = [(lengths_of(reader, q.fieldname), q.boost) for q in subs]
         avg = combined_avg_length(searcher, [(q.fieldname, q.boost) for q in subs])
         idf = combined_idf(searcher, fields, text)
         return CombinedMatcher(leaves, lengths, idf, avg, self.boost)
@@ -234,7 +234,7 @@ _LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, Sequence[int]]] = weakref.Wea
 _BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
 
 
-def _lengths_of(reader: Any, fieldname: str) -> Sequence[int]:
+def lengths_of(reader: Any, fieldname: str) -> Sequence[int]:
     per_field = _LENGTHS.setdefault(reader, {})
     if fieldname not in per_field:
         count = reader.doc_count_all()

@@ -9,16 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
-from whoosh import sorting
-from whoosh.searching import Searcher
 
 from . import indexer, saved, storage
 from .analytics import PERIODS, Facets, Timeline, build_timeline, facet_counts
 from .articles import Article
-from .collect import WatchingFilter
+from .collect import fold_copies
 from .errors import NotFoundError, QueryError
 from .filters import FilterCache
 from .query import BuiltQuery, build_query, check_sort
@@ -26,6 +24,9 @@ from .ranking import weighting, word_query
 from .saved import SavedSearch
 from .snippets import make_snippet, match_spans, occurrences, plan_for
 from .spelling import suggest
+
+if TYPE_CHECKING:
+    from whoosh.searching import Searcher
 
 # Below this many hits a query "finds little", and did-you-mean is tried.
 SUGGEST_BELOW = 3
@@ -97,6 +98,19 @@ class Stats:
     path: str = ""
 
 
+def _key_terms(searcher: Searcher, text: str) -> list[tuple[str, float]]:
+    """The article's most telling terms with weights (Whoosh's Bo1 model).
+
+    Whoosh normalizes the weights by the best one and divides by zero when
+    every weight is 0 (a word-less or headline-only article whose terms say
+    nothing): such an article has no key terms.
+    """
+    try:
+        return list(searcher.key_terms_from_text("body", text, numterms=SIMILAR_TERMS, normalize=True))
+    except ZeroDivisionError:
+        return []
+
+
 def _day(value: int | None) -> date | None:
     return date.fromordinal(value) if value else None
 
@@ -104,6 +118,8 @@ def _day(value: int | None) -> date | None:
 def _collect(
     searcher: Searcher, built: BuiltQuery, kwargs: dict[str, Any], allow: Any, mask: Any, watch: dict[int, str]
 ) -> tuple[Any, list[int]]:
+    from .collect import WatchingFilter
+
     inner = searcher.collector(optimize=False, **kwargs)
     if hasattr(inner, "replace"):
         # Whoosh swaps in matchers that drop documents unable to reach the
@@ -264,8 +280,75 @@ class SearchIndex:
         all_copies: bool,
     ) -> Results:
         searcher, cache = self._current()
+        matched = self._matches(cache, built)
+        if matched is None:  # a query shape the engine leaves to Whoosh
+            return self._run_whoosh(built, sort, limit, offset, suggest_spelling, facets, all_copies)
+        from .engine import by_date, top
+
+        ids, scores, notes = matched
+        copies: dict[int, int] = {}
+        if not all_copies:
+            keep, copies = fold_copies(ids, cache.group_index, cache.arrays.days)
+            ids, scores = ids[keep], scores[keep]
+        total = len(ids)
+        wanted = offset + limit
+        if sort == "relevance" and not built.match_all:
+            chosen = top(ids, scores, wanted)
+        else:
+            chosen = by_date(ids, cache.arrays.days, newest=sort != "oldest", k=wanted)
+        page = [(int(ids[i]), float(scores[i])) for i in chosen[offset:wanted]]
+        hits = self._hits(searcher, built, page, scored=sort == "relevance" and not built.match_all)
+        if copies:
+            hits = [dataclasses.replace(h, copies=copies.get(d, 0)) for h, (d, _) in zip(hits, page, strict=True)]
+        suggestion = None
+        if suggest_spelling and total < SUGGEST_BELOW and not built.match_all:
+            suggestion = self._suggestion(searcher, built, total, cache)
+        counted = None
+        if facets:
+            counted = facet_counts(ids.tolist(), cache.days, cache.doc_sources, cache.source_names)
+        return Results(
+            query=built.text,
+            total=total,
+            hits=tuple(hits),
+            offset=offset,
+            parsed=str(built.query),
+            explain=built.explain(),
+            warnings=built.warnings + tuple(notes),
+            suggestion=suggestion,
+            facets=counted,
+        )
+
+    @staticmethod
+    def _matches(cache: FilterCache, built: BuiltQuery) -> tuple[Any, Any, list[str]] | None:
+        """Every docnum the query and filters match, with its score and any
+        warnings, from the vectorized engine; None when the query holds a
+        shape it lacks (the caller then runs Whoosh's matchers)."""
+        from .engine import Unsupported, evaluate
+
+        try:
+            ids, scores, warnings = evaluate(cache.arrays, built.query)
+        except Unsupported:
+            return None
+        keep = cache.mask(built.filters, ids)
+        return (ids, scores, warnings) if keep is None else (ids[keep], scores[keep], warnings)
+
+    def _run_whoosh(
+        self,
+        built: BuiltQuery,
+        sort: str,
+        limit: int,
+        offset: int,
+        suggest_spelling: bool,
+        facets: bool,
+        all_copies: bool,
+    ) -> Results:
+        """The Whoosh path (its matchers and collectors), for query shapes
+        the engine does not evaluate (engine.SUPPORTED lists those it does)."""
+        from whoosh import sorting
+
+        searcher, cache = self._current()
         allow = cache.filter_set(built.filters)
-        wanted = max(offset + limit, 1)
+        wanted = offset + limit
         # A few rows to spare, so that folding copies out of the top rows
         # rarely leaves the page short and needs a second pass.
         kwargs: dict[str, Any] = {"limit": wanted + FOLD_SPARE}
@@ -292,7 +375,7 @@ class SearchIndex:
             hits = [dataclasses.replace(h, copies=copies.get(d, 0)) for h, (d, _) in zip(hits, page, strict=True)]
         suggestion = None
         if suggest_spelling and total < SUGGEST_BELOW and not built.match_all:
-            suggestion = self._suggestion(searcher, built, total, allow)
+            suggestion = self._suggestion(searcher, built, total, cache)
         counted = None
         if facets:
             matched = (d for d in cache.matching(built, allow) if d not in drop)
@@ -318,32 +401,66 @@ class SearchIndex:
         since: str | date | None = None,
         until: str | date | None = None,
         any_words: bool = False,
+        all_copies: bool = False,
     ) -> Timeline:
         """Hits per week, month or year; each bucket also counts all articles
-        of its period, so callers can show shares (``Bucket.share``)."""
+        of its period, so callers can show shares (``Bucket.share``).
+
+        Counts the articles ``search`` counts: near-duplicates folded into
+        one, unless ``all_copies``.
+        """
         if by not in PERIODS:
             raise QueryError(f"unknown period {by!r}: use one of {', '.join(PERIODS)}")
         built = self.build(
             q, sources=sources, exclude_sources=exclude_sources, since=since, until=until, any_words=any_words
         )
         _searcher, cache = self._current()
-        allow = cache.filter_set(built.filters)
-        return build_timeline(built.text, by, cache.matching(built, allow), cache.days, cache.reader.all_doc_ids())
+        matched = self._matched(cache, built, all_copies)
+        return build_timeline(built.text, by, matched, cache.days, cache.reader.all_doc_ids())
+
+    def _matched(self, cache: FilterCache, built: BuiltQuery, all_copies: bool) -> list[int]:
+        """Every docnum the query and filters match, unscored, folded unless ``all_copies``."""
+        matched = self._matches(cache, built)
+        if matched is not None:
+            ids = matched[0]
+            if not all_copies:
+                ids = ids[fold_copies(ids, cache.group_index, cache.arrays.days)[0]]
+            return [int(d) for d in ids.tolist()]
+        docs = list(cache.matching(built, cache.filter_set(built.filters)))
+        if all_copies:
+            return docs
+        watch = cache.group_keys
+        drop, _ = _fold([d for d in docs if d in watch], watch, cache.days)
+        return [d for d in docs if d not in drop]
 
     def similar(self, article_id: str, limit: int = 10) -> Results:
-        """The articles most like one article, over its headline and body."""
+        """The articles most like one article, over its headline and body.
+
+        ``limit`` 0 gives the count only (as for ``search``).
+        """
+        if limit < 0:
+            raise QueryError("limit must be zero or more")
+        limit = min(limit, MAX_LIMIT)
         searcher, cache = self._current()
         docnum = self._docnum(searcher, article_id)
         stored = searcher.stored_fields(docnum)
         text = f"{stored.get('headline', '')}\n{stored.get('body', '')}"
-        terms = searcher.key_terms_from_text("body", text, numterms=SIMILAR_TERMS, normalize=True)
+        terms = _key_terms(searcher, text)
         clauses = [word_query(term, weight) for term, weight in terms]
         built = BuiltQuery(f"similar:{article_id}", wq.Or(clauses) if clauses else wq.NullQuery)
+        if not clauses:
+            return Results(query=built.text, total=0, hits=(), parsed=str(built.query))
         # Its own near-duplicates are the most similar of all, and useless here.
-        mine = cache.group_keys.get(docnum)
-        mask = {docnum} | ({d for d, key in cache.group_keys.items() if key == mine} if mine else set())
-        results = searcher.search(built.query, limit=limit, mask=mask)
-        page = [(results.docnum(i), results.score(i)) for i in range(min(limit, results.scored_length()))]
+        mine = cache.group_index[docnum]
+        from .engine import evaluate, top
+
+        ids, scores, _ = evaluate(cache.arrays, built.query)
+        keep = ids != docnum
+        if mine >= 0:
+            keep &= cache.group_index[ids] != mine
+        ids, scores = ids[keep], scores[keep]
+        chosen = top(ids, scores, limit)
+        page = [(int(ids[i]), float(scores[i])) for i in chosen]
         return Results(
             query=built.text,
             total=len(page),
@@ -426,7 +543,8 @@ class SearchIndex:
         if not page:
             return []
         plan = plan_for(built.query, searcher.reader())
-        occ = occurrences(searcher, (d for d, _ in page), plan.words())
+        arrays = self._filters.arrays if self._filters is not None else None
+        occ = occurrences(searcher, (d for d, _ in page), plan.words(), arrays)
         hits = []
         for docnum, score in page:
             stored = searcher.stored_fields(docnum)
@@ -446,7 +564,7 @@ class SearchIndex:
             )
         return hits
 
-    def _suggestion(self, searcher: Searcher, built: BuiltQuery, total: int, allow: Any) -> str | None:
+    def _suggestion(self, searcher: Searcher, built: BuiltQuery, total: int, cache: FilterCache) -> str | None:
         corrected = suggest(searcher.reader(), built.text)
         if not corrected or corrected == built.text:
             return None
@@ -454,7 +572,9 @@ class SearchIndex:
             fixed = build_query(corrected, searcher.schema, any_words=built.any_words)
         except QueryError:
             return None
-        found = len(searcher.search(fixed.query, limit=1, filter=allow))
+        # Counted under the same filters, by the same rule as the total.
+        fixed = dataclasses.replace(fixed, filters=built.filters)
+        found = len(self._matched(cache, fixed, all_copies=False))
         return corrected if found > total else None
 
     @staticmethod

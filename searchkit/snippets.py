@@ -13,13 +13,18 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from whoosh import query as wq
-from whoosh.matching import Matcher
-from whoosh.reading import IndexReader
-from whoosh.searching import Searcher
 
 from .schema import as_text
+
+if TYPE_CHECKING:
+    from whoosh.matching import Matcher
+    from whoosh.reading import IndexReader
+    from whoosh.searching import Searcher
+
+    from .engine import Arrays
 
 SNIPPET_CHARS = 240
 MAX_FRAGMENTS = 3
@@ -98,16 +103,26 @@ def plan_for(q: wq.Query, reader: IndexReader) -> MatchPlan:
 Occurrences = dict[str, list[tuple[int, int, int]]]  # term -> [(pos, start, end)]
 
 
-def occurrences(searcher: Searcher, docnums: Iterable[int], words: set[str]) -> dict[int, Occurrences]:
+def occurrences(
+    searcher: Searcher, docnums: Iterable[int], words: set[str], arrays: Arrays | None = None
+) -> dict[int, Occurrences]:
     """Stored (position, start, end) of each word in each doc's body.
 
-    One posting cursor per word walks the docs in order, so the cost is a
-    few skips per hit instead of tokenizing every hit's text again.
+    From the engine's decoded postings when ``arrays`` has them (the query
+    just read them); otherwise one posting cursor per word walks the docs in
+    order, so the cost is a few skips per hit instead of tokenizing every
+    hit's text again.
     """
     wanted = sorted(set(docnums))
     found: dict[int, Occurrences] = {d: {} for d in wanted}
     reader = searcher.reader()
     for word in words:
+        if arrays is not None:
+            chars = arrays.characters(FIELD, word, wanted)
+            if chars is not None:
+                for docnum, triples in chars.items():
+                    found[docnum][word] = triples
+                continue
         if (FIELD, word) not in reader:
             continue
         matcher = reader.postings(FIELD, word)

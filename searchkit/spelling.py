@@ -2,26 +2,41 @@
 
 Whoosh's corrector works on stemmed terms ("missil") and ranks candidates
 poorly; searchkit keeps an unstemmed ``words`` field and ranks candidates
-by edit distance, then by how often the index uses them. Real articles
-carry typos too (the seed says "North Koran"), so a word seen only once is
-treated as a possible misspelling and is never offered as a correction.
+by edit distance, then by how often the index uses them.
+
+What counts is relative frequency: a word is replaced only by a spelling
+used by at least DOMINANCE times more articles (any attested spelling, if
+the word itself is used by none). Real articles carry typos too ("missle"
+is in two Reuters stories, "North Koran" in the seed), so a rare word is
+still corrected when a far more common one lies within edit distance; an
+absolute minimum count would never correct a small corpus. The caller
+(SearchIndex) only offers a suggestion that finds more than the query did.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 
 from whoosh.reading import IndexReader
 
 from .analysis import word_analyzer
 from .query import OPERATORS
+from .schema import as_text
+from .sources import source_key
 
 FIELD = "words"
-# A candidate must be used by at least this many articles, and by this many
-# times more articles than the word it replaces.
-MIN_CANDIDATE_FREQ = 2
+# A correction must be used by this many times more articles than the word
+# it replaces ("clearly more frequent").
 DOMINANCE = 3
-_WORD_RE = re.compile(r"(?<![\w:])([^\W\d_][\w'’]*)(?![\w:])")
+# Shorter words have too many neighbours at distance 1 to guess from.
+MIN_LENGTH = 4
+# A word, not after a field name ("source:") and not part of a wildcard or
+# fuzzy term ("telemet*", "missle~"): those are asked for as typed.
+_WORD_RE = re.compile(r"(?<![\w:*?])([^\W\d_][\w'’]*)(?![\w:*?~])")
+# A source:value in the query, quoted or one word.
+_SOURCE_RE = re.compile(r'(?<![\w])source:(?:"([^"]+)"|([\w.\'-]+))', re.IGNORECASE)
 
 
 _WORDS = word_analyzer()
@@ -58,17 +73,17 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
 
 
 def correct_word(reader: IndexReader, word: str) -> str | None:
-    """A better-attested spelling of ``word``, or None."""
-    own = _frequency(reader, word)
-    if own >= MIN_CANDIDATE_FREQ or len(word) < 4:
+    """A clearly more frequent spelling of ``word`` within edit distance, or None."""
+    if len(word) < MIN_LENGTH:
         return None
+    own = _frequency(reader, word)
     maxdist = 1 if len(word) <= 5 else 2
-    best: tuple[int, float, str] | None = None
+    best: tuple[int, int, str] | None = None
     for candidate in reader.terms_within(FIELD, word, maxdist, prefix=1):
         if candidate == word:
             continue
         freq = reader.doc_frequency(FIELD, candidate)
-        if freq < max(MIN_CANDIDATE_FREQ, DOMINANCE * own):
+        if freq == 0 or freq < DOMINANCE * own:
             continue
         key = (edit_distance(word, candidate, maxdist), -freq, candidate)
         if best is None or key < best:
@@ -76,25 +91,83 @@ def correct_word(reader: IndexReader, word: str) -> str | None:
     return best[2] if best else None
 
 
-def suggest(reader: IndexReader, text: str) -> str | None:
-    """The query text with misspelt words replaced, or None if none are."""
-    analyzer = _WORDS
+# Words too common in agency names to say that two names are alike.
+_GENERIC = frozenset("agency news press service the of and radio tv television daily times post".split())
+
+
+def _likeness(wanted: str, known: str) -> float:
+    whole = difflib.SequenceMatcher(None, wanted, known).ratio()
+    words = [
+        difflib.SequenceMatcher(None, w, k).ratio()
+        for w in wanted.split()
+        for k in known.split()
+        if w not in _GENERIC and k not in _GENERIC and min(len(w), len(k)) >= 3
+    ]
+    return max([whole, *(r for r in words if r >= 0.75)])
+
+
+def near_names(name: str, known: Iterable[str], limit: int = 3) -> list[str]:
+    """The ``known`` names nearest to ``name`` (case-insensitive): close in
+    spelling as a whole, or one distinctive word close to one of theirs
+    ("Xinhau News" -> "Xinhua"; a shared "News" does not count)."""
+    wanted = " ".join(name.casefold().split())
+    scored = sorted((-_likeness(wanted, k.casefold()), k) for k in set(known))
+    return [k for score, k in scored if -score >= 0.6][:limit]
+
+
+def _source_fix(reader: IndexReader, value: str) -> str | None:
+    known = {as_text(t) for t in reader.lexicon("sources")} if "sources" in reader.schema else set()
+    if not known or source_key(value) in known:
+        return None
+    near = near_names(value, known, limit=1)
+    return near[0] if near else None
+
+
+def _fix_sources(reader: IndexReader, text: str) -> tuple[str, bool]:
     changed = False
+
+    def fix(m: re.Match[str]) -> str:
+        nonlocal changed
+        fixed = _source_fix(reader, m.group(1) or m.group(2))
+        if fixed is None:
+            return m.group(0)
+        changed = True
+        return f'source:"{fixed}"' if " " in fixed else f"source:{fixed}"
+
+    return _SOURCE_RE.sub(fix, text), changed
+
+
+def _cased_like(raw: str, fixed: str) -> str:
+    if raw.isupper() and len(raw) > 1:
+        return fixed.upper()
+    return fixed[:1].upper() + fixed[1:] if raw[:1].isupper() else fixed
+
+
+def suggest(reader: IndexReader, text: str) -> str | None:
+    """The query text with misspelt words and source names replaced, or
+    None if nothing is."""
+    analyzer = _WORDS
+    text, changed = _fix_sources(reader, text)
     pieces: list[str] = []
     last = 0
     for m in _WORD_RE.finditer(text):
         raw = m.group(1)
-        if raw in OPERATORS:
+        if raw in OPERATORS or _in_source(text, m.start(1)):
             continue
         tokens = [t.text for t in analyzer(raw)]
         if len(tokens) != 1:
             continue
         fixed = correct_word(reader, tokens[0])
         if fixed:
-            pieces += [text[last : m.start(1)], fixed]
+            pieces += [text[last : m.start(1)], _cased_like(raw, fixed)]
             last = m.end(1)
             changed = True
     if not changed:
         return None
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def _in_source(text: str, at: int) -> bool:
+    """Whether position ``at`` is inside a ``source:"..."`` value."""
+    return any(m.start() < at < m.end() for m in _SOURCE_RE.finditer(text))

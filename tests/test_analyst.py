@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchkit import NotFoundError, QueryError, SearchIndex, SearchkitError
-from searchkit.analytics import build_timeline, period_label, period_start
+from searchkit.analytics import build_timeline, period_label, period_start, periods_between
 from searchkit.cli import cli
 
 from .conftest import LIBRARY, ROOT, SEED_ID
@@ -33,12 +33,22 @@ def test_facets_respect_filters(ix: SearchIndex) -> None:
     assert facets is not None and dict(facets.sources) == {"TASS": 2}
 
 
-def test_timeline_by_year_fills_gaps(ix: SearchIndex) -> None:
+def test_timeline_by_year_leaves_out_years_without_articles(ix: SearchIndex) -> None:
+    # No article at all from 1988 to 2012: no bucket (renderers draw the gap),
+    # so a timeline is never longer than the index, and no share is 0/0.
     tl = ix.timeline("missile", by="year")
-    assert tl.buckets[0].period == "1987" and tl.buckets[-1].period == "2013"
-    assert len(tl.buckets) == 27
-    assert [b.hits for b in tl.buckets if b.hits] == [4, 4]
+    assert [(b.period, b.hits) for b in tl.buckets] == [("1987", 4), ("2013", 4)]
+    assert periods_between(tl.buckets[0].start, tl.buckets[1].start, "year") == 25
     assert tl.undated == 1
+
+
+def test_timeline_keeps_periods_with_articles_but_no_hits(ix: SearchIndex) -> None:
+    tl = ix.timeline("kyogamisaki", by="month")
+    assert [(b.period, b.hits, b.articles) for b in tl.buckets] == [("2013-10", 1, 2)]
+    tl = ix.timeline("korea", by="month")
+    assert [(b.period, b.hits, b.articles) for b in tl.buckets] == [
+        ("1987-06", 1, 2), ("2013-10", 1, 2), ("2013-11", 0, 1), ("2013-12", 1, 1)
+    ]
 
 
 def test_timeline_normalizes_by_all_articles_of_the_period(ix: SearchIndex) -> None:

@@ -45,8 +45,13 @@ def test_seed_fields() -> None:
 
 def test_parse_article_is_pure() -> None:
     text = "Headline\n\nBody, Kyodo reported.\n\n2013-10-31\nAbout\n\nSummary."
-    assert parse_article(text) == parse_article(text)
-    assert parse_article(text, "x/y/z.txt").id == "z"
+    article = parse_article(text, "x/y/z.txt")
+    assert article.id == "z"
+    assert (article.headline, article.body, article.summary) == ("Headline", "Body, Kyodo reported.", "Summary.")
+    assert article.date == date(2013, 10, 31)
+    assert article.sources == ("Kyodo News",)
+    # Nothing but the text and the path goes in: a second parse is equal.
+    assert parse_article(text, "x/y/z.txt") == article
 
 
 def test_cp1252_is_decoded_and_reported(tmp_path: Path) -> None:

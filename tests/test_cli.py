@@ -62,7 +62,7 @@ def test_search_json(library_dir: Path) -> None:
     doc = json.loads(out)
     assert code == 0 and doc["query"] == "radar" and doc["total"] == 3
     hit = doc["hits"][0]
-    assert set(hit) == {"id", "headline", "date", "sources", "score", "snippet", "highlights", "path", "copies"}
+    assert set(hit) == {"id", "headline", "date", "sources", "score", "snippet", "highlights", "path", "copies", "url"}
     start, end = hit["highlights"][0]
     assert hit["snippet"][start:end].lower() == "radar"
 
@@ -72,14 +72,14 @@ def test_search_jsonl_and_csv(library_dir: Path) -> None:
     assert len([json.loads(line) for line in out.splitlines()]) == 3
     _, out, _ = run("search", "kyogamisaki", "--format", "csv", index_dir=library_dir)
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["id", "headline", "date", "sources", "score", "snippet", "path", "copies"]
+    assert rows[0] == ["id", "headline", "date", "sources", "score", "snippet", "path", "copies", "url"]
     assert rows[1][3] == "Kyodo News; RIA Novosti"
 
 
 def test_explain(library_dir: Path) -> None:
     code, out, _ = run("search", "radar source:kyodo", "--since", "2013", "--explain", index_dir=library_dir)
     assert code == 0
-    assert out.splitlines()[0] == "query:   (headline:radar^2.0 OR body:radar)"
+    assert out.splitlines()[0] == "query:   (headline:radar^2 OR body:radar)"
     assert "filters: date 2013-01-01 to … (undated excluded); source any of kyodo news" in out
 
 
@@ -87,7 +87,7 @@ def test_show(library_dir: Path) -> None:
     code, out, _ = run("show", SEED_ID, "--format", "json", index_dir=library_dir)
     doc = json.loads(out)
     assert code == 0
-    assert set(doc) == {"id", "headline", "date", "sources", "body", "summary", "path"}
+    assert set(doc) == {"id", "headline", "date", "sources", "body", "summary", "path", "url"}
     assert doc["date"] == "2013-10-31"
     code, out, _ = run("show", SEED_ID, index_dir=library_dir)
     assert out.startswith("South Korea Denies") and "About" in out
@@ -145,7 +145,8 @@ def test_index_reports_and_skips(tmp_path: Path) -> None:
     code, out, err = run("index", str(corpus), index_dir=tmp_path / "ix")
     assert code == 0
     assert out.startswith("8 added, 0 updated, 0 removed, 0 unchanged, 1 skipped in ")
-    assert out.rstrip().endswith("(9 files checked)")  # the empty file was checked too
+    assert out.splitlines()[0].endswith("(9 files checked)")  # the empty file was checked too
+    assert out.splitlines()[1] == "9 .txt read as text"  # what was read, by type
     assert f"skipped: {corpus / 'empty.txt'}: empty file" in err
     assert "no date line: indexed undated" in err
 

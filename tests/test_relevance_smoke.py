@@ -6,6 +6,7 @@ not something CI gates on.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def test_query_words_drop_syntax_and_keep_repeats() -> None:
 
 def test_knobs_parse() -> None:
     assert rel.Setting.parse("2,1.5,0.8") == rel.Setting(2.0, 1.5, 0.8)
-    with pytest.raises(Exception, match="HB,K1,B"):
+    with pytest.raises(argparse.ArgumentTypeError, match="HB,K1,B"):
         rel.Setting.parse("2,1.5")
 
 

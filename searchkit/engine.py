@@ -1,0 +1,528 @@
+"""Vectorized query evaluation: a Whoosh query tree over whole postings arrays.
+
+Whoosh evaluates a query one posting at a time in Python (a matcher tree
+whose every step is a method call); here each term's postings come from
+``postings.term_postings`` as numpy arrays, a node's matches are a pair of
+arrays (global document numbers, ascending; scores), AND/OR/NOT are sorted
+array set operations, and the scores are computed for whole arrays with the
+same formulas, in the same order, as Whoosh's matchers and
+``ranking.CombinedMatcher``: the scores equal the Whoosh path's (a test
+compares them). Phrases take their candidates from the intersection of
+their words' postings and decode positions for those candidates only.
+
+Query shapes this module does not evaluate raise ``Unsupported``, and the
+caller runs Whoosh's own matchers instead (``SUPPORTED`` lists the shapes).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+
+from . import postings, w3blocks
+from .ranking import K1, B, CombinedTerm, combined_avg_length, combined_idf, lengths_of, lucene_idf
+
+# The node types evaluate() handles; anything else falls back to Whoosh.
+SUPPORTED = (
+    "Term",
+    "CombinedTerm",
+    "And",
+    "Or",
+    "Not",
+    "AndNot",
+    "AndMaybe",
+    "Every",
+    "Phrase",
+    "NumericRange on date",
+    "Prefix",
+    "Wildcard",
+    "FuzzyTerm",
+)
+# Terms whose decoded postings are kept per searcher (a query word is often
+# asked for again: paging, did-you-mean, facets, a saved search).
+POSTINGS_CACHE = 1024
+# Terms one wildcard or fuzzy word may stand for (README, "Limits").
+MAX_EXPANSIONS = 1000
+# Bits of a (document, position) key below the document: positions stay far
+# below 2**32 (Whoosh stores them as 32-bit numbers).
+_POS_BITS = 32
+
+Match = tuple[np.ndarray, np.ndarray]  # global docnums (int64, ascending), scores (float64)
+# A term's cached postings: global ids, weights, raw values for positions (or None).
+_Entry = tuple[np.ndarray, np.ndarray, "list[bytes] | None"]
+_NO_IDS = np.zeros(0, dtype=np.int64)
+_NO_SCORES = np.zeros(0, dtype=np.float64)
+
+
+class Unsupported(Exception):
+    """The query holds a node this evaluator does not handle."""
+
+
+def _empty() -> Match:
+    return _NO_IDS, _NO_SCORES
+
+
+class Arrays:
+    """One searcher's index as arrays: live documents, field lengths, postings.
+
+    Built once per searcher (a commit brings a new searcher and new arrays).
+    """
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.schema = searcher.schema
+        self.count = self.reader.doc_count_all()
+        self.leaves: list[tuple[Any, int]] = list(self.reader.leaf_readers()) if self.count else []
+        live = np.ones(self.count, dtype=bool)
+        for leaf, offset in self.leaves:
+            if leaf.has_deletions():
+                for docnum in range(leaf.doc_count_all()):
+                    if leaf.is_deleted(docnum):
+                        live[offset + docnum] = False
+        self.live = live
+        self.live_ids = np.flatnonzero(live).astype(np.int64)
+        self._lengths: dict[str, np.ndarray] = {}
+        self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
+
+    def _column(self, fieldname: str, typecode: str) -> np.ndarray:
+        parts = []
+        for leaf, _ in self.leaves:
+            fast = w3blocks.numeric_column(leaf, fieldname)
+            if fast is None:  # another codec: Whoosh's reader, one value at a time
+                fast = np.asarray(array(typecode, leaf.column_reader(fieldname)), dtype=np.int64)
+            parts.append(fast)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    @cached_property
+    def days(self) -> np.ndarray:
+        """Day number per docnum (0: undated), from the date column."""
+        return self._column("date", "I")
+
+    @cached_property
+    def stamps(self) -> np.ndarray:
+        """First-indexed Unix time per docnum."""
+        return self._column("indexed_at", "q")
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Each document's length of the field as Whoosh scores it (byte-coded)."""
+        found = self._lengths.get(fieldname)
+        if found is None:
+            parts = []
+            for leaf, _ in self.leaves:
+                fast = w3blocks.field_lengths(leaf, fieldname)
+                parts.append(fast if fast is not None else np.asarray(lengths_of(leaf, fieldname), dtype=np.float64))
+            found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+            self._lengths[fieldname] = found
+        return found
+
+    def postings(self, fieldname: str, btext: Any) -> tuple[np.ndarray, np.ndarray]:
+        """A term's live postings over all segments: global ids, term weights."""
+        entry = self._entry(fieldname, btext)
+        return entry[0], entry[1]
+
+    def _entry(self, fieldname: str, btext: Any) -> _Entry:
+        key = (fieldname, btext)
+        found = self._postings.get(key)
+        if found is not None:
+            self._postings.move_to_end(key)
+            return found
+        ids_parts = []
+        weight_parts = []
+        values: list[bytes] | None = []
+        for leaf, offset in self.leaves:
+            block = w3blocks.read_term(leaf, fieldname, btext)
+            if block is None:
+                ids, weights = postings.term_postings(leaf, fieldname, btext)
+                values = None  # positions then come through postings.term_positions
+            else:
+                ids, weights, raw = block
+                if raw is None:
+                    if len(ids):
+                        values = None
+                elif values is not None:
+                    values.extend(raw)
+            if len(ids):
+                ids_parts.append(ids.astype(np.int64) + offset)
+                weight_parts.append(weights.astype(np.float64))
+        if ids_parts:
+            ids = np.concatenate(ids_parts)
+            weights = np.concatenate(weight_parts)
+            keep = self.live[ids]
+            if not keep.all():
+                ids, weights = ids[keep], weights[keep]
+                if values is not None:
+                    values = [v for v, k in zip(values, keep.tolist(), strict=True) if k]
+        else:
+            ids, weights = _NO_IDS, _NO_SCORES
+        entry = (ids, weights, values)
+        self._postings[key] = entry
+        if len(self._postings) > POSTINGS_CACHE:
+            self._postings.popitem(last=False)
+        return entry
+
+    def first_live(self, fieldname: str, text: str) -> int | None:
+        """The first live document holding the term (not cached: for
+        one-off lookups such as ids, which would flush the postings cache)."""
+        btext = _to_bytes(self.schema, fieldname, text)
+        if btext is None:
+            return None
+        for leaf, offset in self.leaves:
+            block = w3blocks.read_term(leaf, fieldname, btext)
+            ids = block[0] if block is not None else postings.term_postings(leaf, fieldname, btext)[0]
+            for docnum in ids.tolist():
+                if self.live[offset + docnum]:
+                    return offset + docnum
+        return None
+
+    def characters(
+        self, fieldname: str, text: str, docs: Sequence[int]
+    ) -> dict[int, list[tuple[int, int, int]]] | None:
+        """(position, start, end) of the term in each of ``docs`` that holds
+        it, from the cached raw values; None when they are not at hand."""
+        btext = _to_bytes(self.schema, fieldname, text)
+        if btext is None:
+            return {}
+        ids, _, values = self._entry(fieldname, btext)
+        if values is None:
+            return None
+        decode = self.schema[fieldname].format.decode_characters
+        wanted = np.asarray(sorted(docs), dtype=np.int64)
+        at = np.searchsorted(ids, wanted)
+        found: dict[int, list[tuple[int, int, int]]] = {}
+        for doc, i in zip(wanted.tolist(), at.tolist(), strict=True):
+            if i < len(ids) and ids[i] == doc:
+                found[doc] = decode(values[i])
+        return found
+
+    def positions(self, fieldname: str, btext: Any, docs: np.ndarray) -> list[np.ndarray]:
+        """The term's positions in each of ``docs`` (global ids, ascending,
+        a subset of the term's live postings)."""
+        ids, _, values = self._entry(fieldname, btext)
+        if values is not None:
+            decode = self.schema[fieldname].format.decode_positions
+            at = np.searchsorted(ids, docs).tolist()
+            return [np.asarray(decode(values[i]), dtype=np.int64) for i in at]
+        out: list[np.ndarray] = []
+        bounds = [offset for _, offset in self.leaves] + [self.count]
+        for i, (leaf, offset) in enumerate(self.leaves):
+            lo, hi = np.searchsorted(docs, [offset, bounds[i + 1]])
+            if hi > lo:
+                local = (docs[lo:hi] - offset).astype(np.int32)
+                out.extend(postings.term_positions(leaf, fieldname, btext, local))
+        return out
+
+
+def _to_bytes(schema: Any, fieldname: str, text: Any) -> Any | None:
+    try:
+        return schema[fieldname].to_bytes(text)
+    except ValueError:
+        return None
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Common ids of two ascending unique arrays, with their indexes in each."""
+    common, ia, ib = np.intersect1d(a, b, assume_unique=True, return_indices=True)
+    return common, ia, ib
+
+
+def _union(parts: Sequence[Match]) -> Match:
+    """Ids in any part; each id's score the sum of its parts' scores."""
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return _empty()
+    if len(parts) == 1:
+        return parts[0]
+    ids = np.unique(np.concatenate([p[0] for p in parts]))
+    scores = np.zeros(len(ids), dtype=np.float64)
+    for pids, pscores in parts:
+        scores[np.searchsorted(ids, pids)] += pscores
+    return ids, scores
+
+
+def _without(a: Match, b_ids: np.ndarray) -> Match:
+    if not len(b_ids) or not len(a[0]):
+        return a
+    keep = ~np.isin(a[0], b_ids, assume_unique=True)
+    return a[0][keep], a[1][keep]
+
+
+def _boosted(m: Match, boost: float) -> Match:
+    # Whoosh's WrappingMatcher: a boost of 1 is not applied at all.
+    return m if boost == 1.0 else (m[0], m[1] * boost)
+
+
+class Evaluator:
+    """Evaluates one query over an ``Arrays``; see the module doc.
+
+    ``warnings`` collects what the user should hear about (an expansion cut
+    at ``MAX_EXPANSIONS``).
+    """
+
+    def __init__(self, arrays: Arrays) -> None:
+        self.a = arrays
+        self.searcher = arrays.searcher
+        self.parent = arrays.searcher.get_parent()
+        self.warnings: list[str] = []
+
+    def expand(self, q: wq.Query) -> list[Any]:
+        """The indexed terms a wildcard or fuzzy word stands for, at most
+        MAX_EXPANSIONS of them (the first in term order, with a warning).
+
+        Expanded per segment, as Whoosh's own matchers do: its merged view
+        of all segments costs twice as much per term.
+        """
+        found: set[Any] = set()
+        for leaf, _ in self.a.leaves:
+            for btext in q._btexts(leaf):
+                found.add(btext)
+        words = sorted(w for w in found if w)
+        if len(words) > MAX_EXPANSIONS:
+            self.warnings.append(
+                f"{q} matches {len(words)} indexed words; searched the first {MAX_EXPANSIONS} (the limit)"
+            )
+            words = words[:MAX_EXPANSIONS]
+        return words
+
+    def run(self, q: wq.Query) -> Match:
+        return self.visit(q)
+
+    def visit(self, q: wq.Query) -> Match:
+        kind = type(q)
+        if kind is wq.Term:
+            return self.term(q.fieldname, q.text, q.boost)
+        if kind is CombinedTerm:
+            return self.combined(q)
+        if kind in (wq.And, wq.Or):
+            subs = q.subqueries
+            if not subs:
+                return _empty()
+            if len(subs) == 1:  # Whoosh's CompoundQuery.matcher drops the boost here
+                return self.visit(subs[0])
+            return self.conjunction(q) if kind is wq.And else self.disjunction(q)
+        if kind is wq.Not:
+            return self.inverse(q.query)
+        if kind is wq.AndNot:
+            a = self.visit(q.a)
+            return _without(a, self.ids(q.b))
+        if kind is wq.AndMaybe:
+            a = self.visit(q.a)
+            b = self.visit(q.b)
+            _, ia, ib = _intersect(a[0], b[0])
+            scores = a[1].copy()
+            scores[ia] += b[1][ib]
+            return a[0], scores
+        if kind is wq.Every and q.fieldname in (None, "", "*"):
+            return self.a.live_ids, np.full(len(self.a.live_ids), float(q.boost))
+        if kind is wq.Phrase:
+            return self.phrase(q)
+        if kind is wq.NumericRange and q.fieldname == "date":
+            return self.date_range(q)
+        if kind in (wq.Prefix, wq.Wildcard, wq.FuzzyTerm):
+            return self.multiterm(q)
+        raise Unsupported(type(q).__name__)
+
+    def ids(self, q: wq.Query) -> np.ndarray:
+        return self.visit(q)[0]
+
+    # -- leaves ----------------------------------------------------------
+    def term(self, fieldname: str, text: Any, boost: float) -> Match:
+        schema = self.a.schema
+        if fieldname not in schema:
+            return _empty()
+        btext = _to_bytes(schema, fieldname, text)
+        if btext is None:
+            return _empty()
+        ids, tf = self.a.postings(fieldname, btext)
+        if not len(ids):
+            return _empty()
+        if not schema[fieldname].scorable:
+            return _boosted((ids, tf), boost)  # Whoosh's WeightScorer: the weight
+        # scoring.bm25 as BM25FScorer calls it, term for term.
+        parent = self.parent
+        idf = lucene_idf(parent.doc_frequency(fieldname, btext), parent.doc_count_all())
+        avgfl = parent.avg_field_length(fieldname) or 1
+        fl = self.a.lengths(fieldname)[ids]
+        scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        return _boosted((ids, scores), boost)
+
+    def combined(self, q: CombinedTerm) -> Match:
+        subs = q.subqueries
+        if len(subs) == 1:
+            return self.visit(subs[0])
+        schema = self.a.schema
+        fields = [s.fieldname for s in subs]
+        text = subs[0].text
+        found = []
+        for s in subs:
+            btext = _to_bytes(schema, s.fieldname, s.text)
+            if btext is not None:
+                ids, w = self.a.postings(s.fieldname, btext)
+                if len(ids):
+                    found.append((ids, w, s.boost))
+        if not found:
+            return _empty()
+        ids = found[0][0] if len(found) == 1 else np.unique(np.concatenate([f[0] for f in found]))
+        # CombinedMatcher.weight(): 0 + w1*tf1 + w2*tf2, in field order.
+        tf = np.zeros(len(ids), dtype=np.float64)
+        for fids, w, fboost in found:
+            tf[np.searchsorted(ids, fids)] += fboost * w
+        length = np.zeros(len(ids), dtype=np.float64)
+        for s in subs:
+            length += s.boost * self.a.lengths(s.fieldname)[ids]
+        avg = combined_avg_length(self.searcher, [(s.fieldname, s.boost) for s in subs]) or 1.0
+        idf = combined_idf(self.searcher, fields, text)
+        norm = K1 * ((1 - B) + B * length / avg)
+        scores = q.boost * idf * tf * (K1 + 1) / (tf + norm)
+        return ids, scores
+
+    def multiterm(self, q: wq.Query) -> Match:
+        """A wildcard or fuzzy word: its expansion, ORed (as Whoosh's MultiTerm.matcher)."""
+        words = self.expand(q)
+        if not words:
+            return _empty()
+        # Whoosh asks for constant scores (weighting None) here, but
+        # Searcher.postings() then falls back to the searcher's weighting:
+        # the expanded terms are scored as ordinary terms.
+        parts = [self.term(q.fieldname, w, 1.0) for w in words]
+        if len(parts) == 1:
+            return parts[0]  # Whoosh uses the one Term's matcher: no boost
+        return _boosted(_union(parts), q.boost)
+
+    def date_range(self, q: wq.NumericRange) -> Match:
+        # Constant score, as Whoosh's NumericRange: each range term's weight
+        # (1 for a numeric field) under the OR, and the OR's boost.
+        days = self.a.days
+        lo = q.start if q.start is not None else 0
+        hi = q.end if q.end is not None else 2**32
+        live = self.a.live_ids
+        d = days[live]
+        keep = (d > lo if q.startexcl else d >= lo) & (d < hi if q.endexcl else d <= hi)
+        ids = live[keep]
+        return ids, np.full(len(ids), float(q.boost))
+
+    def inverse(self, child: wq.Query) -> Match:
+        # Whoosh's InverseMatcher: every live document the child lacks, weight 1.
+        ids = _without((self.a.live_ids, self.a.live_ids), self.ids(child))[0]
+        return ids, np.ones(len(ids), dtype=np.float64)
+
+    # -- compounds -------------------------------------------------------
+    def conjunction(self, q: wq.And) -> Match:
+        parts = [self.visit(s) for s in q.subqueries]
+        # Intersect smallest first; the scores of all parts are summed.
+        order = sorted(range(len(parts)), key=lambda i: len(parts[i][0]))
+        ids = parts[order[0]][0]
+        for i in order[1:]:
+            if not len(ids):
+                break
+            ids = np.intersect1d(ids, parts[i][0], assume_unique=True)
+        scores = np.zeros(len(ids), dtype=np.float64)
+        if len(ids):
+            for pids, pscores in parts:
+                scores += pscores[np.searchsorted(pids, ids)]
+        return _boosted((ids, scores), q.boost)
+
+    def disjunction(self, q: wq.Or) -> Match:
+        if q.scale is not None:
+            raise Unsupported("Or with a coordination scale")
+        return _boosted(_union([self.visit(s) for s in q.subqueries]), q.boost)
+
+    def phrase(self, q: wq.Phrase) -> Match:
+        """Words in order, each within ``slop`` positions after the one before
+        (Whoosh's SpanNear2, ordered, mindist 1); scored as the sum of the
+        words' scores (its IntersectionMatcher), times the phrase's boost."""
+        schema = self.a.schema
+        fieldname = q.fieldname
+        if fieldname not in schema or not q.words:
+            return _empty()
+        field = schema[fieldname]
+        if not field.format or not field.format.supports("positions"):
+            raise Unsupported(f"phrase on {fieldname}, which has no positions")
+        words = []
+        for word in q.words:
+            btext = _to_bytes(schema, fieldname, word)
+            if btext is None:
+                return _empty()
+            words.append(btext)
+        parts = [self.term(fieldname, w, 1.0) for w in words]
+        if any(not len(p[0]) for p in parts):
+            return _empty()
+        ids = parts[0][0]
+        for p in parts[1:]:
+            ids = np.intersect1d(ids, p[0], assume_unique=True)
+        if not len(ids):
+            return _empty()
+        if len(words) > 1:
+            ids = ids[self._in_sequence(fieldname, words, ids, max(q.slop, 1))]
+        scores = np.zeros(len(ids), dtype=np.float64)
+        for pids, pscores in parts:
+            scores += pscores[np.searchsorted(pids, ids)]
+        return _boosted((ids, scores), q.boost)
+
+    def _in_sequence(self, fieldname: str, words: Sequence[Any], ids: np.ndarray, slop: int) -> np.ndarray:
+        """Which of ``ids`` hold the words in order, each 1..slop after the last."""
+        n = len(ids)
+        which = np.arange(n, dtype=np.int64)
+        ends: np.ndarray | None = None  # sorted (document index, position) keys
+        for btext in words:
+            lists = self.a.positions(fieldname, btext, ids)
+            counts = np.fromiter((len(p) for p in lists), dtype=np.int64, count=n)
+            pos = np.concatenate(lists).astype(np.int64) if n else _NO_IDS
+            keys = (np.repeat(which, counts) << _POS_BITS) | pos
+            if ends is None:
+                ends = np.unique(keys)
+                continue
+            if not len(ends):
+                break
+            # For each position, the nearest chain end before it in the same
+            # document: the key difference is then the position gap.
+            at = np.searchsorted(ends, keys, side="left") - 1
+            ok = at >= 0
+            gap = keys - ends[np.maximum(at, 0)]
+            ok &= (gap >= 1) & (gap <= slop)
+            ends = np.unique(keys[ok])
+        found = np.zeros(n, dtype=bool)
+        if ends is not None and len(ends):
+            found[ends >> _POS_BITS] = True
+        return found
+
+
+def evaluate(arrays: Arrays, q: wq.Query) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The query's matches, their scores and any warnings; raises
+    Unsupported for shapes it lacks."""
+    ev = Evaluator(arrays)
+    ids, scores = ev.run(q)
+    return ids, scores, ev.warnings
+
+
+def by_date(ids: np.ndarray, days: np.ndarray, newest: bool, k: int) -> np.ndarray:
+    """Indexes of the first ``k`` of ``ids`` by date (undated last), ties by docnum."""
+    day = days[ids]
+    if newest:
+        order = np.lexsort((ids, -day))
+    else:
+        order = np.lexsort((ids, np.where(day == 0, 2**32, day)))
+    return order[: max(k, 0)]
+
+
+def top(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the ``k`` best, highest score first, ties by lower docnum
+    (the order of Whoosh's top-N collector)."""
+    n = len(ids)
+    if k <= 0 or not n:
+        return np.zeros(0, dtype=np.int64)
+    if n > k:
+        # Every entry scoring at least the k-th best, so ties at the edge are
+        # decided by docnum as Whoosh decides them.
+        kth = np.partition(scores, n - k)[n - k]
+        cand = np.flatnonzero(scores >= kth)
+    else:
+        cand = np.arange(n)
+    order = np.lexsort((ids[cand], -scores[cand]))
+    return cand[order[:k]]

@@ -1,0 +1,173 @@
+"""The vectorized engine against Whoosh's own matchers: same documents, same scores."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+from whoosh import sorting
+
+from searchkit import SearchIndex
+from searchkit.collect import fold_copies
+from searchkit.engine import Unsupported, by_date, evaluate, top
+from searchkit.search import _fold, _oldest_key
+
+from .conftest import LIBRARY
+
+QUERIES = [
+    "radar",
+    "missile defense",
+    '"missile defense"',
+    "radar OR satellite",
+    "radar NOT satellite",
+    "treaty NOT source:tass",
+    "(geneva OR seoul) AND treaty",
+    "headline:radar",
+    "body:radar OR headline:missile",
+    "telemet*",
+    "telemtry~",
+    "missil* defen*",
+    '"fired missiles"~5',
+    "x-band radar",
+    "NOT radar",
+    "radar^3 satellite",
+    "missile missile defense",
+    '"state of the union"',
+    "radar ANDMAYBE satellite",
+    "date:1987 OR radar",
+    "u.s.",
+    "tpy-2",
+    "(missile OR radar) NOT (treaty OR geneva)",
+]
+
+
+def _whoosh(ix: SearchIndex, q: wq.Query) -> dict[int, float]:
+    searcher, _ = ix._current()
+    return {hit.docnum: hit.score for hit in searcher.search(q, limit=None, optimize=False)}
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_same_documents_and_scores_as_whoosh(ix: SearchIndex, text: str) -> None:
+    q = ix.build(text).query
+    _, cache = ix._current()
+    ids, scores, _ = evaluate(cache.arrays, q)
+    assert list(ids) == sorted(ids)
+    mine = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+    theirs = _whoosh(ix, q)
+    assert set(mine) == set(theirs)
+    for docnum, score in theirs.items():
+        assert mine[docnum] == pytest.approx(score, rel=1e-12, abs=1e-12)
+
+
+def test_the_table_matches_something(ix: SearchIndex) -> None:
+    # The comparison above would pass on empty results: most queries must match.
+    _, cache = ix._current()
+    matched = [len(evaluate(cache.arrays, ix.build(t).query)[0]) for t in QUERIES]
+    assert sum(1 for n in matched if n) >= len(QUERIES) - 2
+
+
+def test_unsupported_shapes_fall_back_to_whoosh(ix: SearchIndex) -> None:
+    _, cache = ix._current()
+    scaled = wq.Or([wq.Term("body", "radar"), wq.Term("body", "satellit")], scale=0.5)
+    with pytest.raises(Unsupported):
+        evaluate(cache.arrays, scaled)
+    # The search itself still answers, through Whoosh's matchers.
+    built = ix.build("radar")
+    import dataclasses
+
+    fallback = ix._run(dataclasses.replace(built, query=scaled), "relevance", 10, 0, False, False, False)
+    assert fallback.total == len(_whoosh(ix, scaled)) > 0
+
+
+def test_top_orders_by_score_then_docnum() -> None:
+    ids = np.array([1, 2, 3, 4, 5, 6], dtype=np.int64)
+    scores = np.array([1.0, 3.0, 2.0, 3.0, 2.0, 0.5])
+    assert top(ids, scores, 3).tolist() == [1, 3, 2]
+    assert top(ids, scores, 10).tolist() == [1, 3, 2, 4, 0, 5]
+    assert top(ids, scores, 0).tolist() == []
+
+
+def test_date_order_matches_whoosh_sorting(ix: SearchIndex) -> None:
+    searcher, cache = ix._current()
+    every = wq.Every()
+    ids = cache.arrays.live_ids
+    for newest, facet in (
+        (True, sorting.FieldFacet("date", reverse=True)),
+        (False, sorting.TranslateFacet(_oldest_key, sorting.FieldFacet("date"))),
+    ):
+        theirs = [hit.docnum for hit in searcher.search(every, limit=None, sortedby=facet)]
+        mine = ids[by_date(ids, cache.arrays.days, newest=newest, k=len(ids))].tolist()
+        assert mine == theirs
+
+
+def test_fold_copies_matches_the_set_version() -> None:
+    rng = random.Random(5)
+    for _ in range(200):
+        n = rng.randrange(1, 40)
+        groups = np.array([rng.choice([-1, -1, 0, 1, 2]) for _ in range(n)], dtype=np.int64)
+        days = np.array([rng.choice([0, 5, 6, 7]) for _ in range(n)], dtype=np.int64)
+        ids = np.array(sorted(rng.sample(range(n), rng.randrange(0, n + 1))), dtype=np.int64)
+        keep, copies = fold_copies(ids, groups, days)
+        watch = {d: str(groups[d]) for d in ids.tolist() if groups[d] >= 0}
+        drop, expected = _fold([d for d in ids.tolist() if d in watch], watch, days)
+        assert [d for d, k in zip(ids.tolist(), keep.tolist(), strict=True) if k] == [
+            d for d in ids.tolist() if d not in drop
+        ]
+        assert copies == expected
+
+
+def test_arrays_leave_out_deleted_documents(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(LIBRARY, corpus)
+    ix = SearchIndex(tmp_path / "index")
+    ix.update([corpus])
+    before = ix.search("*", limit=0).total
+    victim = sorted(p for p in corpus.rglob("*.txt"))[0]
+    victim.unlink()
+    ix.update([corpus])
+    searcher, cache = ix._current()
+    # The removed article is still in the segment, marked deleted.
+    assert searcher.doc_count_all() > searcher.doc_count() == before - 1
+    assert len(cache.arrays.live_ids) == searcher.doc_count()
+    assert ix.search("*", limit=0).total == before - 1
+    ix.close()
+
+
+def test_block_reader_gives_what_the_matcher_path_gives(ix: SearchIndex) -> None:
+    from searchkit import postings, w3blocks
+
+    searcher, _ = ix._current()
+    checked = 0
+    for leaf, _offset in searcher.reader().leaf_readers():
+        for fieldname in ("body", "headline", "sources"):
+            for btext in list(leaf.lexicon(fieldname))[:200]:
+                block = w3blocks.read_term(leaf, fieldname, btext)
+                assert block is not None
+                ids, weights = postings.term_postings(leaf, fieldname, btext)
+                assert block[0].tolist() == ids.tolist()
+                assert block[1].tolist() == weights.tolist()
+                if block[2] is not None:
+                    decode = leaf.schema[fieldname].format.decode_positions
+                    expected = postings.term_positions(leaf, fieldname, btext, ids)
+                    assert [decode(v) for v in block[2]] == [p.tolist() for p in expected]
+                checked += 1
+    assert checked > 200
+
+
+def test_column_reads_give_what_whoosh_reads(ix: SearchIndex) -> None:
+    from searchkit import w3blocks
+    from searchkit.ranking import lengths_of
+
+    searcher, _ = ix._current()
+    for leaf, _offset in searcher.reader().leaf_readers():
+        for fieldname in ("date", "indexed_at"):
+            fast = w3blocks.numeric_column(leaf, fieldname)
+            assert fast is not None and fast.tolist() == list(leaf.column_reader(fieldname))
+        for fieldname in ("headline", "body"):
+            fast = w3blocks.field_lengths(leaf, fieldname)
+            assert fast is not None and fast.tolist() == list(lengths_of(leaf, fieldname))
+            assert fast.any()
