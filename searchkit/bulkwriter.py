@@ -108,12 +108,12 @@ class _Occurrences:
         if self.table.mode == "text":
             parts = FAST.split(value)
             toks = parts[1::2]
-            if self.chars:
-                self.plens.extend(map(len, parts))
         else:
             toks = _SPACE_SPLIT.findall(value)
         if not toks:
             return 0
+        if self.chars:
+            self.plens.extend(map(len, parts))
         ids = self.table.ids(toks)
         self.tids.extend(ids)
         self.docs.append(docnum)

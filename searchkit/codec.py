@@ -519,6 +519,9 @@ class SearchkitFieldWriter(whoosh3.W3FieldWriter):
     """W3's term dictionary writer, plus a call that writes a whole field's
     postings from arrays (the bulk writer's path)."""
 
+    _tindex: Any
+    _fieldmap: dict[str, int]
+
     def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
         super().__init__(codec, storage, segment)
         # The term dictionary hashes keys with CRC-32 instead of W3's MD5

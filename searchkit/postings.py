@@ -5,8 +5,10 @@ evaluator: the evaluator asks for arrays and never walks Whoosh matchers
 itself. The functions here read any Whoosh segment through its matcher
 (correct, but one Python step per posting); for a segment the searchkit
 codec wrote they decode its typed-array blocks with ``numpy.frombuffer``
-instead (:func:`searchkit.codec.read_postings`), and ``generic_*`` keeps
-the matcher path callable on its own.
+instead (:func:`searchkit.codec.read_postings`), reached through the reader
+attributes ``searchkit_term_postings``/``_positions``/``_chars`` that
+:func:`install` gives Whoosh's segment reader (None on other segments), and
+``generic_*`` keeps the matcher path callable on its own.
 
 Contract (both paths must give identical answers, proven by a test):
 
@@ -25,6 +27,7 @@ Contract (both paths must give identical answers, proven by a test):
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -36,11 +39,36 @@ _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 
 
+class _OnSearchkitSegments:
+    """A reader attribute that is a method on segments the searchkit codec
+    wrote and None on any other, so ``getattr(leaf, name, None)`` tells a
+    caller (here, and w3blocks) which path applies."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+
+    def __get__(self, leaf: Any, owner: Any = None) -> Any:
+        if leaf is None:
+            return self
+        if not isinstance(getattr(leaf, "_codec", None), codec.SearchkitCodec):
+            return None
+        return functools.partial(self.fn, leaf)
+
+
+def install(reader_class: type) -> None:
+    """Gives Whoosh's segment reader the fast-path attributes (whoosh_fixes.apply)."""
+    reader_class.searchkit_term_postings = _OnSearchkitSegments(_fast_postings)  # type: ignore[attr-defined]
+    reader_class.searchkit_term_positions = _OnSearchkitSegments(  # type: ignore[attr-defined]
+        lambda leaf, f, t, d: _fast_values(leaf, f, t, d, "positions")
+    )
+    reader_class.searchkit_term_chars = _OnSearchkitSegments(  # type: ignore[attr-defined]
+        lambda leaf, f, t, d: _fast_values(leaf, f, t, d, "chars")
+    )
+
+
 def _fast_terminfo(leaf: Any, fieldname: str, text: Any) -> Any | None:
-    """The term's info when ``leaf`` is a segment the searchkit codec wrote,
-    ``False`` when the term is absent there, None for any other segment."""
-    if not isinstance(getattr(leaf, "_codec", None), codec.SearchkitCodec):
-        return None
+    """The term's info in a segment the searchkit codec wrote, ``False``
+    when the term is absent, None when its postings are not in blocks."""
     try:
         terminfo = leaf.term_info(fieldname, text)
     except TermNotFound:
@@ -79,7 +107,8 @@ def _matcher(leaf: Any, fieldname: str, text: Any) -> Any | None:
 
 
 def term_postings(leaf: Any, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray]:
-    found = _fast_postings(leaf, fieldname, text)
+    fast = getattr(leaf, "searchkit_term_postings", None)
+    found = fast(fieldname, text) if fast is not None else None
     return found if found is not None else generic_term_postings(leaf, fieldname, text)
 
 
@@ -113,7 +142,8 @@ def _values(leaf: Any, fieldname: str, text: Any, docs: np.ndarray, kind: str) -
 
 
 def term_positions(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray]:
-    found = _fast_values(leaf, fieldname, text, docs, "positions")
+    fast = getattr(leaf, "searchkit_term_positions", None)
+    found = fast(fieldname, text, docs) if fast is not None else None
     return found if found is not None else generic_term_positions(leaf, fieldname, text, docs)
 
 
@@ -125,7 +155,8 @@ def generic_term_positions(leaf: Any, fieldname: str, text: Any, docs: np.ndarra
 
 
 def term_chars(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray]:
-    found = _fast_values(leaf, fieldname, text, docs, "chars")
+    fast = getattr(leaf, "searchkit_term_chars", None)
+    found = fast(fieldname, text, docs) if fast is not None else None
     return found if found is not None else generic_term_chars(leaf, fieldname, text, docs)
 
 

@@ -2,6 +2,8 @@
 
 Each fix replaces one small private method with a behaviour-preserving
 version; tests/test_whoosh_fixes.py checks the behaviour stays the same.
+``apply`` also gives the segment reader searchkit.postings' fast-path
+attributes (None on segments of other codecs).
 """
 
 from __future__ import annotations
@@ -27,4 +29,10 @@ def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
 
 
 def apply() -> None:
+    from whoosh.reading import SegmentReader
+
+    from . import postings  # here, not at the top: postings imports the codec
+
     whoosh3.W3PerDocReader._cached_reader = _cached_reader
+    # The searchkit codec's whole-array reads, as reader attributes.
+    postings.install(SegmentReader)

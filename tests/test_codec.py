@@ -35,10 +35,14 @@ def _articles() -> list[Article]:
     # Unicode of every kind, a word repeated past one block, empty fields.
     out.append(Article(id="tricky", headline="Київ ﬁnancial", date=None, body=TRICKY, sources=("TASS",)))
     out.append(Article(id="long", headline="", date=None, body="radar " * (BLOCK_POSTINGS + 7), sources=()))
+    # Fields with no token at all, or nothing but possessives, between others.
+    out.append(Article(id="empty", headline="—", date=None, body="... -- !!", summary="'s", sources=()))
+    out.append(Article(id="poss", headline="'s 's", date=None, body="’s", sources=()))
     return out
 
 
 def _docs(articles: list[Article]) -> list[dict[str, object]]:
+    articles = articles[:3] + articles[-3:] + articles[3:]  # the empty ones early, not last
     return [_document(a, f"digest{i % 7}", 1_700_000_000 + i % 3, duplicates.sketch(a.body)) for i, a in enumerate(articles)]
 
 
