@@ -204,6 +204,12 @@ class FastAnalyzer:
             self._forms[token] = form
         return form
 
+    def prime(self, text: str, parts: list[str]) -> None:
+        """Records ``split(text)`` done elsewhere (a worker process, see prepare.py)."""
+        if len(self._recent) >= 8:
+            self._recent.clear()
+        self._recent[text] = parts
+
     def form(self, token: str) -> tuple[str, str]:
         """(word, stem) of one token as :func:`word_analyzer` and :func:`news_analyzer` give them."""
         return self._forms.get(token) or self._form(token)

@@ -27,6 +27,7 @@ from .bulkwriter import BulkWriter
 from .dupgroups import DupTracker, encode_sketch
 from .errors import SearchkitError
 from .manifest import Indexed, read_indexed
+from .prepare import Preparer, use
 from .schema import day_number
 from .sources import source_key
 from .storage import create_index, has_index, now_iso, open_index, verify, write_lock, write_meta
@@ -62,7 +63,9 @@ def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def _document(article: Article, digest: str, stamp: int, sk: tuple[int, ...]) -> dict[str, object]:
+def _document(
+    article: Article, digest: str, stamp: int, sk: tuple[int, ...], words: str | None = None
+) -> dict[str, object]:
     doc: dict[str, object] = {
         "id": article.id,
         "headline": article.headline,
@@ -74,7 +77,7 @@ def _document(article: Article, digest: str, stamp: int, sk: tuple[int, ...]) ->
         "digest": digest,
         "indexed_at": stamp,
         # spelling.vocabulary's words, through the bulk analyzer (a test proves them equal).
-        "words": " ".join(FAST.vocabulary(article.headline, article.body)),
+        "words": " ".join(FAST.vocabulary(article.headline, article.body)) if words is None else words,
         "anchors": " ".join(duplicates.anchors(sk)),
         "sketch": encode_sketch(sk),
     }
@@ -103,6 +106,7 @@ class _Run:
         self.dirty = False
         self.stamp = int(time.time())
         self.dups = DupTracker(ix)
+        self.prep = Preparer()  # sketches, spelling words and token cuts, on the other cores
 
     def _new_writer(self) -> writing.IndexWriter:
         # Postings analysed and grouped a batch at a time, in searchkit's codec.
@@ -152,7 +156,8 @@ class _Run:
         self.dirty = True
         new_ids: set[str] = set()
         explicit = path.lower().endswith(".jsonl")
-        for item in loaded:
+        prepared = self.prep.prepared([item.article for item in loaded])
+        for item, (sk, words, cuts) in zip(loaded, prepared, strict=True):
             aid = self.assign_id(item, path, explicit)
             if aid is None:
                 self.report.skipped.append(Skipped(path, f"duplicate id {item.article.id!r}: article not indexed"))
@@ -161,8 +166,8 @@ class _Run:
             if aid != article.id or article.path != path:
                 article = Article(**{**article.__dict__, "id": aid, "path": path})
             stamp = self.indexed.first_seen.setdefault(aid, self.stamp)
-            sk = duplicates.sketch(article.body)
-            self.writer.add_document(**_document(article, digest, stamp, sk))
+            use(article, (sk, words, cuts))
+            self.writer.add_document(**_document(article, digest, stamp, sk, words))
             self.indexed.path_by_id[aid] = path
             self.dups.added[aid] = (day_number(article.date) if article.date else 0, sk)
             new_ids.add(aid)
@@ -242,6 +247,8 @@ def update(
             with contextlib.suppress(Exception):  # the writer may be closed already
                 run.writer.cancel()
             raise
+        finally:
+            run.prep.close()
         write_meta(where, last_update=now_iso())
     report.seconds = time.perf_counter() - started
     return report

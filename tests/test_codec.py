@@ -188,3 +188,38 @@ def test_index_of_the_previous_version_is_refused(tmp_path: Path) -> None:
     assert str(err.value).endswith(f"uses {SCHEMA_VERSION}: rebuild it with `searchkit index --rebuild`")
     SearchIndex(tmp_path / "ix").update([corpus], rebuild=True)
     assert SearchIndex(tmp_path / "ix").search("missile").total == 1
+
+
+def test_worker_pool_indexes_what_the_main_process_indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchkit import prepare
+
+    # Small chunks, so a test-sized file goes through the pool in several.
+    monkeypatch.setattr(prepare, "CHUNK", 7)
+    monkeypatch.setattr(prepare, "MIN_ARTICLES", 10)
+    pools: list[str] = []
+    real_context = prepare.multiprocessing.get_context
+
+    def context(method: str) -> Any:
+        pools.append(method)
+        return real_context(method)
+
+    monkeypatch.setattr(prepare.multiprocessing, "get_context", context)
+    articles = _articles()[:60]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    with (corpus / "all.jsonl").open("w", encoding="utf-8") as f:
+        for a in articles:
+            f.write(json.dumps({"id": a.id, "headline": a.headline, "body": a.body, "sources": list(a.sources)}) + "\n")
+    got = {}
+    for workers in ("0", "2"):
+        monkeypatch.setenv("SEARCHKIT_WORKERS", workers)
+        SearchIndex(tmp_path / workers).update([corpus])
+        wix = whoosh_index.open_dir(str(tmp_path / workers), indexname=INDEX_NAME)
+        got[workers] = _everything(wix)
+        for stored in got[workers]["stored"]:
+            stored.pop("indexed_at")
+    assert pools == ["fork"]  # the pool ran once, for the run with workers
+    assert got["0"]["stored"] == got["2"]["stored"] and len(got["0"]["stored"]) > 50
+    assert {k: v for k, v in got["0"]["terms"].items() if k[0] != "indexed_at"} == {
+        k: v for k, v in got["2"]["terms"].items() if k[0] != "indexed_at"
+    }
