@@ -255,10 +255,14 @@ class FastAnalyzer:
         toks: set[str] = set()
         for text in texts:
             toks.update(self.split(text)[1::2])
+        # Token -> its word if spelling keeps it, else "".
         words = self._words
         for tok in toks.difference(words):
-            words[tok] = self.form(tok)[0]
-        return {w for w in map(words.__getitem__, toks) if w.isalpha() and len(w) > 1}
+            word = self.form(tok)[0]
+            words[tok] = word if word.isalpha() and len(word) > 1 else ""
+        found = set(map(words.__getitem__, toks))
+        found.discard("")
+        return found
 
 
 def analyze(text: str, analyzer: Composable | None = None) -> list[str]:

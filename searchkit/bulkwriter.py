@@ -65,9 +65,12 @@ class _TermTable:
 
     def ids(self, toks: list[str]) -> list[int]:
         by_token = self.by_token
-        for tok in set(toks).difference(by_token):
-            self._miss(tok)
-        return list(map(by_token.__getitem__, toks))
+        ids = list(map(by_token.get, toks))
+        if None in ids:  # a token this segment has not seen: analyse it, once
+            for tok in set(toks).difference(by_token):
+                self._miss(tok)
+            ids = list(map(by_token.__getitem__, toks))
+        return ids  # type: ignore[return-value]
 
     def _miss(self, tok: str) -> int:
         if self.mode == "text":
@@ -287,11 +290,8 @@ class BulkWriter(SegmentWriter):
         super().__init__(ix, codec=codec or SearchkitCodec(), compound=False, limitmb=limitmb)
         self._occ: dict[str, _Occurrences] = {}
         self._tables: dict[str, _TermTable] = {}
-        # field.index() is a pure function of the value, and most values of
-        # the fields without a fast path repeat (a run's time stamp, a file's
-        # path and digest, dates), so each distinct value is indexed once.
-        self._indexed: dict[tuple[str, Any], list[tuple[bytes, int, float, bytes]]] = {}
-        self._items: dict[str, dict[bytes, tuple[list[int], list[float], list[bytes], list[int]]]] = {}
+
+        self._by_value: dict[str, dict[Any, tuple[list[tuple[bytes, int, float, bytes]], int, list[int]]]] = {}
         self._modes: dict[str, str | None] = {}
         self._lengths: dict[str, array[int]] = defaultdict(lambda: array("i"))
 
@@ -347,26 +347,41 @@ class BulkWriter(SegmentWriter):
         self.docnum += 1
 
     def _index_generic(self, fieldname: str, field: FieldType, docnum: int, value: Any) -> int:
-        items = self._items.get(fieldname)
-        if items is None:
-            items = self._items[fieldname] = {}
-        length = 0
-        key = (fieldname, value if isinstance(value, (str, int, float)) else repr(value))
-        postings = self._indexed.get(key)
-        if postings is None:
+        # Documents grouped by value: one append per field and document; the
+        # value's postings (field.index(), once per distinct value) are
+        # spread over its documents at commit.
+        key = value if isinstance(value, (str, int, float)) else repr(value)
+        by_value = self._by_value.get(fieldname)
+        if by_value is None:
+            by_value = self._by_value[fieldname] = {}
+        entry = by_value.get(key)
+        if entry is None:
             postings = list(field.index(value))
-            if len(self._indexed) < 100_000:
-                self._indexed[key] = postings
-        for tbytes, freq, weight, vbytes in postings:
-            if field.scorable:
-                length += freq
-            entry = items.get(tbytes)
-            if entry is None:
-                entry = items[tbytes] = ([], [], [], [])
-            entry[0].append(docnum)
-            entry[1].append(weight)
-            entry[2].append(vbytes or b"")
-        return length
+            length = sum(freq for _, freq, _, _ in postings) if field.scorable else 0
+            entry = by_value[key] = (postings, length, [])
+        entry[2].append(docnum)
+        return entry[1]
+
+    def _generic_items(self, fieldname: str) -> Items:
+        items: Items = {}
+        shared: set[bytes] = set()  # terms several values give (a date's coarser numeric tiers)
+        for postings, _length, docs in self._by_value.get(fieldname, {}).values():
+            for tbytes, _freq, weight, vbytes in postings:
+                entry = items.get(tbytes)
+                if entry is None:
+                    entry = items[tbytes] = ([], [], [], [])
+                else:
+                    shared.add(tbytes)
+                entry[0].extend(docs)
+                entry[1].extend([weight] * len(docs))
+                entry[2].extend([vbytes or b""] * len(docs))
+        for tbytes in shared:
+            ids, weights, values, _ = items[tbytes]
+            order = np.argsort(np.asarray(ids), kind="stable").tolist()
+            ids[:] = [ids[i] for i in order]
+            weights[:] = [weights[i] for i in order]
+            values[:] = [values[i] for i in order]
+        return items
 
     def _doc_lengths(self, fieldname: str) -> np.ndarray | None:
         lens = self._lengths.get(fieldname)
@@ -404,7 +419,7 @@ class BulkWriter(SegmentWriter):
         fw: SearchkitFieldWriter = self.fieldwriter
         schema = self.schema
         pooled = dict(self._pool_fields(pdr)) if self.pool.fieldnames else {}
-        names = sorted(set(self._occ) | set(self._items) | set(pooled))
+        names = sorted(set(self._occ) | set(self._by_value) | set(pooled))
         for fieldname in names:
             if fieldname not in schema:
                 continue
@@ -415,7 +430,7 @@ class BulkWriter(SegmentWriter):
                 found = occ.postings(self._doc_lengths(fieldname))
                 if found is not None:
                     sources.append(found)
-            items = self._items.get(fieldname)
+            items = self._generic_items(fieldname)
             if items:
                 lengths = self._doc_lengths(fieldname)
                 for ids, _w, _v, lens in items.values():

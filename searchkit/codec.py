@@ -38,6 +38,7 @@ from whoosh import formats
 from whoosh.codec import base, whoosh3
 from whoosh.filedb import filetables
 from whoosh.matching import ListMatcher, ReadTooFar
+from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint, unpack_uint
 from whoosh.util.numeric import _length_byte_cache, byte_to_length
 from whoosh.util.numlists import GrowableArray
@@ -662,34 +663,44 @@ def read_postings(postfile: Any, terminfo: Any) -> tuple[np.ndarray, np.ndarray]
 
 
 def read_values(postfile: Any, terminfo: Any, fmt: formats.Format, docs: np.ndarray, what: str) -> list[np.ndarray]:
-    """Positions (``what="positions"``) or (start, end) pairs (``"chars"``) of ``docs``."""
+    """Positions (``what="positions"``) or (start, end) pairs (``"chars"``) of
+    ``docs`` (ascending): each block holding one of them is decoded once, and
+    each document's values are a slice (a view) of the block's arrays."""
     offset, _ = terminfo.extent()
     kind = value_kind(fmt)
     want = np.asarray(docs, dtype=np.int64)
-    out: list[np.ndarray] = []
     empty = _EMPTY_I32 if what == "positions" else np.zeros((0, 2), dtype=np.int32)
+    out: list[np.ndarray] = [empty] * len(want)
+    if not len(want):
+        return out
     blocks = _blocks(postfile, offset)
     maxids = np.asarray([b.maxid for b in blocks], dtype=np.int64)
     which = np.searchsorted(maxids, want, side="left")
-    cache: dict[int, tuple[np.ndarray, BlockValues]] = {}
-    for doc, bi in zip(want.tolist(), which.tolist(), strict=True):
+    # docs ascending, so each block's documents are one run of ``want``.
+    bounds = np.flatnonzero(np.diff(which)) + 1
+    runs = zip(np.concatenate(([0], bounds)).tolist(), np.concatenate((bounds, [len(want)])).tolist(), strict=True)
+    for lo, hi in runs:
+        bi = int(which[lo])
         if bi >= len(blocks):
-            out.append(empty)
+            break
+        ids, _, _ = blocks[bi].ids_weights(postfile)
+        vals = blocks[bi].values(postfile, kind)
+        if vals.offsets is None or vals.positions is None:
             continue
-        if bi not in cache:
-            ids, _, _ = blocks[bi].ids_weights(postfile)
-            cache[bi] = (ids, blocks[bi].values(postfile, kind))
-        ids, vals = cache[bi]
-        i = int(np.searchsorted(ids, doc))
-        if i >= len(ids) or ids[i] != doc or vals.offsets is None or vals.positions is None:
-            out.append(empty)
-            continue
-        lo, hi = vals.offsets[i], vals.offsets[i + 1]
         if what == "positions":
-            out.append(vals.positions[lo:hi].astype(np.int32))
+            flat = vals.positions.astype(np.int32)
         else:
             assert vals.starts is not None and vals.ends is not None
-            out.append(np.stack((vals.starts[lo:hi], vals.ends[lo:hi]), axis=1).astype(np.int32))
+            flat = np.stack((vals.starts, vals.ends), axis=1).astype(np.int32)
+        sub = want[lo:hi]
+        at = np.searchsorted(ids, sub)
+        clipped = np.minimum(at, len(ids) - 1)
+        hit = ids[clipped] == sub
+        starts = vals.offsets[clipped].tolist()
+        ends = vals.offsets[clipped + 1].tolist()
+        for k, ok in enumerate(hit.tolist()):
+            if ok:
+                out[lo + k] = flat[starts[k] : ends[k]]
     return out
 
 
@@ -784,6 +795,59 @@ class SearchkitLeafMatcher(whoosh3.W3LeafMatcher):
                 self._next_block()
 
 
+class SearchkitTermsReader(whoosh3.W3TermsReader):
+    """W3's term dictionary reader that, once a field has been looked up many
+    times, reads the field's dictionary entries into a dict.
+
+    A search looks up a handful of terms, where W3's on-disk hash is the
+    right tool; linking near-duplicates at commit looks up eight anchors per
+    article in every segment, about 60 us each through the hash file's
+    Python code, where one sequential pass over the field's entries and a
+    dict lookup each is an order of magnitude less.
+    """
+
+    BULK_AFTER = 512  # lookups of one field before its entries are read whole
+    BULK_LIMIT = 400_000  # entries: a larger field stays on the hash file
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._asked: dict[str, int] = {}
+        self._tables: dict[str, dict[bytes, bytes] | None] = {}
+
+    def _table(self, fieldname: str) -> dict[bytes, bytes] | None:
+        if fieldname in self._tables:
+            return self._tables[fieldname]
+        asked = self._asked[fieldname] = self._asked.get(fieldname, 0) + 1
+        if asked < self.BULK_AFTER:
+            return None
+        prefix = self._keycoder(fieldname, b"")
+        table: dict[bytes, bytes] | None = {}
+        assert table is not None
+        for keybytes, valbytes in self._tindex.items_from(prefix):
+            if not keybytes.startswith(prefix):
+                break
+            table[keybytes[2:]] = valbytes
+            if len(table) > self.BULK_LIMIT:
+                table = None
+                break
+        self._tables[fieldname] = table
+        return table
+
+    def term_info(self, fieldname: str, tbytes: bytes) -> Any:
+        table = self._table(fieldname)
+        if table is None:
+            return super().term_info(fieldname, tbytes)
+        raw = table.get(tbytes)
+        if raw is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return whoosh3.W3TermInfo.from_bytes(raw)
+
+    def __contains__(self, term: Any) -> bool:
+        fieldname, tbytes = term
+        table = self._table(fieldname)
+        return super().__contains__(term) if table is None else tbytes in table
+
+
 class SearchkitCodec(whoosh3.W3Codec):
     """W3 with typed-array posting blocks; recorded per segment in the TOC."""
 
@@ -792,6 +856,13 @@ class SearchkitCodec(whoosh3.W3Codec):
 
     def field_writer(self, storage: Any, segment: Any) -> SearchkitFieldWriter:
         return SearchkitFieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage: Any, segment: Any) -> SearchkitTermsReader:
+        tiname = segment.make_filename(self.TERMS_EXT)
+        tilen = storage.file_length(tiname)
+        tifile = storage.open_file(tiname)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        return SearchkitTermsReader(self, tifile, tilen, postfile)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:  # term vectors: not used by searchkit's schema, left to W3
