@@ -806,11 +806,16 @@ class SearchkitTermsReader(whoosh3.W3TermsReader):
     dict lookup each is an order of magnitude less.
     """
 
-    BULK_AFTER = 512  # lookups of one field before its entries are read whole
     BULK_LIMIT = 400_000  # entries: a larger field stays on the hash file
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
+        super().__init__(codec, dbfile, length, postfile)
+        # Lookups of one field before its entries are read whole: reading an
+        # entry costs a few percent of a hash lookup, and the dictionary's
+        # bytes bound the field's entries (~40 bytes each), so a pass pays
+        # once a field has been asked for about a thousandth of them. An add
+        # of 200 articles to 19k (1,600 anchors) stays below that.
+        self.bulk_after = max(512, length // 1000)
         self._asked: dict[str, int] = {}
         self._tables: dict[str, dict[bytes, bytes] | None] = {}
 
@@ -818,7 +823,7 @@ class SearchkitTermsReader(whoosh3.W3TermsReader):
         if fieldname in self._tables:
             return self._tables[fieldname]
         asked = self._asked[fieldname] = self._asked.get(fieldname, 0) + 1
-        if asked < self.BULK_AFTER:
+        if asked < self.bulk_after:
             return None
         prefix = self._keycoder(fieldname, b"")
         table: dict[bytes, bytes] | None = {}
