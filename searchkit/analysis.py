@@ -11,8 +11,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import accumulate
 
-import numpy as np
 from whoosh.analysis import Composable, Filter, LowercaseFilter, StemFilter, Token, Tokenizer
 from whoosh.lang.porter import stem as porter_stem
 
@@ -230,9 +230,9 @@ class FastAnalyzer:
         offsets from the running sum of the pieces' lengths, possessives dropped.
         """
         parts = _SPLIT_RE.split(text)
-        ends = np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))
+        ends = list(accumulate(map(len, parts)))
         toks = parts[1::2]
-        tok_ends = ends[1::2].tolist()
+        tok_ends = ends[1::2]
         form = self.form
         stems: list[str] = []
         words: list[str] = []

@@ -856,6 +856,8 @@ class SearchkitTermsReader(whoosh3.W3TermsReader):
 class SearchkitCodec(whoosh3.W3Codec):
     """W3 with typed-array posting blocks; recorded per segment in the TOC."""
 
+    searchkit_codec = True  # what whoosh_fixes' reader attributes look for
+
     def __init__(self, blocklimit: int = BLOCK_POSTINGS) -> None:
         super().__init__(blocklimit=blocklimit, compression=0, inlinelimit=0)
 

@@ -23,7 +23,6 @@ from whoosh.index import FileIndex
 from . import duplicates, manifest
 from .analysis import FAST
 from .articles import Article, Loaded, Skipped, read_file, walk
-from .bulkwriter import BulkWriter
 from .dupgroups import DupTracker, encode_sketch
 from .errors import SearchkitError
 from .manifest import Indexed, read_indexed
@@ -109,7 +108,10 @@ class _Run:
         self.prep = Preparer()  # sketches, spelling words and token cuts, on the other cores
 
     def _new_writer(self) -> writing.IndexWriter:
-        # Postings analysed and grouped a batch at a time, in searchkit's codec.
+        # Postings analysed and grouped a batch at a time, in searchkit's codec
+        # (imported here: it needs numpy, which a command's start-up does not).
+        from .bulkwriter import BulkWriter
+
         return BulkWriter(self.ix, limitmb=256)
 
     def commit(self) -> None:

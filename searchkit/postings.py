@@ -7,7 +7,8 @@ itself. The functions here read any Whoosh segment through its matcher
 codec wrote they decode its typed-array blocks with ``numpy.frombuffer``
 instead (:func:`searchkit.codec.read_postings`), reached through the reader
 attributes ``searchkit_term_postings``/``_positions``/``_chars`` that
-:func:`install` gives Whoosh's segment reader (None on other segments), and
+``whoosh_fixes.apply`` gives Whoosh's segment reader (None on other
+segments), and
 ``generic_*`` keeps the matcher path callable on its own.
 
 Contract (both paths must give identical answers, proven by a test):
@@ -27,7 +28,6 @@ Contract (both paths must give identical answers, proven by a test):
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -39,31 +39,17 @@ _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 
 
-class _OnSearchkitSegments:
-    """A reader attribute that is a method on segments the searchkit codec
-    wrote and None on any other, so ``getattr(leaf, name, None)`` tells a
-    caller (here, and w3blocks) which path applies."""
-
-    def __init__(self, fn: Any) -> None:
-        self.fn = fn
-
-    def __get__(self, leaf: Any, owner: Any = None) -> Any:
-        if leaf is None:
-            return self
-        if not isinstance(getattr(leaf, "_codec", None), codec.SearchkitCodec):
-            return None
-        return functools.partial(self.fn, leaf)
+def searchkit_term_postings(leaf: Any, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The fast path, as whoosh_fixes gives it to segment readers of the codec."""
+    return _fast_postings(leaf, fieldname, text)
 
 
-def install(reader_class: type) -> None:
-    """Gives Whoosh's segment reader the fast-path attributes (whoosh_fixes.apply)."""
-    reader_class.searchkit_term_postings = _OnSearchkitSegments(_fast_postings)  # type: ignore[attr-defined]
-    reader_class.searchkit_term_positions = _OnSearchkitSegments(  # type: ignore[attr-defined]
-        lambda leaf, f, t, d: _fast_values(leaf, f, t, d, "positions")
-    )
-    reader_class.searchkit_term_chars = _OnSearchkitSegments(  # type: ignore[attr-defined]
-        lambda leaf, f, t, d: _fast_values(leaf, f, t, d, "chars")
-    )
+def searchkit_term_positions(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray] | None:
+    return _fast_values(leaf, fieldname, text, docs, "positions")
+
+
+def searchkit_term_chars(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray] | None:
+    return _fast_values(leaf, fieldname, text, docs, "chars")
 
 
 def _fast_terminfo(leaf: Any, fieldname: str, text: Any) -> Any | None:
