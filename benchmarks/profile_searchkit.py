@@ -193,7 +193,7 @@ def profile_index(records: Path, docs: int, n_top: int) -> None:
         src = Path(tmp) / "corpus"
         src.mkdir()
         (src / records.name).symlink_to(records)
-        ix = SearchIndex(Path(tmp) / "index")
+        ix = SearchIndex(Path(tmp) / "index", create=True)
         # cProfile sees one process: the stages are measured with no worker pool.
         os.environ["SEARCHKIT_WORKERS"] = "0"
         stats, secs = profile(lambda: ix.update([src]))

@@ -284,10 +284,10 @@ class BulkWriter(SegmentWriter):
     and the TOC, so a run killed before it leaves the last commit intact.
     """
 
-    def __init__(self, ix: Any, limitmb: int = 256, codec: SearchkitCodec | None = None) -> None:
+    def __init__(self, ix: Any, limitmb: int = 256, codec: SearchkitCodec | None = None, **options: Any) -> None:
         # Non-compound segments: a searcher on a compound segment copies it
         # into memory; separate files are memory-mapped instead.
-        super().__init__(ix, codec=codec or SearchkitCodec(), compound=False, limitmb=limitmb)
+        super().__init__(ix, codec=codec or SearchkitCodec(), compound=False, limitmb=limitmb, **options)
         self._occ: dict[str, _Occurrences] = {}
         self._tables: dict[str, _TermTable] = {}
 

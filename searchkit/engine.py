@@ -16,6 +16,8 @@ caller runs Whoosh's own matchers instead (``SUPPORTED`` lists the shapes).
 
 from __future__ import annotations
 
+import bisect
+import re
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -26,6 +28,7 @@ import numpy as np
 from whoosh import query as wq
 
 from . import postings, w3blocks
+from .querytext import describe
 from .ranking import K1, B, CombinedTerm, combined_avg_length, combined_idf, lengths_of, lucene_idf
 
 # The node types evaluate() handles; anything else falls back to Whoosh.
@@ -89,6 +92,9 @@ class Arrays:
         self.live = live
         self.live_ids = np.flatnonzero(live).astype(np.int64)
         self._lengths: dict[str, np.ndarray] = {}
+        self._lexicons: dict[str, list[str] | None] = {}
+        self._lexicon_lengths: dict[str, np.ndarray] = {}
+        self._expansions: dict[tuple[Any, ...], tuple[list[Any], str | None]] = {}
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
 
     def _column(self, fieldname: str, typecode: str) -> np.ndarray:
@@ -166,6 +172,62 @@ class Arrays:
         if len(self._postings) > POSTINGS_CACHE:
             self._postings.popitem(last=False)
         return entry
+
+    def lexicon(self, fieldname: str) -> list[str] | None:
+        """The field's indexed words over all segments, sorted; None when a
+        segment's term dictionary cannot be read in bulk."""
+        if fieldname not in self._lexicons:
+            words: set[bytes] = set()
+            for leaf, _ in self.leaves:
+                found = w3blocks.lexicon(leaf, fieldname)
+                if found is None:
+                    self._lexicons[fieldname] = None
+                    return None
+                words.update(found)
+            self._lexicons[fieldname] = sorted(w.decode("utf-8") for w in words)
+        return self._lexicons[fieldname]
+
+    def lexicon_lengths(self, fieldname: str) -> np.ndarray:
+        found = self._lexicon_lengths.get(fieldname)
+        if found is None:
+            words = self.lexicon(fieldname) or []
+            found = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+            self._lexicon_lengths[fieldname] = found
+        return found
+
+    def expansion(self, q: wq.Query) -> tuple[list[Any], str | None]:
+        """A wildcard or fuzzy word's terms (see Evaluator.expand) and the
+        warning when they were cut; kept per searcher, so that the snippets
+        of the same query highlight the same words without expanding again."""
+        key = (
+            type(q),
+            q.fieldname,
+            q.text,
+            getattr(q, "maxdist", None),
+            getattr(q, "prefixlength", None),
+            MAX_EXPANSIONS,
+        )
+        cached = self._expansions.get(key)
+        if cached is not None:
+            return cached
+        found: set[Any] = set()
+        bulk = within_edits(self, q) if type(q) is wq.FuzzyTerm else matching_pattern(self, q)
+        if bulk is not None:
+            found.update(bulk)
+        else:  # Whoosh's own expansion, per segment (its merged view costs twice as much)
+            for leaf, _ in self.leaves:
+                found.update(q._btexts(leaf))
+        words = sorted(w for w in found if w)
+        warning = None
+        if len(words) > MAX_EXPANSIONS:
+            warning = (
+                f"{describe(q)} matches {len(words)} indexed words; searched the first {MAX_EXPANSIONS} (the limit)"
+            )
+            words = words[:MAX_EXPANSIONS]
+        if len(self._expansions) >= 64:
+            self._expansions.clear()
+        self._expansions[key] = (words, warning)
+        return words, warning
 
     def first_live(self, fieldname: str, text: str) -> int | None:
         """The first live document holding the term (not cached: for
@@ -273,21 +335,10 @@ class Evaluator:
 
     def expand(self, q: wq.Query) -> list[Any]:
         """The indexed terms a wildcard or fuzzy word stands for, at most
-        MAX_EXPANSIONS of them (the first in term order, with a warning).
-
-        Expanded per segment, as Whoosh's own matchers do: its merged view
-        of all segments costs twice as much per term.
-        """
-        found: set[Any] = set()
-        for leaf, _ in self.a.leaves:
-            for btext in q._btexts(leaf):
-                found.add(btext)
-        words = sorted(w for w in found if w)
-        if len(words) > MAX_EXPANSIONS:
-            self.warnings.append(
-                f"{q} matches {len(words)} indexed words; searched the first {MAX_EXPANSIONS} (the limit)"
-            )
-            words = words[:MAX_EXPANSIONS]
+        MAX_EXPANSIONS of them (the first in term order, with a warning)."""
+        words, warning = self.a.expansion(q)
+        if warning:
+            self.warnings.append(warning)
         return words
 
     def run(self, q: wq.Query) -> Match:
@@ -491,6 +542,68 @@ class Evaluator:
         if ends is not None and len(ends):
             found[ends >> _POS_BITS] = True
         return found
+
+
+def within_edits(arrays: Arrays, q: wq.FuzzyTerm) -> list[str] | None:
+    """The field's indexed words within ``q.maxdist`` Levenshtein edits of
+    ``q.text`` (sharing its first ``q.prefixlength`` letters): what Whoosh's
+    segment automaton finds, computed for all candidate words at once.
+
+    Whoosh's automaton walks the term dictionary in Python (3 s for one
+    misspelt word on 19,000 articles); here the dictionary is read in bulk
+    once per searcher, words of a hopeless length are dropped, and the edit
+    distance table is filled a query letter at a time for every candidate.
+    None when a segment's dictionary cannot be read in bulk.
+    """
+    words = arrays.lexicon(q.fieldname)
+    if words is None:
+        return None
+    text, k, prefix = q.text, q.maxdist, text_prefix(q)
+    lengths = arrays.lexicon_lengths(q.fieldname)
+    near = np.flatnonzero(np.abs(lengths - len(text)) <= k)
+    cands = [words[i] for i in near.tolist() if words[i].startswith(prefix)]
+    if not cands:
+        return []
+    width = max(len(c) for c in cands)
+    n = len(cands)
+    codes = np.frombuffer("".join(c.ljust(width, "\0") for c in cands).encode("utf-32-le"), dtype="<u4")
+    codes = codes.reshape(n, width)
+    lens = np.fromiter((len(c) for c in cands), dtype=np.int64, count=n)
+    steps = np.arange(width + 1, dtype=np.int64)
+    row = np.broadcast_to(steps, (n, width + 1))  # distance from the empty prefix of text
+    for i, ch in enumerate(text, start=1):
+        cost = (codes != ord(ch)).astype(np.int64)
+        best = np.minimum(row[:, :-1] + cost, row[:, 1:] + 1)  # substitute/match, or delete
+        # Insertions chain along the row: a running minimum of (value - j).
+        start = np.full((n, 1), i, dtype=np.int64)
+        row = np.minimum.accumulate(np.concatenate([start, best], axis=1) - steps, axis=1) + steps
+    dist = row[np.arange(n), lens]
+    return [c for c, d in zip(cands, dist.tolist(), strict=True) if d <= k]
+
+
+def matching_pattern(arrays: Arrays, q: wq.Query) -> list[str] | None:
+    """The field's indexed words a Prefix or Wildcard matches, as Whoosh's
+    PatternQuery finds them (same prefix and pattern), over the bulk-read
+    dictionary; None when it cannot be read in bulk."""
+    words = arrays.lexicon(q.fieldname)
+    if words is None:
+        return None
+    if type(q) is wq.Prefix:
+        prefix, pattern = q.text, None
+    else:
+        prefix, pattern = q._find_prefix(q.text), re.compile(q._get_pattern())
+    lo = bisect.bisect_left(words, prefix)
+    found = []
+    for word in words[lo:]:
+        if not word.startswith(prefix):
+            break
+        if pattern is None or pattern.match(word):
+            found.append(word)
+    return found
+
+
+def text_prefix(q: wq.FuzzyTerm) -> str:
+    return q.text[: q.prefixlength] if q.prefixlength else ""
 
 
 def evaluate(arrays: Arrays, q: wq.Query) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -68,7 +68,9 @@ class MatchPlan:
         return found
 
 
-def plan_for(q: wq.Query, reader: IndexReader) -> MatchPlan:
+def plan_for(q: wq.Query, reader: IndexReader, arrays: Arrays | None = None) -> MatchPlan:
+    """What to highlight for ``q``; wildcard and fuzzy words expand as the
+    engine expanded them when ``arrays`` is given (no second expansion)."""
     terms: set[str] = set()
     phrases: list[tuple[tuple[str, ...], int]] = []
 
@@ -88,7 +90,8 @@ def plan_for(q: wq.Query, reader: IndexReader) -> MatchPlan:
             return
         if isinstance(node, wq.MultiTerm):
             if getattr(node, "fieldname", None) == FIELD:
-                for i, btext in enumerate(node._btexts(reader)):
+                expanded = arrays.expansion(node)[0] if arrays is not None else node._btexts(reader)
+                for i, btext in enumerate(expanded):
                     if i >= MAX_EXPANSIONS:
                         break
                     terms.add(as_text(btext))

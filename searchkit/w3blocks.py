@@ -16,6 +16,7 @@ segments it writes (its fast path is tried first, in ``engine.Arrays``).
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from typing import Any
 
@@ -147,3 +148,36 @@ def field_lengths(leaf: Any, fieldname: str) -> np.ndarray | None:
 
 
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+_LENGTHS = struct.Struct("!ii")  # a hash-file record's key and value lengths
+
+
+def lexicon(leaf: Any, fieldname: str) -> list[bytes] | None:
+    """Every indexed term of the field in the segment, in order, from one
+    read of the term dictionary (Whoosh seeks twice per term); None when
+    this reader does not apply."""
+    terms = getattr(leaf, "_terms", None)
+    if not isinstance(terms, W3TermsReader):
+        return None
+    fnum = terms._fieldmap.get(fieldname)
+    if fnum is None:
+        return []
+    prefix = struct.pack("!H", fnum)
+    tindex = terms._tindex
+    pos = tindex.closest_key_pos(prefix)
+    if pos is None:
+        return []
+    data = tindex.dbfile.get(pos, tindex.endofdata - pos)
+    found = []
+    at = 0
+    end = len(data)
+    unpack = _LENGTHS.unpack_from
+    while at < end:
+        keylen, datalen = unpack(data, at)
+        key = data[at + 8 : at + 8 + keylen]
+        if key[:2] != prefix:
+            break
+        found.append(key[2:])
+        at += 8 + keylen + datalen
+    return found

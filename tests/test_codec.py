@@ -17,10 +17,9 @@ from searchkit import SearchIndex, duplicates, postings
 from searchkit.articles import Article, read_file, walk
 from searchkit.bulkwriter import BulkWriter
 from searchkit.codec import BLOCK_POSTINGS, SearchkitCodec
-from searchkit.errors import IndexVersionError
 from searchkit.indexer import _document
-from searchkit.schema import SCHEMA_VERSION, build_schema
-from searchkit.storage import INDEX_NAME, META_FILE
+from searchkit.schema import build_schema
+from searchkit.storage import INDEX_NAME
 
 from .conftest import LIBRARY, ROOT, shared_path
 from .test_analysis import TRICKY
@@ -176,20 +175,6 @@ def test_highlights_are_exact(ix: SearchIndex) -> None:
             assert hit.snippet[start:end].lower().startswith("missile")
 
 
-def test_index_of_the_previous_version_is_refused(tmp_path: Path) -> None:
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text((LIBRARY / "01_tass_missile_talks.txt").read_text())
-    SearchIndex(tmp_path / "ix").update([corpus])
-    meta = tmp_path / "ix" / META_FILE
-    meta.write_text(json.dumps({**json.loads(meta.read_text()), "schema_version": SCHEMA_VERSION - 1}))
-    with pytest.raises(IndexVersionError) as err:
-        SearchIndex(tmp_path / "ix").search("missile")
-    assert str(err.value).endswith(f"uses {SCHEMA_VERSION}: rebuild it with `searchkit index --rebuild`")
-    SearchIndex(tmp_path / "ix").update([corpus], rebuild=True)
-    assert SearchIndex(tmp_path / "ix").search("missile").total == 1
-
-
 def test_worker_pool_indexes_what_the_main_process_indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from searchkit import prepare
 
@@ -213,7 +198,7 @@ def test_worker_pool_indexes_what_the_main_process_indexes(tmp_path: Path, monke
     got = {}
     for workers in ("0", "2"):
         monkeypatch.setenv("SEARCHKIT_WORKERS", workers)
-        SearchIndex(tmp_path / workers).update([corpus])
+        SearchIndex(tmp_path / workers, create=True).update([corpus])
         wix = whoosh_index.open_dir(str(tmp_path / workers), indexname=INDEX_NAME)
         got[workers] = _everything(wix)
         for stored in got[workers]["stored"]:

@@ -123,7 +123,7 @@ def test_fold_copies_matches_the_set_version() -> None:
 def test_arrays_leave_out_deleted_documents(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(LIBRARY, corpus)
-    ix = SearchIndex(tmp_path / "index")
+    ix = SearchIndex(tmp_path / "index", create=True)
     ix.update([corpus])
     before = ix.search("*", limit=0).total
     victim = sorted(p for p in corpus.rglob("*.txt"))[0]
@@ -192,3 +192,30 @@ def test_column_reads_give_what_whoosh_reads(ix: SearchIndex) -> None:
             fast = w3blocks.field_lengths(leaf, fieldname)
             assert fast is not None and fast.tolist() == list(lengths_of(leaf, fieldname))
             assert fast.any()
+
+
+@pytest.mark.parametrize("maxdist", [1, 2])
+@pytest.mark.parametrize("prefix", [0, 1])
+def test_fuzzy_expansion_finds_what_whoosh_finds(ix: SearchIndex, maxdist: int, prefix: int) -> None:
+    from searchkit.engine import within_edits
+
+    searcher, cache = ix._current()
+    words = cache.arrays.lexicon("body")
+    assert words
+    probes = ["radr", "telemtri", "missil", "a", "xq", *words[::7], *(w[:-1] + "z" for w in words[::11])]
+    for text in probes:
+        q = wq.FuzzyTerm("body", text, maxdist=maxdist, prefixlength=prefix)
+        theirs = {w for leaf, _ in searcher.reader().leaf_readers() for w in q._btexts(leaf)}
+        mine = within_edits(cache.arrays, q)
+        assert mine is not None and set(mine) == theirs, text
+
+
+@pytest.mark.parametrize("text", ["telemet*", "*e*", "m?ssil*", "*ar", "radar", "[mr]*"])
+def test_wildcard_expansion_finds_what_whoosh_finds(ix: SearchIndex, text: str) -> None:
+    from searchkit.engine import matching_pattern
+
+    searcher, cache = ix._current()
+    for q in (wq.Wildcard("body", text), wq.Prefix("body", text.rstrip("*"))):
+        theirs = {w.decode() for leaf, _ in searcher.reader().leaf_readers() for w in q._btexts(leaf)}
+        mine = matching_pattern(cache.arrays, q)
+        assert mine is not None and set(mine) == theirs

@@ -48,7 +48,10 @@ class Survey:
                 not_articles += 1
             else:
                 errors += 1
-        parts = [f"{n:,} {suffix} read as {label}" for (suffix, label), n in sorted(read.items(), key=lambda x: -x[1])]
+        parts = [
+            f"{n:,} {suffix} read as {label}"
+            for (suffix, label), n in sorted(read.items(), key=lambda x: (-x[1], x[0]))
+        ]
         if not parts:
             parts.append("no article files found")
         if self.tally.sidecars:
@@ -61,7 +64,8 @@ class Survey:
             kinds = ", ".join(f"{k} ({v})" for k, v in sorted(unsupported.items(), key=lambda x: (-x[1], x[0])))
             parts.append(f"{n:,} {'file' if n == 1 else 'files'} of unsupported type skipped: {kinds}")
         if not_articles:
-            parts.append(f"{not_articles:,} not articles (README, LICENSE, SOURCE, word lists...)")
+            what = "not an article" if not_articles == 1 else "not articles"
+            parts.append(f"{not_articles:,} {what} (README, LICENSE, SOURCE, word lists...)")
         if self.tally.ignored:
             parts.append(f"{len(self.tally.ignored):,} ignored by .searchkitignore")
         if errors:
