@@ -136,7 +136,7 @@ class SearchkitEngine:
         from searchkit import SearchIndex
 
         _fresh(self.where)
-        ix = SearchIndex(self.where / "index")
+        ix = SearchIndex(self.where / "index", create=True)
         report = ix.update([self.corpus])
         ix.close()
         if report.skipped:

@@ -330,7 +330,7 @@ def searchkit_index(coll: Collection, workdir: Path) -> Path:
 
     jsonl = write_jsonl(coll, workdir / f"{coll.name}.jsonl")
     ix_path = workdir / "ix"
-    ix = SearchIndex(ix_path)
+    ix = SearchIndex(ix_path, create=True)
     report = ix.update([jsonl], rebuild=True)
     ix.close()
     if report.skipped or report.added != len(coll.docs):

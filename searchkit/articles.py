@@ -203,12 +203,15 @@ def article_from_record(
         if published is None:
             warnings.append(f"{problem}: indexed undated")
 
-    raw_sources = _first(record, "sources", "source")
-    if raw_sources is None:
-        sources = extract_sources(body)
+    raw_sources = record.get("sources", record.get("source"))
+    if isinstance(raw_sources, (str, list)):
+        # Given, even as an empty list (no sources), so not searched for.
+        names = [raw_sources] if isinstance(raw_sources, str) else raw_sources
+        sources = tuple(dict.fromkeys(canonical_source(n.strip()) for n in names if isinstance(n, str) and n.strip()))
     else:
-        names = raw_sources if isinstance(raw_sources, list) else [raw_sources]
-        sources = tuple(dict.fromkeys(canonical_source(str(n)) for n in names if str(n).strip()))
+        sources = extract_sources(body)
+        if raw_sources is not None:
+            warnings.append("sources not a name or a list of names: found in the text instead")
 
     raw_id = _first(record, "id")
     stem = record_stem(path)

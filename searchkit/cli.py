@@ -8,6 +8,7 @@ with exit status 1; click's own usage errors exit with 2.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -33,13 +34,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SearchkitError as exc:
-            raise click.ClickException(str(exc)) from None
+            # Messages can quote file names and article ids: clean them too.
+            raise click.ClickException(render.clean(str(exc))) from None
         except KeyboardInterrupt:
             raise click.ClickException(
                 "interrupted: the index keeps its last committed batch; run `searchkit index` again to finish"
             ) from None
         except OSError as exc:
-            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+            message = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            raise click.ClickException(render.clean(message)) from None
 
 
 def _open(ctx: click.Context, create: bool = False) -> SearchIndex:
@@ -129,12 +132,22 @@ def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float
             if planned.reader is not None:
                 click.echo(f"{planned.reader:<6} {render.clean(planned.path)}")
             elif planned.skipped is not None:
-                click.echo(f"{'skip':<6} {render.clean(planned.path)}: {planned.skipped.reason}")
+                click.echo(f"{'skip':<6} {render.clean(planned.path)}: {render.clean(planned.skipped.reason)}")
         click.echo(plan.summary())
         return
     progress, finish = _progress()
+    targets = list(paths) or ["corpus"]
     try:
-        report = _open(ctx).update(list(paths) or ["corpus"], rebuild=rebuild, wait=wait, progress=progress)
+        report = _open(ctx, create=True).update(targets, rebuild=rebuild, wait=wait, progress=progress)
+    except KeyboardInterrupt:
+        again = shlex.join(["searchkit", "--index-dir", ctx.obj["index_dir"], "index", *targets])
+        if rebuild:
+            raise click.ClickException(
+                f"interrupted: the index is as it was before the rebuild; run `{again} --rebuild` to rebuild it"
+            ) from None
+        raise click.ClickException(
+            f"interrupted: the index keeps every committed batch; run `{again}` to finish"
+        ) from None
     finally:
         finish()
     _report(report)
@@ -339,6 +352,7 @@ def search(
 @filter_options
 @click.option("--by", type=click.Choice(PERIODS), default="month", show_default=True)
 @click.option("--normalize", is_flag=True, help="Show each period's hits as a share of all its articles.")
+@click.option("--all-copies", is_flag=True, help="Count every near-duplicate copy instead of one per group.")
 @click.option(
     "--manifest",
     "manifest_path",
@@ -353,6 +367,7 @@ def timeline(
     query: str,
     by: str,
     normalize: bool,
+    all_copies: bool,
     manifest_path: str | None,
     fmt: str,
     color: str,
@@ -372,10 +387,10 @@ def timeline(
     options = _filters(**filters)
     for hint in export.source_hints(ix, options["sources"]):
         click.echo(f"warning: {render.clean(hint)}", err=True)
-    result = ix.timeline(query, by=by, **options)
+    result = ix.timeline(query, by=by, all_copies=all_copies, **options)
     _emit(render.timeline_view(result, normalize), fmt, _style(color))
     if manifest_path:
-        card = export.manifest(ix, "timeline", query, {"by": by, **options}, result.total)
+        card = export.manifest(ix, "timeline", query, {"by": by, "all_copies": all_copies, **options}, result.total)
         export.write_sidecar(manifest_path, render.to_json({**card, "format": fmt}) + "\n")
 
 
@@ -391,9 +406,10 @@ def similar(ctx: click.Context, article_id: str, limit: int, fmt: str, color: st
     Example:
       searchkit similar 000_63906143f63b2427 --limit 5
     """
-    results = _open(ctx).similar(article_id, limit=limit)
-    fields = render.CSV_DEFAULT if fmt == "csv" else render.HIT_FIELDS
-    pairs: Iterable[tuple[Any, dict[str, Any]]] = ((h, {}) for h in results.hits)
+    ix = _open(ctx)
+    results = ix.similar(article_id, limit=limit)
+    fields = render.CSV_DEFAULT if fmt == "csv" else render.DEFAULT_FIELDS
+    pairs: Iterable[tuple[Any, dict[str, Any]]] = ((h, {"url": ix.get(h.id).url}) for h in results.hits)
     _emit(render.results_view(render.HitList(results, pairs, fields)), fmt, _style(color))
 
 
@@ -417,8 +433,9 @@ def duplicates(ctx: click.Context, fmt: str, color: str) -> None:
 @click.argument("name")
 @click.argument("query")
 @filter_options
+@click.option("--replace", is_flag=True, help="Overwrite a saved search of the same NAME.")
 @click.pass_context
-def save(ctx: click.Context, name: str, query: str, **filters: Any) -> None:
+def save(ctx: click.Context, name: str, query: str, replace: bool, **filters: Any) -> None:
     """Save a search under NAME, for `searchkit alerts`.
 
     \b
@@ -426,7 +443,7 @@ def save(ctx: click.Context, name: str, query: str, **filters: Any) -> None:
       searchkit save radar-japan 'radar japan' --source kyodo
     """
     _check_query(query)
-    item = _open(ctx).save_search(name, query, **_filters(**filters))
+    item = _open(ctx).save_search(name, query, replace=replace, **_filters(**filters))
     click.echo(f"saved {render.clean(item.name)}")
 
 
@@ -507,6 +524,29 @@ def sources(ctx: click.Context, fmt: str, color: str) -> None:
       searchkit sources --format csv
     """
     _emit(render.sources_view(_open(ctx).source_counts()), fmt, _style(color))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the web UI: search, filter, read and save searches in a browser.
+
+    Listens on this machine only unless --host says otherwise. An index run
+    in another process is searchable without a restart. Needs the web extra
+    (pip install 'searchkit[web]').
+
+    \b
+    Example:
+      searchkit serve                       # then open http://127.0.0.1:8000/
+      searchkit --index-dir ~/archive/index serve --port 8080
+    """
+    try:
+        from .web import server  # the web extra is optional
+    except ImportError as exc:
+        raise click.ClickException(f"the web UI needs the web extra: pip install 'searchkit[web]' ({exc})") from None
+    server.run(server.open_index(ctx.obj["index_dir"]), host, port)
 
 
 def main() -> None:

@@ -41,6 +41,9 @@ _DEFAULT_A = datetime(2000, 1, 1)
 _DEFAULT_B = datetime(2004, 2, 2)
 
 
+_ISO_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ]\d)")
+
+
 def looks_like_date_line(line: str) -> bool:
     return bool(_DATE_LINE_RE.match(line.strip()))
 
@@ -71,6 +74,12 @@ def read_day(value: str) -> tuple[date | None, str | None]:
         return None, "empty date"
     if len(text) > 64:
         return None, f"unparsable date {text[:40]!r}"
+    if _ISO_DAY_RE.match(text):
+        # The common case, without dateutil's two full parses.
+        try:
+            return date.fromisoformat(text[:10]), None
+        except ValueError:
+            return None, f"unparsable date {text[:40]!r}"
     try:
         a = dateparser.parse(text, default=_DEFAULT_A)
         b = dateparser.parse(text, default=_DEFAULT_B)

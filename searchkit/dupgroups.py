@@ -1,27 +1,19 @@
 """Keeping near-duplicate groups in step with the index.
 
-The groups live in ``duplicates.json`` beside the index, stamped with the
-index generation they describe. After every commit the articles the batch
-added are linked to their candidates (articles sharing a sketch anchor, now
-all in the committed index) and the removed ones are unlinked, so the
-groups stay right through incremental updates. A file whose generation
-does not match (a run killed between commit and write) is rebuilt from the
-index on the next run.
+The groups' links live in the catalog (see catalog.py), written in the same
+transaction as the index generation they describe. After every commit the
+articles the batch added are linked to their candidates (articles sharing a
+sketch anchor, now all in the committed segments) and the removed ones are
+unlinked; only the links that changed are written.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
-from whoosh.index import FileIndex
 from whoosh.reading import IndexReader, TermNotFound
 
 from . import duplicates
 from .duplicates import Groups
 from .schema import as_text
-from .storage import DUP_FILE
 
 
 def encode_sketch(sk: tuple[int, ...]) -> bytes:
@@ -33,21 +25,6 @@ def encode_sketch(sk: tuple[int, ...]) -> bytes:
 
 def decode_sketch(raw: bytes) -> tuple[int, ...]:
     return duplicates.unpack(raw[1:]) if raw else ()
-
-
-def load(index_dir: Path) -> tuple[int, Groups] | None:
-    """The stored groups and their generation, or None when absent or unreadable."""
-    try:
-        doc = json.loads((index_dir / DUP_FILE).read_text(encoding="utf-8"))
-        return int(doc["generation"]), Groups.from_json(doc["groups"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def store(index_dir: Path, generation: int, groups: Groups) -> None:
-    tmp = index_dir / (DUP_FILE + ".tmp")
-    tmp.write_text(json.dumps({"generation": generation, "groups": groups.to_json()}), encoding="utf-8")
-    os.replace(tmp, index_dir / DUP_FILE)
 
 
 Sketched = tuple[str, int, tuple[int, ...]]  # (article id, day, sketch)
@@ -65,16 +42,28 @@ def link(reader: IndexReader, groups: Groups, articles: list[Sketched]) -> None:
     leaves = list(reader.leaf_readers())
     for article_id, day, sk in articles:
         found: set[int] = set()
+        common: list[tuple[int, list[tuple[IndexReader, int]], str]] = []
         # An empty sketch (a text too short to judge) still goes to add(),
         # which drops the links an earlier version of the article had.
         for anchor in duplicates.anchors(sk):
-            found.update(_sharing(leaves, anchor))
+            df, present = _sharing(leaves, anchor)
+            if 2 <= df <= duplicates.ANCHOR_MAX_DF:
+                found.update(_postings(present, anchor))
+            elif df > duplicates.ANCHOR_MAX_DF:
+                common.append((df, present, anchor))
+        if not found and common:
+            # Every anchor is common: a stock phrase, or a story copied more
+            # than ANCHOR_MAX_DF times (150 identical articles share all
+            # their anchors). The rarest one's first postings still link it
+            # to copies of itself, at a bounded cost.
+            _, present, anchor = min(common, key=lambda c: c[0])
+            found.update(_postings(present, anchor, duplicates.ANCHOR_MAX_DF))
         candidates = [(as_text(ids[d]), days[d], decode_sketch(sketches[d])) for d in sorted(found)]
         groups.add(article_id, day, sk, candidates)
 
 
-def _sharing(leaves: list[tuple[IndexReader, int]], anchor: str) -> list[int]:
-    """The documents carrying ``anchor``, unless it is too rare or too common.
+def _sharing(leaves: list[tuple[IndexReader, int]], anchor: str) -> tuple[int, list[tuple[IndexReader, int]]]:
+    """How many documents carry ``anchor``, and the segments holding it.
 
     One term lookup per segment: asking the multi-segment reader for the
     document frequency and then the postings looked every segment up twice.
@@ -87,11 +76,17 @@ def _sharing(leaves: list[tuple[IndexReader, int]], anchor: str) -> list[int]:
         except TermNotFound:
             continue
         present.append((leaf, offset))
-    # An anchor shared by very many articles is a stock phrase, not a sign
-    # of copying; its candidates are found through the others.
-    if not 2 <= df <= duplicates.ANCHOR_MAX_DF:
-        return []
-    return [offset + d for leaf, offset in present for d in leaf.postings("anchors", anchor).all_ids()]
+    return df, present
+
+
+def _postings(present: list[tuple[IndexReader, int]], anchor: str, limit: int | None = None) -> list[int]:
+    out: list[int] = []
+    for leaf, offset in present:
+        for d in leaf.postings("anchors", anchor).all_ids():
+            if limit is not None and len(out) >= limit:
+                return out
+            out.append(offset + d)
+    return out
 
 
 def rebuild(reader: IndexReader) -> Groups:
@@ -105,38 +100,27 @@ def rebuild(reader: IndexReader) -> Groups:
     return groups
 
 
+Link = tuple[str, str]
+
+
 class DupTracker:
     """Collects what a batch added and removed; updates the groups on commit."""
 
-    def __init__(self, ix: FileIndex) -> None:
-        self.ix = ix
-        self.dir = Path(ix.storage.folder)
+    def __init__(self, groups: Groups) -> None:
+        self.groups = groups
         self.added: dict[str, tuple[int, tuple[int, ...]]] = {}  # id -> (day, sketch)
         self.removed: set[str] = set()
-        # The groups must describe this generation to be updated in place.
-        self.generation = ix.latest_generation()
-        self.groups: Groups | None = None
+        self._links = set(groups.links())
 
-    def _start(self, reset: bool) -> Groups | None:
-        if reset:
-            return Groups()
-        if self.groups is None:
-            loaded = load(self.dir)
-            if loaded is not None and loaded[0] == self.generation:
-                self.groups = loaded[1]
-        return self.groups
-
-    def committed(self, reset: bool = False) -> None:
-        groups = self._start(reset)
-        with self.ix.reader() as reader:
-            if groups is None:
-                groups = rebuild(reader)  # stale or missing: recompute from the index
-            else:
-                for aid in self.removed - self.added.keys():
-                    groups.remove(aid)
-                link(reader, groups, [(aid, day, sk) for aid, (day, sk) in sorted(self.added.items())])
-        self.generation = self.ix.latest_generation()
-        self.groups = groups
-        store(self.dir, self.generation, groups)
+    def committed(self, reader: IndexReader) -> tuple[list[Link], list[Link]]:
+        """Links the batch against ``reader`` (the new generation); returns
+        the links that appeared and those that went, for the catalog."""
+        for aid in self.removed - self.added.keys():
+            self.groups.remove(aid)
+        link(reader, self.groups, [(aid, day, sk) for aid, (day, sk) in sorted(self.added.items())])
         self.added.clear()
         self.removed.clear()
+        now = set(self.groups.links())
+        appeared, went = sorted(now - self._links), sorted(self._links - now)
+        self._links = now
+        return appeared, went

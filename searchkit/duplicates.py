@@ -336,6 +336,23 @@ class Groups:
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
+    def from_links(cls, links: Iterable[tuple[str, str]], days: dict[str, int]) -> Groups:
+        """Groups from stored links and each linked article's day (see catalog.py).
+
+        A link to an article without a day (state written by a run killed
+        half-way, or edited by hand) is dropped rather than trusted.
+        """
+        self = cls()
+        for a, b in links:
+            if a in days and b in days and a != b:
+                self._links.setdefault(a, set()).add(b)
+                self._links.setdefault(b, set()).add(a)
+        for a in self._links:
+            self._day[a] = int(days[a])
+        self._regroup(set(self._links))
+        return self
+
+    @classmethod
     def from_json(cls, s: str) -> Groups:
         data = json.loads(s)
         if not isinstance(data, dict) or data.get("version") != cls.JSON_VERSION:

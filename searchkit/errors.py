@@ -41,3 +41,15 @@ class IndexLockedError(SearchkitError):
 
 class NotFoundError(SearchkitError):
     """No article with the requested id."""
+
+
+class PathMissingError(SearchkitError):
+    """A path given to index does not exist: nothing was changed."""
+
+
+class NothingReadError(SearchkitError):
+    """An index run found no article file it could read: nothing was changed."""
+
+
+class SavedExistsError(SearchkitError):
+    """A saved search of that name exists and replacing it was not asked for."""

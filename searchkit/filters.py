@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
-from . import dupgroups
 from .duplicates import Groups
 from .query import BuiltQuery, Filters
 
@@ -77,17 +76,18 @@ class FilterCache:
     lands, and this cache with it.
     """
 
-    def __init__(self, searcher: Searcher, index_dir: Path) -> None:
+    def __init__(self, searcher: Searcher, index_dir: Path, groups: Groups | None = None) -> None:
         self.searcher = searcher
+        # The catalog's groups for this searcher's generation (read with it).
+        self._groups = groups if groups is not None else Groups()
         self.reader = searcher.reader()
         self.index_dir = index_dir
         self._source_docs = lru_cache(maxsize=256)(self._read_source_docs)
 
     @cached_property
     def groups(self) -> Groups:
-        """Near-duplicate groups as of the last index run (see dupgroups)."""
-        loaded = dupgroups.load(self.index_dir)
-        return loaded[1] if loaded else Groups()
+        """Near-duplicate groups of this generation (see dupgroups)."""
+        return self._groups
 
     @cached_property
     def group_keys(self) -> dict[int, str]:

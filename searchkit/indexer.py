@@ -1,40 +1,54 @@
-"""Incremental index runs: what changed on disk since the last run, and
-writing it in file-aligned batches.
+"""Index runs: what changed on disk since the last run, written in batches
+that each commit atomically (see storage.py and catalog.py).
 
-Every file's articles are written in the same commit as the deletion of its
-old version, and a commit never splits a file, so a run killed at any point
-leaves each file either wholly old or wholly new; the next run then finds
-the rest by content hash.
+A batch commits when it holds BATCH_ARTICLES articles or COMMIT_SECONDS
+have passed, so an interrupted run keeps nearly all its work. Each commit
+writes a new Whoosh generation, then records it in the catalog with the
+file and article rows and near-duplicate links that describe it, in one
+transaction: a run killed at any point leaves the last committed pair.
+
+A file whose size and mtime are unchanged is not read. A changed JSON
+Lines file is read, and only its records whose digest changed are written
+again. A rebuild (or the first run over an older searchkit's index) writes
+its generations aside, keeping its state in TEMP tables, and swaps both in
+only when it has finished; until then readers see the old index.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh import writing
-from whoosh.index import FileIndex
 
-from . import duplicates, manifest, spelling
-from .articles import Article, Loaded, Skipped, read_file, walk
+from . import duplicates, saved, storage
+from .analysis import FAST
+from .articles import Article, Loaded, Skipped, read_file, record_stem, walk
+from .catalog import ArticleRow, Catalog, Change, FileRow
 from .dupgroups import DupTracker, encode_sketch
-from .errors import SearchkitError
-from .manifest import Indexed, read_indexed
+from .duplicates import Groups
+from .errors import IndexCorruptError, IndexVersionError, NothingReadError, PathMissingError
+from .prepare import Prepared, Preparer, use
 from .schema import day_number
 from .sources import source_key
-from .storage import create_index, has_index, now_iso, open_index, verify, write_lock, write_meta
 
 # Articles per commit: small enough that an interrupted run keeps most of
 # its work, large enough that commit overhead stays a few percent.
 BATCH_ARTICLES = 10_000
+# ...and at least this often, whatever the count.
+COMMIT_SECONDS = 10.0
 DEFAULT_WAIT = 30.0
 
 Progress = Callable[[int, int], None]
+Clock = Callable[[], float]
 
 
 @dataclass
@@ -60,7 +74,9 @@ def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def _document(article: Article, digest: str, stamp: int, sk: tuple[int, ...]) -> dict[str, object]:
+def _document(
+    article: Article, digest: str, stamp: int, sk: tuple[int, ...], words: str | None = None
+) -> dict[str, object]:
     doc: dict[str, object] = {
         "id": article.id,
         "headline": article.headline,
@@ -71,7 +87,8 @@ def _document(article: Article, digest: str, stamp: int, sk: tuple[int, ...]) ->
         "path": article.path or "",
         "digest": digest,
         "indexed_at": stamp,
-        "words": spelling.vocabulary(f"{article.headline}\n{article.body}"),
+        # spelling.vocabulary's words, through the bulk analyzer (a test proves them equal).
+        "words": " ".join(FAST.vocabulary(article.headline, article.body)) if words is None else words,
         "anchors": " ".join(duplicates.anchors(sk)),
         "sketch": encode_sketch(sk),
     }
@@ -87,90 +104,369 @@ def _path_suffix(path: str) -> str:
     return hashlib.blake2b(path.encode("utf-8"), digest_size=4).hexdigest()
 
 
+def record_digest(article: Article) -> str:
+    """One article's content, for telling a changed JSON Lines record from an unchanged one."""
+    fields = [
+        article.headline,
+        article.date.isoformat() if article.date else None,
+        list(article.sources),
+        article.body,
+        article.summary,
+        article.url,
+    ]
+    data = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _line_id(path: str) -> re.Pattern[str]:
+    # What the readers name an id-less record: its file's stem and line.
+    return re.compile(re.escape(record_stem(Path(path))) + r"-L[0-9]+")
+
+
+@dataclass
+class _State:
+    """The committed (or, in a rebuild, the rebuilt so far) state of the run."""
+
+    files: dict[str, FileRow]
+    articles: dict[str, ArticleRow]
+    shadows: dict[str, set[str]]  # id -> other files holding a copy of it
+    by_path: dict[str, set[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for aid, row in self.articles.items():
+            self.by_path.setdefault(row.path, set()).add(aid)
+
+
 class _Run:
-    """One index run: a writer per batch, ids kept unique across files."""
+    """One index run's writer, batches and commits."""
 
-    def __init__(self, ix: FileIndex, indexed: Indexed, report: UpdateReport, clear: bool):
-        self.ix = ix
-        self.indexed = indexed
+    def __init__(
+        self,
+        where: Path,
+        cat: Catalog,
+        state: _State,
+        base: int,
+        aside: bool,
+        old_stamps: dict[str, int],
+        groups: Groups,
+        report: UpdateReport,
+        clock: Clock,
+        roots: list[str],
+    ) -> None:
+        self.where = where
+        self.storage = storage.storage_for(where)
+        self.cat = cat
+        self.state = state
+        self.committed_gen = base  # what readers see, until an aside run swaps
+        self.base = base  # the generation the next writer starts from
+        self.empty_base = aside
+        self.aside = aside
+        self.db = "temp" if aside else "main"
+        self.old_stamps = old_stamps  # ids' first-commit stamps from before this run
+        self.dups = DupTracker(groups)
         self.report = report
-        self.clear_on_first_commit = clear
-        self.writer = self._new_writer()
+        self.clock = clock
+        self.roots = roots
+        self.writer: writing.IndexWriter | None = None
+        self.change = Change.empty()
         self.in_batch = 0
         self.dirty = False
-        self.stamp = int(time.time())
-        self.dups = DupTracker(ix)
+        self.last_commit = clock()
+        self.added: set[str] = set()
+        self.updated: set[str] = set()
+        self.removed: set[str] = set()
+        self.requeue: set[str] = set()
+        self.prep = Preparer()  # sketches, spelling words and token cuts, on the other cores
 
-    def _new_writer(self) -> writing.IndexWriter:
-        # Non-compound segments: a searcher on a compound segment copies it
-        # into memory; separate files are memory-mapped instead.
-        return self.ix.writer(compound=False, limitmb=256)
+    # -- writing -----------------------------------------------------------
+    def _writer(self) -> writing.IndexWriter:
+        if self.writer is None:
+            ix = storage.PinnedIndex(self.storage, self.base, empty=self.empty_base)
+            self.writer = _bulk_writer(ix, limitmb=256)
+        return self.writer
 
-    def commit(self) -> None:
-        if not self.dirty and not self.clear_on_first_commit:
-            # Nothing changed: a new generation would only make every open
-            # searcher reload for nothing.
-            self.writer.cancel()
-            return
-        merge = writing.CLEAR if self.clear_on_first_commit else writing.MERGE_SMALL
-        self.writer.commit(mergetype=merge)
-        self.dups.committed(reset=self.clear_on_first_commit)
-        self.clear_on_first_commit = False
-        self.in_batch = 0
-        self.dirty = False
+    def _new_stamp(self) -> int:
+        # The generation this batch will commit as: what alerts compare with.
+        return self.base + 1
 
-    def maybe_commit(self) -> None:
-        if self.in_batch >= BATCH_ARTICLES:
-            self.commit()
-            self.writer = self._new_writer()
+    def write_article(self, article: Article, digest: str, stamp: int, prepared: Prepared | None = None) -> None:
+        """Adds one article to the batch (the seam with the document writer)."""
+        if prepared is None:
+            sk, words = duplicates.sketch(article.body), None
+        else:
+            use(article, prepared)
+            sk, words = prepared[0], prepared[1]
+        self._writer().add_document(**_document(article, digest, stamp, sk, words))
+        self.dups.added[article.id] = (day_number(article.date) if article.date else 0, sk)
 
-    def remove_path(self, path: str) -> None:
+    def delete_article(self, aid: str) -> None:
+        self._writer().delete_by_term("id", aid)
+        self.dups.removed.add(aid)
+
+    def remove_article(self, aid: str) -> None:
+        row = self.state.articles.pop(aid)
+        self.state.by_path.get(row.path, set()).discard(aid)
+        self.delete_article(aid)
+        self.change.articles.pop(aid, None)
+        self.change.articles_gone.add(aid)
+        self.old_stamps.setdefault(aid, row.stamp)
+        self.removed.add(aid)
         self.dirty = True
-        self.writer.delete_by_term("path", path)
-        for aid in self.indexed.ids_by_path.pop(path, set()):
-            self.dups.removed.add(aid)
-            if self.indexed.path_by_id.get(aid) == path:
-                del self.indexed.path_by_id[aid]
-        self.indexed.digests.pop(path, None)
+        self.in_batch += 1
+        # Another file holds a copy of this id: it takes over.
+        for other in self.state.shadows.pop(aid, set()):
+            self.requeue.add(other)
 
-    def assign_id(self, loaded: Loaded, path: str, explicit: bool) -> str | None:
-        aid = loaded.article.id
-        owner = self.indexed.path_by_id.get(aid)
-        if owner is None:
+    def remove_file(self, path: str) -> None:
+        for aid in sorted(self.state.by_path.pop(path, set())):
+            if self.state.articles.get(aid, None) is not None and self.state.articles[aid].path == path:
+                self.remove_article(aid)
+        self._reset_shadows(path)
+        self.state.files.pop(path, None)
+        self.change.files.pop(path, None)
+        self.change.files_gone.add(path)
+
+    def touch_file(self, path: str, row: FileRow) -> None:
+        """Same content, new size/mtime: recorded so the next run need not read it."""
+        self.state.files[path] = row
+        self.change.files[path] = row
+
+    def _reset_shadows(self, path: str) -> None:
+        for aid in [a for a, paths in self.state.shadows.items() if path in paths]:
+            self.state.shadows[aid].discard(path)
+            if not self.state.shadows[aid]:
+                del self.state.shadows[aid]
+        self.change.shadow_paths_reset.add(path)
+        self.change.shadows_added = [s for s in self.change.shadows_added if s[1] != path]
+
+    def _assign_id(self, item: Loaded, path: str, taken: set[str]) -> str | None:
+        article = item.article
+        aid = article.id
+        # A one-article file (text, a web page) is named by its file; a
+        # record of a multi-article file by its id or its content.
+        single = aid == Path(path).stem
+        if not single and _line_id(path).fullmatch(aid):
+            # An id-less record: named by its file and content, not its line,
+            # so inserting a line above it does not make it another article,
+            # and same-named files in two folders do not collide.
+            key = f"{path}\0{record_digest(article)}".encode("utf-8", "surrogatepass")
+            base = f"{record_stem(Path(path))}-{hashlib.blake2b(key, digest_size=6).hexdigest()}"
+            aid, n = base, 1
+            while aid in taken:
+                n += 1
+                aid = f"{base}~{n}"
+        if aid in taken:
+            self.report.skipped.append(Skipped(path, f"duplicate id {aid!r} within the file: article not indexed"))
+            return None
+        owner = self.state.articles.get(aid)
+        if owner is None or owner.path == path:
             return aid
-        if explicit or owner == path:
-            # Two records of one file, or an id the user chose twice: the
-            # second would silently replace the first, so it is refused.
+        if not single:
+            # Kept as a copy: if the other file drops the id, this one is
+            # indexed in its place (an article moved between files).
+            self.state.shadows.setdefault(aid, set()).add(path)
+            self.change.shadows_added.append((aid, path))
+            self.report.skipped.append(
+                Skipped(path, f"duplicate id {aid!r} (indexed from {owner.path}): kept as its copy")
+            )
             return None
         # Same file name in two folders: the newcomer gets a stable suffix.
         aid = f"{aid}~{_path_suffix(path)}"
-        return None if aid in self.indexed.path_by_id else aid
+        other = self.state.articles.get(aid)
+        return None if other is not None and other.path != path else aid
 
-    def add_file(self, path: str, digest: str, loaded: list[Loaded], old_ids: set[str]) -> None:
-        self.dirty = True
-        new_ids: set[str] = set()
-        explicit = path.lower().endswith(".jsonl")
-        for item in loaded:
-            aid = self.assign_id(item, path, explicit)
+    def sync_file(self, path: str, row: FileRow, loaded: list[Loaded]) -> int:
+        """Brings one read file's articles in line; returns how many were unchanged."""
+        old_ids = set(self.state.by_path.get(path, set()))
+        self._reset_shadows(path)
+        taken: set[str] = set()
+        unchanged = 0
+        prepared = self.prep.prepared([item.article for item in loaded])
+        for item, prep in zip(loaded, prepared, strict=True):
+            aid = self._assign_id(item, path, taken)
             if aid is None:
-                self.report.skipped.append(Skipped(path, f"duplicate id {item.article.id!r}: article not indexed"))
                 continue
+            taken.add(aid)
             article = item.article
             if aid != article.id or article.path != path:
                 article = Article(**{**article.__dict__, "id": aid, "path": path})
-            stamp = self.indexed.first_seen.setdefault(aid, self.stamp)
-            sk = duplicates.sketch(article.body)
-            self.writer.add_document(**_document(article, digest, stamp, sk))
-            self.indexed.path_by_id[aid] = path
-            self.dups.added[aid] = (day_number(article.date) if article.date else 0, sk)
-            new_ids.add(aid)
+            digest = record_digest(article)
+            prev = self.state.articles.get(aid)
             self.report.warnings.extend(f"{path}: {w}" for w in item.warnings)
-        self.indexed.ids_by_path[path] = new_ids
-        self.indexed.digests[path] = digest
-        self.report.added += len(new_ids - old_ids)
-        self.report.updated += len(new_ids & old_ids)
-        self.report.removed += len(old_ids - new_ids)
-        self.in_batch += max(len(loaded), 1)
+            if prev is not None and prev.digest == digest:
+                unchanged += 1
+                continue
+            if prev is not None:
+                self.delete_article(aid)
+                self.updated.add(aid)
+                stamp = prev.stamp
+            else:
+                stamp = self.old_stamps.get(aid, self._new_stamp())
+                (self.updated if aid in self.old_stamps and not self.aside else self.added).add(aid)
+            self.write_article(article, digest, stamp, prep)
+            new = ArticleRow(path, digest, stamp, day_number(article.date) if article.date else 0)
+            self.state.articles[aid] = new
+            self.state.by_path.setdefault(path, set()).add(aid)
+            self.change.articles[aid] = new
+            self.change.articles_gone.discard(aid)
+            self.dirty = True
+            self.in_batch += 1
+            # A big file commits in parts too; its file row waits for the end,
+            # so a run stopped half-way reads it again and finds the committed
+            # records unchanged.
+            self.maybe_commit()
+        for aid in sorted(old_ids - taken):
+            if aid in self.state.articles and self.state.articles[aid].path == path:
+                self.remove_article(aid)
+        self.state.files[path] = row
+        self.change.files[path] = row
+        self.change.files_gone.discard(path)
+        return unchanged
+
+    # -- committing ----------------------------------------------------------
+    def maybe_commit(self) -> None:
+        if self.in_batch >= BATCH_ARTICLES or (
+            self.in_batch and self.clock() - self.last_commit >= COMMIT_SECONDS
+        ):
+            self.commit()
+
+    def commit(self) -> None:
+        """Commits the batch: Whoosh generation, then the catalog that names it."""
+        links_added: list[tuple[str, str]] = []
+        links_gone: list[tuple[str, str]] = []
+        if self.dirty:
+            w = self._writer()
+            w.commit(mergetype=writing.MERGE_SMALL)
+            gen = self.base + 1
+            self.writer = None
+            files = storage.segment_files(self.where, gen)
+            storage.sync_files(self.where, files)
+            with storage.PinnedIndex(self.storage, gen).reader() as reader:
+                links_added, links_gone = self.dups.committed(reader)
+            self.change.links_added, self.change.links_gone = links_added, links_gone
+            self.change.segfiles = files
+            self.base = gen
+            self.empty_base = False
+        elif self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
+        if not self.change and not self.dirty:
+            return
+        with self.cat.write() as conn:
+            self.cat.apply(conn, self.db, self.change)
+            if not self.aside and self.dirty:
+                self.cat.set_meta(conn, generation=self.base, last_update=storage.now_iso(), roots=self.roots)
+        if not self.aside:
+            self.committed_gen = self.base
+        storage.clean(self.where, {self.committed_gen, self.base}, self.committed_gen)
+        self.change = Change.empty()
+        self.dirty = False
+        self.in_batch = 0
+        self.last_commit = self.clock()
+
+    def finish(self, legacy: bool) -> None:
+        """Commits the last batch; an aside run then swaps its work in."""
+        self.prep.close()
+        self.commit()
+        if not self.aside:
+            with self.cat.write() as conn:
+                self.cat.set_meta(conn, last_update=storage.now_iso(), roots=self.roots)
+            return
+        if self.empty_base:
+            # Nothing was written (every file empty): the rebuilt index is empty.
+            self.base += 1
+            storage.create_empty_at(self.where, self.base)
+            with self.cat.write() as conn:
+                self.cat.apply(conn, "temp", Change.empty_with_segfiles(storage.segment_files(self.where, self.base)))
+        with self.cat.write() as conn:
+            self.cat.swap_in_aside(conn)
+            if legacy:
+                saved.import_legacy(conn, self.where, self.base)
+            self.cat.set_meta(conn, generation=self.base, last_update=storage.now_iso(), roots=self.roots)
+        self.committed_gen = self.base
+        if legacy:
+            storage.remove_legacy(self.where)
+        storage.clean(self.where, {self.base}, self.base)
+
+    def abandon(self) -> None:
+        """After an error: the uncommitted batch and its files go."""
+        self.prep.close()
+        if self.writer is not None:
+            with contextlib.suppress(Exception):  # the writer may be closed already
+                self.writer.cancel()
+        with contextlib.suppress(Exception):
+            storage.clean(self.where, {self.committed_gen}, self.committed_gen)
+
+
+_BULK_WRITER: type | None = None
+
+
+def _bulk_writer(ix: storage.PinnedIndex, **options: Any) -> writing.IndexWriter:
+    """storage.writer's writer (its TOC commit deletes nothing) with the bulk
+    writer's document path and searchkit's codec. Imported when first used:
+    it needs numpy, which a command's start-up does not."""
+    global _BULK_WRITER
+    if _BULK_WRITER is None:
+        from .bulkwriter import BulkWriter
+
+        _BULK_WRITER = type("BulkCatalogWriter", (BulkWriter, storage._Writer), {})
+    return _BULK_WRITER(ix, _lk=False, **options)
+
+
+def _roots(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Absolute, symlink-free roots; a missing one stops the run before anything changes."""
+    roots = []
+    for raw in paths:
+        if not os.path.lexists(raw):
+            raise PathMissingError(f"no such file or folder: {os.fspath(raw)} (nothing was changed)")
+        roots.append(os.path.realpath(raw))
+    return list(dict.fromkeys(roots))
+
+
+def _open(where: Path, rebuild: bool, roots: list[str]) -> tuple[Catalog, int, bool, bool]:
+    """The catalog, the generation to start from, whether to work aside, and
+    whether the folder holds an older searchkit's index."""
+    state = storage.kind(where)
+    if state == "foreign":
+        raise IndexCorruptError(f"{where} holds files but no searchkit index; give another --index-dir")
+    if state == "legacy":
+        if not rebuild:
+            raise IndexVersionError(
+                f"index at {where} was written by an older searchkit: {storage.rebuild_hint(where, roots)}"
+            )
+        cat = Catalog(where, create=True)
+        return cat, storage.latest_toc(where), True, True
+    if state in ("missing", "empty"):
+        where.mkdir(parents=True, exist_ok=True)
+        cat = Catalog(where, create=True)
+        gen = storage.create_empty(where)
+        with cat.write() as conn:
+            cat.set_meta(conn, generation=gen, created=storage.now_iso())
+        return cat, gen, False, False
+    try:
+        cat = Catalog(where)
+        known = cat.generation()
+    except IndexCorruptError as exc:
+        if not rebuild:
+            raise IndexCorruptError(f"{exc}: {storage.rebuild_hint(where, roots)}") from exc
+        # Kept, not deleted: whatever it still holds can be looked at.
+        os.replace(where / "catalog.sqlite", where / f"catalog.sqlite.damaged-{int(time.time())}")
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(where / f"catalog.sqlite{suffix}")
+        cat = Catalog(where, create=True)
+        return cat, storage.latest_toc(where), True, False
+    if known is None:
+        # A first run killed before it committed anything: start afresh.
+        gen = storage.create_empty(where)
+        with cat.write() as conn:
+            cat.set_meta(conn, generation=gen, created=storage.now_iso())
+        return cat, gen, rebuild, False
+    gen = known
+    storage.clean(where, {gen}, gen)  # what a killed or failed run left behind
+    if not rebuild:
+        storage.verify(where, cat, roots)
+    return cat, gen, rebuild, False
 
 
 def update(
@@ -179,67 +475,128 @@ def update(
     rebuild: bool = False,
     wait: float = DEFAULT_WAIT,
     progress: Progress | None = None,
+    clock: Clock = time.monotonic,
 ) -> UpdateReport:
     """Brings the index at ``index_dir`` in line with the files under ``paths``."""
     started = time.perf_counter()
-    where = Path(index_dir)
-    roots = [os.path.abspath(p) for p in paths]
+    where = storage.check_dir(index_dir)
+    roots = _roots(paths)
     report = UpdateReport()
-    with write_lock(where, wait):
-        clear = False
-        if rebuild:
-            try:
-                ix = open_index(where)
-                verify(ix, where)
-                clear = True  # keep the old index searchable until the first batch lands
-            except SearchkitError:
-                ix = create_index(where)
-        elif has_index(where):
-            ix = open_index(where)
-            verify(ix, where)
-        else:
-            ix = create_index(where)
-        indexed = read_indexed(ix, where)
-        if clear:
-            indexed = Indexed(first_seen=indexed.first_seen, segments=indexed.segments)
-
-        files: list[Path] = []
+    with storage.write_lock(where, wait):
+        files: list[str] = []
         for item in walk(roots):
             if isinstance(item, Skipped):
                 report.skipped.append(item)
             else:
-                files.append(item)
-        present = {os.path.abspath(f) for f in files}
-
-        run = _Run(ix, indexed, report, clear)
+                files.append(os.path.abspath(item))
+        if not files:
+            where_text = ", ".join(roots)
+            raise NothingReadError(f"no article files (*.txt, *.jsonl) under {where_text} (nothing was changed)")
+        cat, gen, aside, legacy = _open(where, rebuild, roots)
         try:
-            for path in sorted(p for p in indexed.digests if _under(p, roots) and p not in present):
-                report.removed += len(indexed.ids_by_path.get(path, ()))
-                run.remove_path(path)
-            for done, file in enumerate(files, 1):
-                path = os.path.abspath(file)
-                read = read_file(path, indexed.digests.get(path))
-                report.files += 1
-                if read.unchanged:
-                    report.unchanged += len(indexed.ids_by_path.get(path, ()))
-                elif read.digest == "":
-                    report.skipped.extend(read.skipped)  # unreadable: keep what was indexed
-                else:
-                    report.skipped.extend(read.skipped)
-                    old_ids = indexed.ids_by_path.get(path, set())
-                    if path in indexed.digests:
-                        run.remove_path(path)
-                    run.add_file(path, read.digest, read.loaded, old_ids)
-                    run.maybe_commit()
-                if progress:
-                    progress(done, len(files))
-            run.commit()
-            if report.added or report.updated or report.removed:
-                manifest.sync(ix, where, indexed.segments)
-        except BaseException:
-            with contextlib.suppress(Exception):  # the writer may be closed already
-                run.writer.cancel()
-            raise
-        write_meta(where, last_update=now_iso())
+            _index(where, cat, gen, aside, legacy, roots, files, report, progress, clock)
+        finally:
+            cat.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _index(
+    where: Path,
+    cat: Catalog,
+    gen: int,
+    aside: bool,
+    legacy: bool,
+    roots: list[str],
+    files: list[str],
+    report: UpdateReport,
+    progress: Progress | None,
+    clock: Clock,
+) -> None:
+    if aside:
+        old_stamps: dict[str, int] = {}
+        with contextlib.suppress(IndexCorruptError):
+            _, old, _ = cat.load_state()
+            old_stamps = {aid: row.stamp for aid, row in old.items()}
+        cat.start_aside()
+        state = _State({}, {}, {})
+        groups = Groups()
+    else:
+        file_rows, articles, shadow_rows = cat.load_state()
+        shadows: dict[str, set[str]] = {}
+        for aid, path in shadow_rows:
+            shadows.setdefault(aid, set()).add(path)
+        state = _State(file_rows, articles, shadows)
+        old_stamps = {}
+        groups = Groups.from_links(cat.links(), {a: r.day for a, r in articles.items()})
+    before = set(old_stamps)
+    run = _Run(where, cat, state, gen, aside, old_stamps, groups, report, clock, roots)
+    present = set(files)
+    readable = 0
+    try:
+        for path in sorted(p for p in state.files if _under(p, roots) and p not in present):
+            try:
+                os.stat(path)
+            except (FileNotFoundError, NotADirectoryError):
+                run.remove_file(path)
+                continue
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+            else:
+                reason = "its folder could not be listed"
+            kept = len(state.by_path.get(path, ()))
+            report.skipped.append(Skipped(path, f"{reason}: its {kept} indexed articles are kept"))
+        for done, path in enumerate(files, 1):
+            report.files += 1
+            readable += _one_file(run, state, path, report)
+            run.maybe_commit()
+            if progress:
+                progress(done, len(files))
+        if not readable:
+            raise NothingReadError(
+                f"none of the {len(files)} article files under {', '.join(roots)} could be read (nothing was changed)"
+            )
+        if run.requeue:
+            run.commit()  # the copies' old owners are deleted before the copies are added
+            for path in sorted(run.requeue):
+                if path in state.files and os.path.exists(path):
+                    read = read_file(path)
+                    if read.digest:
+                        st = os.stat(path)
+                        run.sync_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest), read.loaded)
+        run.finish(legacy)
+    except BaseException:
+        run.abandon()
+        raise
+    # An id that left one file and arrived in another was moved: an update.
+    back = run.removed & (run.added | run.updated)
+    report.added = len(run.added - run.removed)
+    report.removed = len(run.removed - back)
+    report.updated = len(run.updated | back)
+    if aside:
+        # A rebuild indexes every article afresh; what it lost is counted.
+        report.updated = 0
+        report.removed = len(before - set(state.articles))
+
+
+def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:
+    """Reads one file if it changed; returns 1 if it yielded articles (or was unchanged)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        report.skipped.extend(read_file(path).skipped)  # the reader names the reason
+        return 0
+    row = state.files.get(path)
+    if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
+        report.unchanged += len(state.by_path.get(path, ()))
+        return 1
+    read = read_file(path, row.digest if row else None)
+    if read.unchanged:
+        run.touch_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest))
+        report.unchanged += len(state.by_path.get(path, ()))
+        return 1
+    report.skipped.extend(read.skipped)
+    if read.digest == "":
+        return 0  # unreadable: keep what was indexed
+    report.unchanged += run.sync_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest), read.loaded)
+    return 1 if read.loaded else 0

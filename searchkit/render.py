@@ -331,6 +331,8 @@ def results_text(
         lines += fill(w, style, "  ", "warning: ")
     if results.total == 0:
         lines.append("No results.")
+    elif not results.hits and results.offset == 0:  # --limit 0: the count only
+        lines.append(f"{results.total} result{'s' if results.total != 1 else ''}")
     elif not results.hits:
         lines.append(f"{results.total} results (none on this page: offset {results.offset})")
     else:
@@ -360,23 +362,9 @@ def results_text(
 
 
 def explain_document(built: Any) -> dict[str, Any]:
-    """``search --explain --format json``: the parsed query and its filters.
-    A BuiltQuery that describes itself as data (``explain_dict``) is used as is."""
-    describe = getattr(built, "explain_dict", None)
-    if callable(describe):
-        return dict(describe())
-    f = built.filters
-    return {
-        "query": built.text,
-        "parsed": str(built.query),
-        "filters": {
-            "since": _iso(f.since),
-            "until": _iso(f.until),
-            "sources": [sorted(g) for g in f.require],
-            "exclude_sources": sorted(f.exclude),
-        },
-        "warnings": list(built.warnings),
-    }
+    """``search --explain --format json``: the query tree, the resolved
+    date window and the filters, as the query side describes them."""
+    return dict(built.as_dict())
 
 
 # -- one article -------------------------------------------------------------

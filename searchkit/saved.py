@@ -1,24 +1,27 @@
-"""Saved searches, kept in ``saved.json`` beside the index.
+"""Saved searches, kept in the index's catalog (see catalog.py).
 
-The file is outside Whoosh's files, so ``--rebuild`` keeps it. Each search
-remembers the newest first-indexed time it has seen; ``alerts`` lists what
-arrived after that.
+Every change is one SQLite write transaction, so concurrent ``save`` calls
+from several processes each land. A rebuild replaces the articles, not the
+saved searches. Each search remembers the newest index generation whose
+articles it has reported (``seen_until``); ``alerts`` lists those committed
+after it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-from dataclasses import asdict, dataclass, field, replace
+import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import NotFoundError, SearchkitError
+from .catalog import Catalog
+from .errors import IndexCorruptError, NotFoundError, SavedExistsError, SearchkitError
 from .storage import now_iso
 
-SAVED_FILE = "saved.json"
 _NAME_RE = re.compile(r"^[\w.-]{1,64}$")
+_OPTION_KEYS = ("sources", "exclude_sources", "since", "until", "any_words")
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class SavedSearch:
     until: str | None = None
     any_words: bool = False
     created: str = field(default_factory=now_iso)
-    # Newest first-indexed time (Unix seconds) already reported by alerts.
+    # Newest index generation whose articles alerts has reported.
     seen_until: int = 0
 
     def options(self) -> dict[str, Any]:
@@ -44,51 +47,99 @@ class SavedSearch:
         }
 
 
-def _file(index_dir: Path) -> Path:
-    return index_dir / SAVED_FILE
-
-
-def load(index_dir: Path) -> dict[str, SavedSearch]:
-    try:
-        raw = json.loads(_file(index_dir).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise SearchkitError(f"cannot read saved searches in {_file(index_dir)}: {exc}") from exc
-    found = {}
-    for item in raw.get("searches", []):
-        item["sources"] = tuple(item.get("sources", ()))
-        item["exclude_sources"] = tuple(item.get("exclude_sources", ()))
-        found[item["name"]] = SavedSearch(**item)
-    return found
-
-
-def store(index_dir: Path, searches: dict[str, SavedSearch]) -> None:
-    """Writes atomically: a crash leaves the old file or the new, never half."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    doc = {"searches": [asdict(s) for s in sorted(searches.values(), key=lambda s: s.name)]}
-    tmp = _file(index_dir).with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, _file(index_dir))
-
-
 def check_name(name: str) -> str:
     if not _NAME_RE.match(name):
         raise SearchkitError(f"bad name {name!r}: use up to 64 letters, digits, '.', '_' or '-'")
     return name
 
 
-def delete(index_dir: Path, name: str) -> None:
-    searches = load(index_dir)
-    if name not in searches:
-        raise NotFoundError(f"no saved search named {name!r}")
-    del searches[name]
-    store(index_dir, searches)
+def _options_json(item: SavedSearch) -> str:
+    return json.dumps(item.options(), ensure_ascii=False, sort_keys=True)
 
 
-def mark_seen(index_dir: Path, seen: dict[str, int]) -> None:
-    searches = load(index_dir)
-    for name, stamp in seen.items():
-        if name in searches:
-            searches[name] = replace(searches[name], seen_until=max(stamp, searches[name].seen_until))
-    store(index_dir, searches)
+def load(cat: Catalog) -> dict[str, SavedSearch]:
+    found = {}
+    for row in cat.saved():
+        opts = row.options if isinstance(row.options, dict) else {}
+        try:
+            found[row.name] = SavedSearch(
+                name=row.name,
+                query=row.query,
+                sources=tuple(str(s) for s in opts.get("sources") or ()),
+                exclude_sources=tuple(str(s) for s in opts.get("exclude_sources") or ()),
+                since=opts.get("since"),
+                until=opts.get("until"),
+                any_words=bool(opts.get("any_words")),
+                created=row.created,
+                seen_until=int(row.seen),
+            )
+        except (TypeError, ValueError) as exc:
+            raise IndexCorruptError(f"saved search {row.name!r} in {cat.path} is damaged ({exc})") from exc
+    return found
+
+
+def add(cat: Catalog, item: SavedSearch, replace: bool) -> None:
+    """Inserts ``item``; an existing name is an error unless ``replace``."""
+    try:
+        with cat.write() as conn:
+            exists = conn.execute("SELECT 1 FROM saved WHERE name = ?", (item.name,)).fetchone()
+            if exists and not replace:
+                raise SavedExistsError(
+                    f"a saved search named {item.name!r} exists: pass --replace to overwrite it"
+                )
+            conn.execute(
+                "INSERT OR REPLACE INTO saved(name, query, options, created, seen) VALUES(?, ?, ?, ?, ?)",
+                (item.name, item.query, _options_json(item), item.created, item.seen_until),
+            )
+    except sqlite3.DatabaseError as exc:
+        raise cat.damaged(exc) from exc
+
+
+def delete(cat: Catalog, name: str) -> None:
+    try:
+        with cat.write() as conn:
+            if conn.execute("DELETE FROM saved WHERE name = ?", (name,)).rowcount == 0:
+                raise NotFoundError(f"no saved search named {name!r}")
+    except sqlite3.DatabaseError as exc:
+        raise cat.damaged(exc) from exc
+
+
+def mark_seen(cat: Catalog, seen: dict[str, int]) -> None:
+    """Moves each search's mark forward (never back) to what it reported."""
+    try:
+        with cat.write() as conn:
+            conn.executemany(
+                "UPDATE saved SET seen = MAX(seen, ?) WHERE name = ?", [(stamp, name) for name, stamp in seen.items()]
+            )
+    except sqlite3.DatabaseError as exc:
+        raise cat.damaged(exc) from exc
+
+
+def import_legacy(conn: sqlite3.Connection, index_dir: Path, seen: int) -> int:
+    """Copies an older searchkit's saved.json into the catalog (inside the
+    transaction that swaps a rebuild in); returns how many it copied.
+
+    Their alert marks were Unix times, which mean nothing against
+    generations: every search starts from ``seen`` (the rebuilt index), so
+    alerts report what arrives after the rebuild, not the whole archive.
+    """
+    path = index_dir / "saved.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError):
+        return 0  # unreadable: left in place, nothing lost
+    items = raw.get("searches") if isinstance(raw, dict) else None
+    count = 0
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("name", "query")):
+            continue
+        opts = {k: item.get(k) for k in _OPTION_KEYS}
+        conn.execute(
+            "INSERT OR IGNORE INTO saved(name, query, options, created, seen) VALUES(?, ?, ?, ?, ?)",
+            (item["name"], item["query"], json.dumps(opts), str(item.get("created") or now_iso()), seen),
+        )
+        count += 1
+    return count
+

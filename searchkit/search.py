@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import os
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from whoosh import query as wq
 
 from . import indexer, saved, storage
 from .analytics import PERIODS, Facets, Timeline, build_timeline, facet_counts
 from .articles import Article
+from .catalog import Catalog
 from .collect import fold_copies
-from .errors import NotFoundError, QueryError
+from .duplicates import Groups
+from .errors import IndexCorruptError, NotFoundError, QueryError
 from .filters import FilterCache
 from .query import BuiltQuery, build_query, check_sort
 from .ranking import weighting, word_query
@@ -33,6 +37,9 @@ SUGGEST_BELOW = 3
 MAX_LIMIT = 10_000
 # Extra top rows collected in case folded copies must be removed from them.
 FOLD_SPARE = 10
+F = TypeVar("F", bound=Callable[..., Any])
+# Tries at opening the committed generation while commits keep landing.
+OPEN_ATTEMPTS = 20
 # Key terms of an article that "similar" searches with.
 SIMILAR_TERMS = 25
 
@@ -159,49 +166,122 @@ def _oldest_key(value: int) -> int:
     return value or 2**32
 
 
+def _retrying(method: F) -> F:
+    """Runs a read again on the newer generation when a commit deleted a file
+    under it: readers see the old or the new committed index, never an error."""
+
+    @functools.wraps(method)
+    def wrapper(self: SearchIndex, *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(OPEN_ATTEMPTS):
+            gen = self._gen
+            try:
+                return method(self, *args, **kwargs)
+            except OSError as exc:
+                pinned = getattr(self._pin, "value", None) is not None
+                if pinned:
+                    raise  # the caller that pinned the generation retries as a whole
+                if self._catalog().generation() == gen or attempt == OPEN_ATTEMPTS - 1:
+                    raise storage.damaged(self.path, exc, self._catalog().meta("roots")) from exc
+                with self._lock:
+                    self.close_searcher()
+        raise AssertionError("unreachable")
+
+    return cast(F, wrapper)
+
+
 class SearchIndex:
     """An index folder: ``update`` it from article files, ``search`` it.
 
-    ``SearchIndex(path)`` creates the index on first use; pass
-    ``create=False`` to get an IndexMissingError instead.
+    ``SearchIndex(path)`` opens an existing index and raises
+    IndexMissingError when there is none; ``create=True`` lets ``update``
+    create it.
     """
 
-    def __init__(self, path: str | os.PathLike[str] = "index", create: bool = True) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str | os.PathLike[str] = "index", create: bool = False) -> None:
+        self.path = storage.check_dir(path)
         self._create = create
+        self._cat: Catalog | None = None
         self._ix: Any = None
+        self._gen: int | None = None
         self._searcher: Searcher | None = None
         self._filters: FilterCache | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._pin = threading.local()
+        if not create:
+            self._cat = storage.open_catalog(self.path)
 
     # -- lifecycle -------------------------------------------------------
+    def _catalog(self) -> Catalog:
+        if self._cat is None:
+            self._cat = storage.open_catalog(self.path)
+        return self._cat
+
     def _index(self) -> Any:
-        if self._ix is None:
-            if self._create and not storage.has_index(self.path):
-                self.update([])
-            self._ix = storage.open_index(self.path)
+        self._current()
         return self._ix
 
     def _current(self) -> tuple[Searcher, FilterCache]:
-        """An up-to-date searcher; reopened only when a commit has landed."""
+        """The searcher of the committed generation; reopened only when a
+        commit has landed. Readers see the old or the new committed index,
+        never a half-written one: a file deleted under an open is retried on
+        the newer generation that deleted it."""
+        pinned = getattr(self._pin, "value", None)
+        if pinned is not None:
+            return pinned
         with self._lock:
-            try:
-                if self._searcher is None:
-                    self._searcher = self._index().searcher(weighting=weighting())
-                    self._filters = FilterCache(self._searcher, self.path)
-                elif not self._searcher.up_to_date():
-                    self._searcher = self._searcher.refresh()
-                    self._filters = FilterCache(self._searcher, self.path)
-            except (OSError, EOFError, ValueError) as exc:
-                raise storage.damaged(self.path, exc) from exc
-            assert self._filters is not None
-            return self._searcher, self._filters
+            cat = self._catalog()
+            if self._searcher is not None and cat.generation() == self._gen:
+                assert self._filters is not None
+                return self._searcher, self._filters
+            last: BaseException | None = None
+            for _ in range(OPEN_ATTEMPTS):
+                snap = cat.snapshot()
+                try:
+                    storage.check_segfiles(self.path, snap.segfiles)
+                    ix = storage.PinnedIndex(storage.storage_for(self.path), snap.generation)
+                    reader = ix.reader()
+                except Exception as exc:  # Whoosh raises bare Exceptions, EOFError, pickle errors...
+                    last = exc
+                    if cat.generation() != snap.generation:
+                        continue  # a commit landed and cleaned up the files we were opening
+                    break
+                from whoosh.searching import Searcher  # imported when first used: start-up time
 
-    def close(self) -> None:
+                self.close_searcher()
+                self._ix, self._gen = ix, snap.generation
+                self._searcher = Searcher(reader, fromindex=ix, weighting=weighting())
+                self._filters = FilterCache(self._searcher, self.path, Groups.from_links(snap.links, snap.days))
+                return self._searcher, self._filters
+            assert last is not None
+            if isinstance(last, IndexCorruptError):
+                raise IndexCorruptError(f"{last}: {storage.rebuild_hint(self.path, cat.meta('roots'))}") from last
+            raise storage.damaged(self.path, last, cat.meta("roots")) from last
+
+    @contextlib.contextmanager
+    def _pinned(self) -> Iterator[int]:
+        """Every read inside uses one generation (yielded), even if commits land."""
+        pinned = self._current()
+        self._pin.value = pinned
+        try:
+            assert self._gen is not None
+            yield self._gen
+        finally:
+            self._pin.value = None
+
+    def close_searcher(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
-        self._ix = None
+            self._filters = None
+
+    def close(self) -> None:
+        with self._lock:
+            self.close_searcher()
+            self._ix = None
+            self._gen = None
+            if self._cat is not None:
+                self._cat.close()
+                self._cat = None
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -216,20 +296,19 @@ class SearchIndex:
         rebuild: bool = False,
         wait: float = indexer.DEFAULT_WAIT,
         progress: indexer.Progress | None = None,
+        clock: indexer.Clock = time.monotonic,
     ) -> indexer.UpdateReport:
         """Indexes new and changed files under ``paths``; see indexer.update."""
-        report = indexer.update(self.path, list(paths), rebuild=rebuild, wait=wait, progress=progress)
-        self._ix = None  # a rebuild may have replaced the index object
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
-        return report
+        if self._cat is None and not self._create:
+            self._cat = storage.open_catalog(self.path)
+        return indexer.update(self.path, list(paths), rebuild=rebuild, wait=wait, progress=progress, clock=clock)
 
     # -- reading ---------------------------------------------------------
     def build(self, text: str, **options: Any) -> BuiltQuery:
         """The query ``search`` would run, without running it."""
         return build_query(text, self._index().schema, **options)
 
+    @_retrying
     def search(
         self,
         q: str,
@@ -251,8 +330,8 @@ class SearchIndex:
         Near-duplicates (syndicated copies) are folded into the earliest
         matching copy, whose ``Hit.copies`` counts the rest, unless
         ``all_copies``. ``facets=True`` also counts every hit by source, year
-        and month; ``arrived_after`` keeps articles first indexed after that
-        Unix time.
+        and month; ``arrived_after`` keeps articles first committed after that
+        index generation (what alerts use).
         """
         check_sort(sort)
         if limit < 0 or offset < 0:
@@ -392,6 +471,7 @@ class SearchIndex:
             facets=counted,
         )
 
+    @_retrying
     def timeline(
         self,
         q: str,
@@ -433,6 +513,7 @@ class SearchIndex:
         drop, _ = _fold([d for d in docs if d in watch], watch, cache.days)
         return [d for d in docs if d not in drop]
 
+    @_retrying
     def similar(self, article_id: str, limit: int = 10) -> Results:
         """The articles most like one article, over its headline and body.
 
@@ -468,6 +549,7 @@ class SearchIndex:
             parsed=str(built.query),
         )
 
+    @_retrying
     def duplicates(self) -> list[DuplicateGroup]:
         """Every group of near-duplicates, earliest leader first."""
         searcher, cache = self._current()
@@ -493,13 +575,12 @@ class SearchIndex:
         return found
 
     # -- saved searches --------------------------------------------------
-    def save_search(self, name: str, query: str, **options: Any) -> SavedSearch:
-        """Saves (or replaces) a named search; the query is checked first."""
+    def save_search(self, name: str, query: str, replace: bool = False, **options: Any) -> SavedSearch:
+        """Saves a named search (an existing name only with ``replace``); the
+        query is checked first. Alerts start from what is indexed now."""
         saved.check_name(name)
-        self.build(query, **options)  # refuse a search that could never run
-        searches = saved.load(self.path)
-        _, cache = self._current()
-        newest = max(cache.stamps, default=0)
+        with self._pinned() as gen:
+            self.build(query, **options)  # refuse a search that could never run
         item = SavedSearch(
             name=name,
             query=query,
@@ -508,35 +589,40 @@ class SearchIndex:
             since=_text_or_none(options.get("since")),
             until=_text_or_none(options.get("until")),
             any_words=bool(options.get("any_words")),
-            seen_until=newest,  # alerts start from what is indexed now
+            seen_until=gen,
         )
-        searches[name] = item
-        saved.store(self.path, searches)
+        saved.add(self._catalog(), item, replace)
         return item
 
     def saved_searches(self) -> list[SavedSearch]:
-        return sorted(saved.load(self.path).values(), key=lambda s: s.name)
+        return sorted(saved.load(self._catalog()).values(), key=lambda s: s.name)
 
     def delete_saved(self, name: str) -> None:
-        saved.delete(self.path, name)
+        saved.delete(self._catalog(), name)
 
+    @_retrying
     def alerts(self, limit: int = 50, mark_seen: bool = True) -> list[Alert]:
-        """For each saved search, the articles indexed since it was last checked."""
-        _, cache = self._current()
-        newest = max(cache.stamps, default=0)
+        """For each saved search, the articles committed since it was last checked.
+
+        Every search runs on one generation G; an article is stamped with the
+        generation that first committed it, so each reports those stamped
+        after its mark and up to G, and its mark moves to G: nothing is
+        reported twice or skipped, however index runs interleave.
+        """
         found = []
-        for item in self.saved_searches():
-            results = self.search(
-                item.query,
-                sort="newest",
-                limit=limit,
-                arrived_after=item.seen_until,
-                suggest_spelling=False,
-                **item.options(),
-            )
-            found.append(Alert(item, results))
+        with self._pinned() as gen:
+            for item in self.saved_searches():
+                results = self.search(
+                    item.query,
+                    sort="newest",
+                    limit=limit,
+                    arrived_after=item.seen_until,
+                    suggest_spelling=False,
+                    **item.options(),
+                )
+                found.append(Alert(item, results))
         if mark_seen:
-            saved.mark_seen(self.path, {a.search.name: newest for a in found})
+            saved.mark_seen(self._catalog(), {a.search.name: gen for a in found})
         return found
 
     def _hits(self, searcher: Searcher, built: BuiltQuery, page: list[tuple[int, float]], scored: bool) -> list[Hit]:
@@ -588,6 +674,7 @@ class SearchIndex:
             raise NotFoundError(f"no article with id {article_id!r}")
         return docnum
 
+    @_retrying
     def get(self, article_id: str) -> Article:
         searcher, _ = self._current()
         s = searcher.stored_fields(self._docnum(searcher, article_id))
@@ -602,10 +689,12 @@ class SearchIndex:
             url=s.get("url"),
         )
 
+    @_retrying
     def __len__(self) -> int:
         searcher, _ = self._current()
         return searcher.doc_count()
 
+    @_retrying
     def source_counts(self) -> list[tuple[str, int]]:
         """Each canonical source with the number of articles citing it,
         from the per-searcher postings (deleted documents excluded)."""
@@ -613,12 +702,13 @@ class SearchIndex:
         counts = [(name, len(cache.source_docs(frozenset([key])))) for key, name in cache.source_names.items()]
         return sorted(counts, key=lambda kv: (-kv[1], kv[0].casefold()))
 
+    @_retrying
     def stats(self, top: int = 10) -> Stats:
         searcher, cache = self._current()
         reader = searcher.reader()
         days = [cache.days[d] for d in reader.all_doc_ids()]
         dated = [d for d in days if d]
-        meta = storage.read_meta(self.path)
+        last_update = self._catalog().meta("last_update")
         return Stats(
             articles=len(days),
             first_date=_day(min(dated)) if dated else None,
@@ -626,6 +716,6 @@ class SearchIndex:
             undated=len(days) - len(dated),
             size_bytes=storage.disk_size(self.path),
             top_sources=tuple(self.source_counts()[:top]),
-            last_update=meta.get("last_update"),
+            last_update=last_update if isinstance(last_update, str) else None,
             path=str(self.path),
         )

@@ -30,8 +30,10 @@ FIELD = "words"
 # A correction must be used by this many times more articles than the word
 # it replaces ("clearly more frequent").
 DOMINANCE = 3
-# Shorter words have too many neighbours at distance 1 to guess from.
+# Shorter words have too many neighbours at distance 1 to guess from; a
+# three-letter word is corrected only when the index never uses it ("teh").
 MIN_LENGTH = 4
+MIN_LENGTH_UNSEEN = 3
 # A word, not after a field name ("source:") and not part of a wildcard or
 # fuzzy term ("telemet*", "missle~"): those are asked for as typed.
 _WORD_RE = re.compile(r"(?<![\w:*?])([^\W\d_][\w'’]*)(?![\w:*?~])")
@@ -73,10 +75,14 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
 
 
 def correct_word(reader: IndexReader, word: str) -> str | None:
-    """A clearly more frequent spelling of ``word`` within edit distance, or None."""
-    if len(word) < MIN_LENGTH:
+    """A clearly more frequent spelling of ``word`` within edit distance, or None.
+
+    The nearest candidate wins, the more frequent of equally near ones."""
+    if len(word) < MIN_LENGTH_UNSEEN:
         return None
     own = _frequency(reader, word)
+    if len(word) < MIN_LENGTH and own:
+        return None
     maxdist = 1 if len(word) <= 5 else 2
     best: tuple[int, int, str] | None = None
     for candidate in reader.terms_within(FIELD, word, maxdist, prefix=1):

@@ -26,7 +26,7 @@ def shared_path(*parts: str) -> Path:
 def library_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One index of corpus/ and tests/data/library, built once per session."""
     where = tmp_path_factory.mktemp("library") / "index"
-    SearchIndex(where).update([ROOT / "corpus", LIBRARY])
+    SearchIndex(where, create=True).update([ROOT / "corpus", LIBRARY])
     return where
 
 

@@ -109,3 +109,14 @@ def test_report_prints_table_and_targets(run: dict[str, Any]) -> None:
 def test_tantivy_column(run: dict[str, Any]) -> None:
     pytest.importorskip("tantivy", reason="tantivy is a benchmark-only extra (pip install tantivy)")
     assert "searchkit/tantivy" in run["stdout"]
+
+
+def test_readers_benchmark_feed_is_the_dvids_stories(tmp_path: Path) -> None:
+    from benchmarks import readers
+    from searchkit.articles import read_file
+
+    if not (readers.SHARED / "dvids" / "manifest.csv").exists():
+        pytest.skip(f"needs {readers.SHARED / 'dvids'} (the shared data folder beside the project)")
+    read = read_file(readers.dvids_feed(tmp_path / "dvids.rss"))
+    assert (len(read.loaded), read.skipped) == (56, [])
+    assert all(item.article.date and item.article.url for item in read.loaded)

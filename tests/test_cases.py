@@ -1,5 +1,5 @@
-"""One case table (data/search_cases.json) drives both the API and the CLI,
-so the two cannot drift apart."""
+"""One case table (data/search_cases.json) drives the API, the CLI and the
+web API, so the three cannot drift apart."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from starlette.testclient import TestClient
 
 from searchkit import SearchIndex
 from searchkit.cli import cli
+from searchkit.web import create_app
 
 from .conftest import DATA
 
@@ -58,3 +60,32 @@ def test_cli(library_dir: Path, case: dict[str, Any]) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     _check(case, [h["id"] for h in doc["hits"]], doc["total"])
+
+
+def _web_params(case: dict[str, Any]) -> list[tuple[str, str]]:
+    """The case as /api/search parameters (the CLI's option names, repeatable)."""
+    opts = case.get("options", {})
+    params = [("q", case["query"]), ("limit", "50")]
+    params += [("source", name) for name in opts.get("sources", [])]
+    params += [("exclude_source", name) for name in opts.get("exclude_sources", [])]
+    params += [(key, opts[key]) for key in ("since", "until", "sort") if key in opts]
+    if opts.get("any_words"):
+        params.append(("any", "1"))
+    return params
+
+
+@pytest.fixture(scope="module")
+def web(ix: SearchIndex) -> TestClient:
+    return TestClient(create_app(ix), base_url="http://localhost")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_web(web: TestClient, case: dict[str, Any]) -> None:
+    response = web.get("/api/search", params=_web_params(case))
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    _check(case, [h["id"] for h in doc["hits"]], doc["total"])
+    if "warning" in case:
+        assert any(case["warning"] in w for w in doc["warnings"])
+    else:
+        assert "warnings" not in doc

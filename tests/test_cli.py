@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from searchkit import __version__
 from searchkit.cli import cli
-from searchkit.storage import META_FILE
 
 from .conftest import LIBRARY, ROOT, SEED_ID
 
@@ -124,17 +123,20 @@ def test_usage_errors_exit_2(library_dir: Path, args: list[str], fragment: str) 
 
 def test_no_index_yet(tmp_path: Path) -> None:
     code, _, err = run("search", "x", index_dir=tmp_path / "index")
-    assert (code, err) == (1, f"Error: no index at {tmp_path / 'index'}: run `searchkit index` first\n")
+    where = tmp_path / "index"
+    assert (code, err) == (1, f"Error: no index at {where}: create it with `searchkit --index-dir {where} index PATH...`\n")
 
 
-def test_other_schema_version(tmp_path: Path) -> None:
+def test_older_searchkit_index(tmp_path: Path) -> None:
     where = tmp_path / "ix"
-    assert run("index", str(ROOT / "corpus"), index_dir=where)[0] == 0
-    meta = where / META_FILE
-    meta.write_text(json.dumps({**json.loads(meta.read_text()), "schema_version": 99}))
+    where.mkdir()
+    (where / "searchkit.json").write_text('{"schema_version": 1}')
     code, _, err = run("search", "x", index_dir=where)
     assert code == 1
-    assert err.startswith(f"Error: index at {where} has schema version 99, this searchkit uses 1:")
+    assert err == (
+        f"Error: index at {where} was written by an older searchkit: "
+        f"rebuild it with `searchkit --index-dir {where} index --rebuild PATH...`\n"
+    )
 
 
 def test_index_reports_and_skips(tmp_path: Path) -> None:
@@ -153,7 +155,7 @@ def test_index_reports_and_skips(tmp_path: Path) -> None:
 def test_env_var_sets_index_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEARCHKIT_INDEX", str(tmp_path / "env-ix"))
     assert run("index", str(ROOT / "corpus"))[0] == 0
-    assert (tmp_path / "env-ix" / META_FILE).exists()
+    assert (tmp_path / "env-ix" / "catalog.sqlite").exists()
 
 
 def test_terminal_output_is_sanitised(tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ from searchkit.analytics import Bucket, Timeline
 from searchkit.cli import cli
 from searchkit.headlines import HeadlineMatcher
 from searchkit.search import SearchIndex
+from searchkit.spelling import FIELD
 
-from .conftest import ROOT, SEED_ID
+from .conftest import ROOT, SEED_ID, shared_path
 
 # Every escape a hostile headline or body can carry: clear screen, a window
 # title (OSC 0), a hyperlink (OSC 8), an 8-bit CSI, a BiDi override, and a
@@ -134,13 +135,16 @@ def test_sources_and_stats_are_cleaned(tmp_path: Path) -> None:
 
 
 def test_stats_prints_last_update_cleaned(hostile_dir: Path, tmp_path: Path) -> None:
-    meta = hostile_dir / "searchkit.json"
-    saved = meta.read_text()
+    from searchkit.catalog import Catalog
+
+    cat = Catalog(hostile_dir)
+    saved = cat.meta("last_update")
     try:
-        meta.write_text(json.dumps({**json.loads(saved), "last_update": "2013\x1b[2J\x9b1m\u202e\nx"}))
+        cat.set_meta(last_update="2013\x1b[2J\x9b1m\u202e\nx")
         _, out, _ = run("stats", index_dir=hostile_dir)
     finally:
-        meta.write_text(saved)
+        cat.set_meta(last_update=saved)
+        cat.close()
     assert "Last update:  2013 x\n" in out
 
 
@@ -341,14 +345,15 @@ def test_the_state_hash_follows_the_content(tmp_path: Path) -> None:
     feed = tmp_path / "feed"
     feed.mkdir()
     (feed / "a.jsonl").write_text(json.dumps(RECORDS[3]) + "\n")
-    ix = SearchIndex(tmp_path / "ix")
+    ix = SearchIndex(tmp_path / "ix", create=True)
     ix.update([feed])
-    before = export.index_state(ix)
+    before, commits = export.index_state(ix), export.generation(ix)
     ix.update([feed])
     assert export.index_state(ix) == before  # a run that changed nothing
     (feed / "b.jsonl").write_text(json.dumps(RECORDS[2]) + "\n")
     ix.update([feed])
     assert export.index_state(ix) != before
+    assert export.generation(ix) > commits
 
 
 # -- timeline -------------------------------------------------------------------
@@ -433,3 +438,143 @@ def test_timeline_by_day_and_every_format(library_dir: Path) -> None:
     ]
     _, out, _ = run("timeline", "korea", "--by", "year", "--format", "jsonl", index_dir=library_dir)
     assert [json.loads(x)["period"] for x in out.splitlines()] == ["1987", "2013"]
+
+
+# -- did-you-mean on Reuters stories ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reuters_ix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+    from benchmarks import reuters
+
+    source = shared_path("corpora", "reuters21578")
+    where = tmp_path_factory.mktemp("reuters")
+    reuters.write_jsonl(reuters.records(source, limit=300), where / "r.jsonl")
+    with SearchIndex(where / "ix", create=True) as ix:
+        ix.update([where / "r.jsonl"])
+        yield ix
+
+
+def test_did_you_mean_on_real_misspellings_of_reuters_words(reuters_ix: SearchIndex) -> None:
+    # The benchmark's list (benchmarks/spelling_eval.py, 19k stories) cut to
+    # the words these 300 stories use often enough to be corrected to.
+    from benchmarks.spelling_eval import MIN_ARTICLES, load
+
+    searcher, _ = reuters_ix._current()
+    reader = searcher.reader()
+    pairs = [
+        (w, r)
+        for w, r in load()
+        if (FIELD, r) in reader and reader.doc_frequency(FIELD, r) >= MIN_ARTICLES and (FIELD, w) not in reader
+    ][:30]
+    assert len(pairs) == 30
+    got = {w: reuters_ix.search(w, limit=1).suggestion for w, _ in pairs}
+    made = [w for w, _ in pairs if got[w] is not None]
+    right = [w for w, r in pairs if got[w] == r]
+    assert len(right) / len(made) >= 0.85  # precision
+    assert len(right) / len(pairs) >= 0.75  # recall
+    # Never a suggestion that finds less than the query did.
+    for w in made[:5]:
+        assert reuters_ix.search(got[w] or "", limit=1).total > reuters_ix.search(w, limit=1).total
+
+
+def test_explain_as_json_goes_through_the_one_json_path(library_dir: Path) -> None:
+    code, out, _ = run(
+        "search", "radar source:kyodo", "--since", "2013-10", "--explain", "--format", "json", index_dir=library_dir
+    )
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["dates"] == {"since": "2013-10-01", "until": None}
+    assert doc["filters"]["sources_any_of"] == [["kyodo news"]]
+    assert doc["query"] == "(headline:radar^2 OR body:radar)"
+
+
+def test_limit_0_prints_the_count_only(library_dir: Path) -> None:
+    assert run("search", "korea", "--limit", "0", index_dir=library_dir)[1] == "3 results\n"
+
+
+def test_error_messages_are_cleaned(tmp_path: Path) -> None:
+    # The message quotes the folder as given, not as repr() would.
+    code, _, err = run("search", "x", index_dir=tmp_path / "no\x1b[2J\u202eix")
+    shown = tmp_path / "noix"
+    assert (code, err) == (1, f"Error: no index at {shown}: create it with `searchkit --index-dir {shown} index PATH...`\n")
+
+
+def test_similar_exports_carry_the_url(hostile_dir: Path) -> None:
+    _, out, _ = run("similar", "f2", "--format", "jsonl", index_dir=hostile_dir)
+    hits = {h["id"]: h for h in map(json.loads, out.splitlines())}
+    assert hits["f1"]["url"] == "http://x.example/f1"
+
+
+def test_a_three_letter_word_is_corrected_only_when_the_index_never_uses_it(library_dir: Path) -> None:
+    assert run("search", "sez", index_dir=library_dir)[1] == "No results.\n\nDid you mean: sea\n"
+    assert run("search", "pac", index_dir=library_dir)[1] == "No results.\n\nDid you mean: pact\n"
+    assert run("search", "kim", index_dir=library_dir)[1].startswith("1 result ")  # used: never corrected
+
+
+def test_the_progress_bar_says_when_the_final_commit_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr(cli_module.sys, "stderr", err)
+    monkeypatch.setattr(cli_module, "PROGRESS_AFTER", 0.0)
+    update, finish = cli_module._progress()
+    update(1, 2)
+    assert "Indexing" in err.getvalue() and "Committing" not in err.getvalue()
+    update(2, 2)
+    finish()
+    assert "Committing" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("command", "formats"),
+    [
+        (["sources"], render.FORMATS),
+        (["stats"], ("text", "json")),
+        (["duplicates"], render.FORMATS),
+        (["saved"], render.FORMATS),
+        (["alerts", "--peek"], render.FORMATS),
+        (["similar", SEED_ID], render.FORMATS),
+        (["show", SEED_ID], ("text", "json")),
+        (["timeline", "radar"], render.FORMATS),
+    ],
+)
+def test_every_command_takes_the_formats_it_lists(
+    library_dir: Path, command: list[str], formats: tuple[str, ...]
+) -> None:
+    for fmt in formats:
+        code, out, err = run(*command, "--format", fmt, index_dir=library_dir)
+        assert code == 0 and not err and (out or fmt == "jsonl"), (fmt, err)  # no records: no lines
+        if fmt == "json":
+            json.loads(out)
+        elif fmt == "jsonl":
+            [json.loads(line) for line in out.splitlines()]
+        elif fmt == "csv":
+            rows = list(csv.reader(io.StringIO(out)))
+            assert len({len(r) for r in rows}) == 1  # one table, every row as wide as the header
+    _, help_text, _ = run(*command[:1], "--help")
+    assert f"[{'|'.join(formats)}]" in " ".join(help_text.split())
+
+
+def test_an_export_that_spans_a_commit_is_an_error(hostile_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pages are separate searches: if an index run commits between them the
+    # pages may overlap or miss hits, so the export says so instead.
+    monkeypatch.setattr(export, "PAGE", 1)
+    states = iter([1, 1, 2, 2, 2, 2])
+    monkeypatch.setattr(export, "generation", lambda ix: next(states))
+    code, out, err = run("search", "radar", "--format", "jsonl", "--limit", "100", index_dir=hostile_dir)
+    assert code == 1
+    assert err == "Error: the index changed while exporting (an index run committed): export again\n"
+    assert len(out.splitlines()) == 2  # what was written before the change was seen
+
+
+def test_timeline_manifest(hostile_dir: Path, tmp_path: Path) -> None:
+    side = tmp_path / "t.json"
+    code, _, _ = run(
+        "timeline", "radar", "--by", "year", "--until", "2013", "--manifest", str(side), index_dir=hostile_dir
+    )
+    card = json.loads(side.read_text())
+    assert code == 0 and card["command"] == "timeline" and card["options"]["by"] == "year"
+    assert card["resolved"]["until"] == "2013-12-31" and card["total"] == 3

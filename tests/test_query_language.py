@@ -177,7 +177,7 @@ def test_similar_on_an_article_without_key_terms(tmp_path: Path) -> None:
     shutil.copytree(LIBRARY, corpus)
     # Its one word is in no body: Whoosh's key-term model divided by zero.
     (corpus / "h.jsonl").write_text('{"id": "h1", "headline": "Zyxqwvt", "body": ""}\n')
-    ix = SearchIndex(tmp_path / "ix")
+    ix = SearchIndex(tmp_path / "ix", create=True)
     ix.update([corpus])
     assert ix.similar("h1").hits == ()
     ix.close()
@@ -188,7 +188,7 @@ def test_timeline_counts_what_search_counts(tmp_path: Path) -> None:
     shutil.copytree(LIBRARY, corpus)
     _syndicate(corpus, "20_copy_a.txt", "October 23, 2013", "Reporting by a wire desk.")
     _syndicate(corpus, "21_copy_b.txt", "October 25, 2013", "Distributed by a syndication service.")
-    ix = SearchIndex(tmp_path / "ix")
+    ix = SearchIndex(tmp_path / "ix", create=True)
     ix.update([corpus, ROOT / "corpus"])
     folded = ix.search('"x-band radar"', facets=True)
     every = ix.search('"x-band radar"', all_copies=True)

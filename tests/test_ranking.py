@@ -29,7 +29,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     root = tmp_path_factory.mktemp("ranking")
     src = root / "articles.jsonl"
     src.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
-    ix = SearchIndex(root / "index")
+    ix = SearchIndex(root / "index", create=True)
     ix.update([src])
     return ix
 
@@ -109,7 +109,7 @@ def test_whoosh_own_collector_can_prune_combined_words(tmp_path: Path) -> None:
         for i in range(60)
     ]
     src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    ix = SearchIndex(tmp_path / "index")
+    ix = SearchIndex(tmp_path / "index", create=True)
     ix.update([src])
     for text in ("radar japan deal", "radar OR japan OR deal"):
         query = ix.build(text).query

@@ -6,6 +6,7 @@ import os
 import re
 import shlex
 import shutil
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,13 +18,16 @@ from .conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, flags=re.S)
-SH_LINES = [
+ALL_SH_LINES = [
     re.sub(r"\s+#\s.*$", "", line).strip()
     for lang, body in BLOCKS
     if lang == "sh"
     for line in body.splitlines()
     if line.startswith("searchkit ")
 ]
+# `serve` runs until stopped: those lines run as real servers, below.
+SERVE_LINES = [line for line in ALL_SH_LINES if "serve" in line.split()]
+SH_LINES = [line for line in ALL_SH_LINES if line not in SERVE_LINES]
 
 
 def test_readme_starts_with_the_two_commands_ci_runs() -> None:
@@ -38,6 +42,7 @@ def test_readme_starts_with_the_two_commands_ci_runs() -> None:
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "corpus", where / "corpus")
+    shutil.copytree(ROOT / "examples", where / "examples")
     return where
 
 
@@ -45,7 +50,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_shell_example(workdir: Path, line: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(workdir)
     runner = CliRunner()
-    if not (workdir / "index" / "searchkit.json").exists():
+    if not (workdir / "index" / "catalog.sqlite").exists():
         assert runner.invoke(cli, ["index"]).exit_code == 0
     if line.startswith("searchkit saved --delete"):
         runner.invoke(cli, ["save", "radar-japan", "radar japan"])
@@ -60,3 +65,17 @@ def test_python_example(workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: 
     out = capsys.readouterr().out
     assert "2013-10-31 South Korea Denies" in out
     assert os.path.isdir(workdir / "index")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line", SERVE_LINES)
+def test_serve_example(workdir: Path, line: str) -> None:
+    """The line as written, on a free port (the --port appended wins), until it answers."""
+    from .web_serve import serving
+
+    if not (workdir / "index" / "searchkit.json").exists():
+        args = ["-i", str(workdir / "index"), "index", str(workdir / "corpus")]
+        assert CliRunner().invoke(cli, args).exit_code == 0
+    with serving(shlex.split(line)[1:], cwd=workdir) as url, urllib.request.urlopen(url + "/?q=radar") as response:
+        assert response.status == 200
+        assert "South Korea Denies" in response.read().decode()

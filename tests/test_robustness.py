@@ -121,7 +121,7 @@ def test_two_index_runs_at_once_both_finish(tmp_path: Path) -> None:
 def test_searching_during_an_index_run_sees_committed_state(tmp_path: Path) -> None:
     corpus, index_dir = tmp_path / "corpus", tmp_path / "ix"
     _write_corpus(corpus, 300)
-    SearchIndex(index_dir).update([ROOT / "corpus"])
+    SearchIndex(index_dir, create=True).update([ROOT / "corpus"])
     proc = subprocess.Popen(
         [sys.executable, "-c", SMALL_BATCHES, "50", "-i", str(index_dir), "index", str(corpus), str(ROOT / "corpus")],
         env=_env(),
@@ -148,7 +148,7 @@ def test_missing_segment_file_is_reported_and_rebuild_recovers(tmp_path: Path) -
     result = runner.invoke(cli, ["-i", str(index_dir), "search", "radar"])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: index at {index_dir} is damaged (")
-    assert result.stderr.endswith("rebuild it with `searchkit index --rebuild`\n")
+    assert result.stderr.endswith(f"rebuild it with `searchkit --index-dir {index_dir} index --rebuild {ROOT / 'corpus'}`\n")
     assert runner.invoke(cli, ["-i", str(index_dir), "index", str(ROOT / "corpus")]).exit_code == 1
     assert runner.invoke(cli, ["-i", str(index_dir), "index", "--rebuild", str(ROOT / "corpus")]).exit_code == 0
     assert "1 result" in runner.invoke(cli, ["-i", str(index_dir), "search", "radar"]).stdout
@@ -160,7 +160,7 @@ def test_folder_that_is_not_an_index(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["-i", str(tmp_path / "ix"), "search", "x"])
     assert (result.exit_code, result.stderr) == (
         1,
-        f"Error: no index at {tmp_path / 'ix'}: run `searchkit index` first\n",
+        f"Error: no index at {tmp_path / 'ix'}: create it with `searchkit --index-dir {tmp_path / 'ix'} index PATH...`\n",
     )
 
 
@@ -271,7 +271,8 @@ def test_ctrl_c_mid_run_is_one_line_and_resumable(tmp_path: Path) -> None:
         pytest.skip("the run finished before the interrupt landed")
     assert proc.returncode == 1
     assert err == (
-        "Error: interrupted: the index keeps its last committed batch; run `searchkit index` again to finish\n"
+        f"Error: interrupted: the index keeps every committed batch; "
+        f"run `searchkit --index-dir {index_dir} index {corpus}` to finish\n"
     )
     partial = _ids(index_dir)
     assert len(partial) == len(set(partial)) < 400

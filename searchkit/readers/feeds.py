@@ -84,7 +84,10 @@ def parse_feed(data: bytes, path: str | os.PathLike[str] | None = None) -> tuple
             skipped.append(Skipped(f"{where}#{number}", "entry with no title and no text"))
             continue
         published, problem = _entry_date(entry)
-        link = str(entry.get("link") or "") or None
+        # feedparser takes an RSS guid for the link unless isPermaLink="false"; an
+        # id that is not a web address is no link.
+        raw_link = str(entry.get("link") or "").strip()
+        link = raw_link if "://" in raw_link else None
         summary = fragment_text(str(entry.get("summary") or "")) if entry.get("content") else ""
         article = Article(
             id=_entry_id(entry, stem, number),

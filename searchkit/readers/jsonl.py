@@ -20,11 +20,18 @@ from typing import BinaryIO
 
 from ..articles import Loaded, Skipped, article_from_record
 from ..errors import ArticleError
-from .limits import MAX_ARTICLE_BYTES, MAX_JSON_DEPTH, MAX_JSON_NUMBER_DIGITS
+from . import limits
+from .limits import MAX_JSON_DEPTH, MAX_JSON_NUMBER_DIGITS
 
-_STRING_RE = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+# The unrolled form: an alternation inside * makes the regex engine keep a
+# backtracking frame per character (120 MB for a 1 MB string).
+_STRING_RE = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _NOT_BRACKET_RE = re.compile(rb"[^\[\]{}]+")
 _ID_RE = re.compile(rb'"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,40})')
+
+
+def size_text(n: int) -> str:
+    return f"{n / 1e6:.0f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"
 
 
 class RecordError(ValueError):
@@ -110,9 +117,11 @@ def open_stream(f: BinaryIO, path: Path) -> BinaryIO:
 
 
 def iter_jsonl(
-    f: BinaryIO, path: Path, limit: int = MAX_ARTICLE_BYTES, notes: tuple[str, ...] = ()
+    f: BinaryIO, path: Path, limit: int | None = None, notes: tuple[str, ...] = ()
 ) -> Iterator[Loaded | Skipped]:
-    """Every record of an open JSON Lines stream as an article or a skip."""
+    """Every record of an open JSON Lines stream as an article or a skip
+    (``limit``: bytes of one record, MAX_ARTICLE_BYTES unless given)."""
+    limit = limit or limits.MAX_ARTICLE_BYTES
     lines = _lines(open_stream(f, path), limit)
     while True:
         try:
@@ -129,7 +138,7 @@ def iter_jsonl(
         if not whole:
             rid = _record_id(line)
             named = f"record {rid!r}" if rid else "record"
-            yield Skipped(where, f"{named} too large (over {limit / 1e6:.0f} MB, the limit for one article)")
+            yield Skipped(where, f"{named} too large (over {size_text(limit)}, the limit for one article)")
             continue
         if not line.strip():
             continue
