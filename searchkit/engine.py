@@ -252,15 +252,28 @@ class Arrays:
         if btext is None:
             return {}
         ids, _, values = self._entry(fieldname, btext)
-        if values is None:
-            return None
-        decode = self.schema[fieldname].format.decode_characters
         wanted = np.asarray(sorted(docs), dtype=np.int64)
         at = np.searchsorted(ids, wanted)
+        held = [(doc, i) for doc, i in zip(wanted.tolist(), at.tolist(), strict=True) if i < len(ids) and ids[i] == doc]
         found: dict[int, list[tuple[int, int, int]]] = {}
-        for doc, i in zip(wanted.tolist(), at.tolist(), strict=True):
-            if i < len(ids) and ids[i] == doc:
+        if values is not None:
+            decode = self.schema[fieldname].format.decode_characters
+            for doc, i in held:
                 found[doc] = decode(values[i])
+            return found
+        # Segments the searchkit codec wrote: its positions and offsets as
+        # arrays (postings' contract), for the documents that hold the term.
+        present = np.asarray([doc for doc, _ in held], dtype=np.int64)
+        bounds = [offset for _, offset in self.leaves] + [self.count]
+        for n, (leaf, offset) in enumerate(self.leaves):
+            lo, hi = np.searchsorted(present, [offset, bounds[n + 1]])
+            if hi <= lo:
+                continue
+            local = (present[lo:hi] - offset).astype(np.int32)
+            spots = postings.term_positions(leaf, fieldname, btext, local)
+            spans = postings.term_chars(leaf, fieldname, btext, local)
+            for doc, pos, chars in zip(present[lo:hi].tolist(), spots, spans, strict=True):
+                found[doc] = [(int(p), int(a), int(b)) for p, (a, b) in zip(pos.tolist(), chars.tolist(), strict=True)]
         return found
 
     def positions(self, fieldname: str, btext: Any, docs: np.ndarray) -> list[np.ndarray]:

@@ -248,3 +248,14 @@ def test_did_you_mean_terms_are_whoosh_s(ix: SearchIndex, tmp_path: Path, merged
             for prefix in (0, 1):
                 theirs = set(reader.terms_within("words", text, maxdist, prefix=prefix))
                 assert set(quick.terms_within("words", text, maxdist, prefix)) == theirs, (text, maxdist, prefix)
+
+
+def test_snippet_offsets_from_the_engine_match_the_matcher_path(ix: SearchIndex) -> None:
+    from searchkit.snippets import occurrences
+
+    searcher, cache = ix._current()
+    docs = list(range(searcher.doc_count_all()))
+    words = {"radar", "missil", "defens", "korea", "treati", "absent-word"}
+    fast = occurrences(searcher, docs, words, cache.arrays)
+    assert fast == occurrences(searcher, docs, words, None)
+    assert sum(len(v) for v in fast.values()) > 10
