@@ -59,7 +59,7 @@ def build_index(docs: int | None) -> tuple[Path, list[dict[str, Any]]]:
         for n in range(0, len(recs), CHUNK):
             reuters.write_jsonl(recs[n : n + CHUNK], where / "data" / f"reuters-{n // CHUNK:03d}.jsonl")
         started = time.monotonic()
-        report = SearchIndex(index).update([where / "data"])
+        report = SearchIndex(index, create=True).update([where / "data"])
         print(f"indexed in {time.monotonic() - started:.0f} s: {report.summary()}", file=sys.stderr)
         if report.skipped or len(SearchIndex(index, create=False)) != len(recs):
             raise SystemExit(f"the benchmark index is incomplete: {report.skipped}")

@@ -492,3 +492,31 @@ def test_a_big_file_commits_in_parts_and_resumes(tmp_path: Path, monkeypatch: py
     report = SearchIndex(tmp_path / "ix").update([feed])
     assert (report.added, report.unchanged) == (30 - kept, kept)
     assert sorted(_ids(SearchIndex(tmp_path / "ix"))) == sorted(f"r{k}" for k in range(30))
+
+
+def test_a_folder_that_cannot_be_listed_keeps_its_articles(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root reads every folder, the EACCES a user gets is simulated: the
+    walk leaves the folder out (as os.walk does) and stat is refused."""
+    sub = corpus / "sub"
+    _feed(sub / "feed.jsonl", [_record(1)])
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    ix.update([corpus])
+    real_walk, real_stat = searchkit.indexer.walk, os.stat
+
+    def walk_without_sub(roots: list[str]) -> object:
+        return (p for p in real_walk(roots) if not str(p).startswith(str(sub)))
+
+    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path).startswith(str(sub)):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(searchkit.indexer, "walk", walk_without_sub)
+    monkeypatch.setattr(searchkit.indexer.os, "stat", stat)
+    report = ix.update([corpus])
+    monkeypatch.undo()
+    assert report.removed == 0
+    assert "Permission denied: its 1 indexed articles are kept" in [s.reason for s in report.skipped]
+    assert "r1" in _ids(ix)

@@ -198,3 +198,32 @@ def test_wildcard_expansion_finds_what_whoosh_finds(ix: SearchIndex, text: str) 
         theirs = {w.decode() for leaf, _ in searcher.reader().leaf_readers() for w in q._btexts(leaf)}
         mine = matching_pattern(cache.arrays, q)
         assert mine is not None and set(mine) == theirs
+
+
+@pytest.mark.parametrize("merged", [False, True])
+def test_did_you_mean_terms_are_whoosh_s(ix: SearchIndex, tmp_path: Path, merged: bool) -> None:
+    """QuickTerms finds the near spellings Whoosh's reader finds: restricted
+    Damerau-Levenshtein on a merged (multi-segment) reader, plain Levenshtein
+    through one segment's automaton."""
+    from searchkit.engine import QuickTerms
+
+    if merged:  # a second segment: the reader becomes a MultiReader
+        corpus = tmp_path / "corpus"
+        shutil.copytree(LIBRARY, corpus)
+        index = SearchIndex(tmp_path / "ix")
+        index.update([corpus])
+        (corpus / "extra.jsonl").write_text('{"id": "x1", "headline": "Radra teh missiel", "body": "recieve"}\n')
+        index.update([corpus])
+    else:
+        index = ix
+    searcher, cache = index._current()
+    reader = searcher.reader()
+    assert reader.is_atomic() is not merged
+    quick = QuickTerms(reader, cache.arrays)
+    words = [w.decode() for w in reader.lexicon("words")]
+    probes = ["radra", "teh", "missiel", "recieve", "raadr", "ab", *words[::5], *(w[::-1] for w in words[::9])]
+    for text in probes:
+        for maxdist in (1, 2):
+            for prefix in (0, 1):
+                theirs = set(reader.terms_within("words", text, maxdist, prefix=prefix))
+                assert set(quick.terms_within("words", text, maxdist, prefix)) == theirs, (text, maxdist, prefix)
