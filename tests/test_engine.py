@@ -137,12 +137,33 @@ def test_arrays_leave_out_deleted_documents(tmp_path: Path) -> None:
     ix.close()
 
 
-def test_block_reader_gives_what_the_matcher_path_gives(ix: SearchIndex) -> None:
-    from searchkit import postings, w3blocks
+def test_block_reader_gives_what_the_matcher_path_gives(ix: SearchIndex, tmp_path: Path) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
 
+    from searchkit import duplicates, postings, w3blocks
+    from searchkit.articles import read_file, walk
+    from searchkit.indexer import _document
+    from searchkit.schema import build_schema
+    from searchkit.storage import INDEX_NAME
+
+    from .conftest import LIBRARY, ROOT
+
+    # searchkit writes its own codec, where w3blocks steps aside ...
     searcher, _ = ix._current()
-    checked = 0
     for leaf, _offset in searcher.reader().leaf_readers():
+        assert w3blocks.read_term(leaf, "body", "missil") is None
+    # ... so its W3 path is checked on the same articles written by Whoosh's own codec.
+    w3ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
+    writer = w3ix.writer(codec=W3Codec())
+    for item in walk([ROOT / "corpus", LIBRARY]):
+        if isinstance(item, Path):
+            for loaded in read_file(item).loaded:
+                a = loaded.article
+                writer.add_document(**_document(a, "d", 0, duplicates.sketch(a.body)))
+    writer.commit()
+    checked = 0
+    for leaf, _offset in w3ix.reader().leaf_readers():
         for fieldname in ("body", "headline", "sources"):
             for btext in list(leaf.lexicon(fieldname))[:200]:
                 block = w3blocks.read_term(leaf, fieldname, btext)
@@ -210,7 +231,7 @@ def test_did_you_mean_terms_are_whoosh_s(ix: SearchIndex, tmp_path: Path, merged
     if merged:  # a second segment: the reader becomes a MultiReader
         corpus = tmp_path / "corpus"
         shutil.copytree(LIBRARY, corpus)
-        index = SearchIndex(tmp_path / "ix")
+        index = SearchIndex(tmp_path / "ix", create=True)
         index.update([corpus])
         (corpus / "extra.jsonl").write_text('{"id": "x1", "headline": "Radra teh missiel", "body": "recieve"}\n')
         index.update([corpus])
