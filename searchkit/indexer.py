@@ -37,6 +37,8 @@ from .dupgroups import DupTracker, encode_sketch
 from .duplicates import Groups
 from .errors import IndexCorruptError, IndexVersionError, NothingReadError, PathMissingError
 from .prepare import Prepared, Preparer, use
+from .readers.sidecar import find_row
+from .readers.walk import left_out
 from .schema import day_number
 from .sources import source_key
 
@@ -535,6 +537,9 @@ def _index(
     readable = 0
     try:
         for path in sorted(p for p in state.files if _under(p, roots) and p not in present):
+            if left_out(path, roots):  # now ignored, or not an article: dropped, not kept
+                run.remove_file(path)
+                continue
             try:
                 os.stat(path)
             except (FileNotFoundError, NotADirectoryError):
@@ -587,7 +592,9 @@ def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:
         report.skipped.extend(read_file(path).skipped)  # the reader names the reason
         return 0
     row = state.files.get(path)
-    if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
+    # A file a sidecar describes is read again (its digest covers the row):
+    # editing the sidecar changes it without touching the file.
+    if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns and not find_row(Path(path)):
         report.unchanged += len(state.by_path.get(path, ()))
         return 1
     read = read_file(path, row.digest if row else None)
