@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
+import os
 import pstats
 import re
 import shutil
@@ -135,18 +137,68 @@ def whoosh_floor(index: Path, queries: Sequence[QuerySpec]) -> list[float]:
     return times
 
 
-def profile_index(files: Sequence[Path], n_top: int) -> None:
+# Where an article's indexing time goes, by stage: (stage, functions whose
+# cumulative time counts, functions whose cumulative time is taken back out).
+# The patterns cover both the bulk writer and Whoosh's own add_document path,
+# so the same table can be made for a tree before the bulk writer.
+STAGES: list[tuple[str, list[str], list[str]]] = [
+    ("read (files, JSON, dates)", [r"\(read_file\)"], [r"sources\.py:\d+\(extract_sources\)"]),
+    ("extract sources", [r"sources\.py:\d+\(extract_sources\)"], []),
+    ("sketch (near-duplicates)", [r"duplicates\.py:\d+\(sketch\)"], []),
+    (
+        "analyze (tokens, terms, spelling words)",
+        [
+            r"prepare\.py:\d+\(prepare\)",
+            r"bulkwriter\.py:\d+\(add\)",
+            r"whoosh/fields\.py:\d+\(index\)",
+            r"spelling\.py:\d+\(vocabulary\)",
+        ],
+        [r"duplicates\.py:\d+\(sketch\)"],
+    ),
+    (
+        "write (stored fields, columns, lengths)",
+        [r"\(add_document\)"],
+        [r"bulkwriter\.py:\d+\(add\)", r"whoosh/fields\.py:\d+\(index\)"],
+    ),
+    ("commit (postings, segment, near-duplicate links)", [r"indexer\.py:\d+\(commit\)"], []),
+]
+
+
+def _cumulative(stats: pstats.Stats, patterns: list[str]) -> float:
+    table: dict[Key, Any] = stats.stats  # type: ignore[attr-defined]
+    total = 0.0
+    for key, (_cc, _nc, _tt, ct, callers) in table.items():
+        name = _name(key)
+        # Only calls from outside the stage's own functions, so recursion
+        # and nested matches are not counted twice.
+        if any(re.search(p, name) for p in patterns) and not any(
+            any(re.search(p, _name(c)) for p in patterns) for c in callers
+        ):
+            total += ct
+    return total
+
+
+def stage_table(stats: pstats.Stats, docs: int, whole: float) -> list[str]:
+    rows = []
+    for stage, plus, minus in STAGES:
+        secs = max(0.0, _cumulative(stats, plus) - _cumulative(stats, minus))
+        rows.append(f"| {stage} | {secs * 1000 / docs:.3f} | {100 * secs / whole:.0f}% |")
+    return ["| stage | ms per article (cProfile) | share |", "|---|---|---|", *rows]
+
+
+def profile_index(records: Path, docs: int, n_top: int) -> None:
     from searchkit import SearchIndex
 
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "corpus"
         src.mkdir()
-        for f in files:
-            (src / f.name).symlink_to(f)
-        docs = sum(1 for _ in engines.iter_records(list(files)))
+        (src / records.name).symlink_to(records)
         ix = SearchIndex(Path(tmp) / "index", create=True)
+        # cProfile sees one process: the stages are measured with no worker pool.
+        os.environ["SEARCHKIT_WORKERS"] = "0"
         stats, secs = profile(lambda: ix.update([src]))
         print(f"\n## indexing: {docs:,} articles in {secs:.1f} s under cProfile ({docs / secs:.0f} docs/s)")
+        print("\n".join(stage_table(stats, docs, secs)))
         print("  indexer.update, per article (profiled ms):")
         print("\n".join(breakdown(stats, r"indexer\.py:\d+\((update|add_file)\)", docs, "ms", 1000, 14)))
         print("\n" + top(stats, "tottime", n_top))
@@ -199,8 +251,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         warm = maker.batch(18)  # the same draws, in the same order, as run.py
         profile_queries(index, maker.batch(60), warm, args.top)
     if args.only in (None, "index"):
-        files = engines.corpus_files(corpus.dir)[: max(1, -(-args.index_docs // run.PART_RECORDS))]
-        profile_index(files, args.top)
+        with tempfile.TemporaryDirectory() as tmp:
+            # The first --index-docs articles as one JSON Lines file.
+            first = Path(tmp) / f"first-{args.index_docs}.jsonl"
+            records = list(itertools.islice(engines.iter_records(engines.corpus_files(corpus.dir)), args.index_docs))
+            reuters.write_jsonl(records, first)
+            profile_index(first, len(records), args.top)
     if args.only in (None, "add"):
         profile_add(index, corpus, args.seed, args.top)
     return 0

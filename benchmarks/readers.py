@@ -65,7 +65,7 @@ def measure(name: str, paths: list[Path]) -> tuple[str, int, int, float, float]:
     started = time.perf_counter()
     articles = sum(len(read_file(f).loaded) for f in files)
     read_s = time.perf_counter() - started
-    with tempfile.TemporaryDirectory() as tmp, SearchIndex(Path(tmp) / "ix") as ix:
+    with tempfile.TemporaryDirectory() as tmp, SearchIndex(Path(tmp) / "ix", create=True) as ix:
         started = time.perf_counter()
         ix.update(paths)
         index_s = time.perf_counter() - started

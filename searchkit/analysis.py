@@ -11,22 +11,34 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import accumulate
 
 from whoosh.analysis import Composable, Filter, LowercaseFilter, StemFilter, Token, Tokenizer
+from whoosh.lang.porter import stem as porter_stem
 
+from .unicode_marks import char_class
+
+# Combining marks belong to the word they follow (see unicode_marks).
+_MARKS = char_class()
 # Alternatives, tried left to right at each position:
 #  acr  - dotted acronyms ("U.S.", "U.N.") stay one token with their dots,
 #         "u.s.": without the dots "US" would stem together with "use";
 #  poss - a possessive "'s" is dropped rather than indexed as a stray "s";
-#  word - any run of word characters.  Punctuation inside compounds
+#  word - any run of word characters and the combining marks after them
+#         (NFD "Київ", Devanagari vowel signs).  Punctuation inside compounds
 #         ("X-band", "AN/TPY-2", "intelligence-sharing") separates parts that
 #         keep consecutive positions, so the query parser turns `tpy-2` into
 #         the phrase "tpy 2", which matches inside "AN/TPY-2".
-_TOKEN_RE = re.compile(
-    r"(?P<acr>(?:[^\W\d_]\.){2,})(?![^\W\d_])"
-    r"|(?P<poss>['’][sS])\b"
-    r"|(?P<word>\w+)"
-)
+_ACR = r"(?:[^\W\d_][" + _MARKS + r"]*\.){2,}(?![^\W\d_])"
+_POSS = r"['’][sS]\b"
+_WORD = r"\w[\w" + _MARKS + r"]*"
+_TOKEN_RE = re.compile(f"(?P<acr>{_ACR})|(?P<poss>{_POSS})|(?P<word>{_WORD})")
+# The same alternatives as one capturing group, for re.split: the pieces
+# alternate gap, token, gap, ..., so every offset follows from the pieces'
+# lengths without a Python step per match. A possessive is told apart by
+# its first character: no other token starts with an apostrophe.
+_SPLIT_RE = re.compile(f"({_ACR}|{_POSS}|{_WORD})")
+POSSESSIVES = ("'s", "'S", "’s", "’S")
 
 
 class NewsTokenizer(Tokenizer):
@@ -83,6 +95,34 @@ class NewsTokenizer(Tokenizer):
 
 
 @lru_cache(maxsize=65536)
+def normalize(word: str) -> str:
+    """Unicode compatibility form (NFKC) of one token.
+
+    Canonically equivalent spellings (NFD and NFC "Київ") and compatibility
+    variants (the "ﬁ" ligature, fullwidth "ＮＡＴＯ") become one term. Applied
+    per token, not to the whole text, so character offsets still point into
+    the text as stored and snippets highlight the exact original.
+    """
+    return word if word.isascii() else unicodedata.normalize("NFKC", word)
+
+
+class NormalizeFilter(Filter):
+    """Applies :func:`normalize` to every token."""
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __hash__(self) -> int:
+        return hash(self.__class__)
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if not t.text.isascii():
+                t.text = normalize(t.text)
+            yield t
+
+
+@lru_cache(maxsize=65536)
 def fold_accents(word: str) -> str:
     """Strips diacritics from Latin letters only ("Müller" -> "muller").
 
@@ -125,7 +165,7 @@ def word_analyzer() -> Composable:
     No stopword removal: dropping "of" and "the" would break phrases such as
     "state of the union". Used for the spelling vocabulary.
     """
-    return NewsTokenizer() | LowercaseFilter() | AccentFoldFilter()
+    return NewsTokenizer() | NormalizeFilter() | LowercaseFilter() | AccentFoldFilter()
 
 
 def news_analyzer() -> Composable:
@@ -133,7 +173,103 @@ def news_analyzer() -> Composable:
     return word_analyzer() | StemFilter(cachesize=100_000)
 
 
+def _word_form(token: str) -> str:
+    # NormalizeFilter, LowercaseFilter, AccentFoldFilter: word_analyzer's chain.
+    if token.isascii():
+        return token.lower()
+    return fold_accents(normalize(token).lower())
+
+
+class FastAnalyzer:
+    """:func:`news_analyzer` without Whoosh's token objects, for bulk indexing.
+
+    The same regex, the same per-token functions in the same order, and
+    Whoosh's own Porter stemmer, with one dictionary from a token as written
+    to its (word, stem) pair instead of a generator step and three filter
+    calls per token. tests/test_analysis.py asserts token-for-token equality
+    with :func:`news_analyzer` (and :func:`word_analyzer`) on the real corpora.
+    """
+
+    def __init__(self) -> None:
+        self._forms: dict[str, tuple[str, str]] = {}
+        self._words: dict[str, str] = {}
+        # The last few texts cut: the indexer takes the spelling words of a
+        # headline and body just before the writer analyses the same strings.
+        self._recent: dict[str, list[str]] = {}
+
+    def _form(self, token: str) -> tuple[str, str]:
+        word = _word_form(token)
+        form = (word, porter_stem(word))
+        if len(self._forms) < 2_000_000:  # bounded: a corpus of random strings must not exhaust memory
+            self._forms[token] = form
+        return form
+
+    def prime(self, text: str, parts: list[str]) -> None:
+        """Records ``split(text)`` done elsewhere (a worker process, see prepare.py)."""
+        if len(self._recent) >= 8:
+            self._recent.clear()
+        self._recent[text] = parts
+
+    def form(self, token: str) -> tuple[str, str]:
+        """(word, stem) of one token as :func:`word_analyzer` and :func:`news_analyzer` give them."""
+        return self._forms.get(token) or self._form(token)
+
+    def split(self, text: str) -> list[str]:
+        """Gap, token, gap, ..., gap: ``text`` cut at its tokens (possessives included)."""
+        parts = self._recent.get(text)
+        if parts is None:
+            if len(self._recent) >= 8:
+                self._recent.clear()
+            parts = self._recent[text] = _SPLIT_RE.split(text)
+        return parts
+
+    def tokens(self, text: str) -> tuple[list[str], list[str], list[int], list[int]]:
+        """(stems, words, start chars, end chars) of ``text``'s tokens, in order.
+
+        Built the way the bulk writer builds them: pieces from :meth:`split`,
+        offsets from the running sum of the pieces' lengths, possessives dropped.
+        """
+        parts = _SPLIT_RE.split(text)
+        ends = list(accumulate(map(len, parts)))
+        toks = parts[1::2]
+        tok_ends = ends[1::2]
+        form = self.form
+        stems: list[str] = []
+        words: list[str] = []
+        starts: list[int] = []
+        out_ends: list[int] = []
+        for tok, end in zip(toks, tok_ends, strict=True):
+            if tok in POSSESSIVES:
+                continue
+            word, stem = form(tok)
+            words.append(word)
+            stems.append(stem)
+            starts.append(end - len(tok))
+            out_ends.append(end)
+        return stems, words, starts, out_ends
+
+    def vocabulary(self, *texts: str) -> set[str]:
+        """:func:`searchkit.spelling.vocabulary`'s word set of the texts joined
+        by newlines (a test proves them equal): no token spans a newline, so
+        the texts are cut one by one, and the writer reuses the cuts."""
+        toks: set[str] = set()
+        for text in texts:
+            toks.update(self.split(text)[1::2])
+        # Token -> its word if spelling keeps it, else "".
+        words = self._words
+        for tok in toks.difference(words):
+            word = self.form(tok)[0]
+            words[tok] = word if word.isalpha() and len(word) > 1 else ""
+        found = set(map(words.__getitem__, toks))
+        found.discard("")
+        return found
+
+
 def analyze(text: str, analyzer: Composable | None = None) -> list[str]:
     """The terms an analyzer produces for ``text`` (handy for tests and snippets)."""
     analyzer = analyzer or news_analyzer()
     return [t.text for t in analyzer(text)]
+
+
+# One per process, so the token cache lives as long as the process.
+FAST = FastAnalyzer()

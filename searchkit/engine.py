@@ -551,17 +551,37 @@ def within_edits(arrays: Arrays, q: wq.FuzzyTerm) -> list[str] | None:
 
     Whoosh's automaton walks the term dictionary in Python (3 s for one
     misspelt word on 19,000 articles); here the dictionary is read in bulk
-    once per searcher, words of a hopeless length are dropped, and the edit
-    distance table is filled a query letter at a time for every candidate.
-    None when a segment's dictionary cannot be read in bulk.
+    once per searcher and the edit-distance table filled for every
+    candidate at once (see ``words_within``). None when a segment's
+    dictionary cannot be read in bulk.
     """
-    words = arrays.lexicon(q.fieldname)
+    prefix = q.text[: q.prefixlength] if q.prefixlength else ""
+    return words_within(arrays, q.fieldname, q.text, q.maxdist, prefix, transpositions=False)
+
+
+def words_within(
+    arrays: Arrays, fieldname: str, text: str, k: int, prefix: str, transpositions: bool
+) -> list[str] | None:
+    """The field's words starting with ``prefix`` within ``k`` edits of
+    ``text``: Levenshtein, or with ``transpositions`` the restricted
+    Damerau-Levenshtein distance of whoosh.support.levenshtein.
+
+    Words of a hopeless length are dropped first; then the distance table is
+    filled one letter of ``text`` at a time for all candidates together,
+    insertions along a row as a running minimum.
+    """
+    words = arrays.lexicon(fieldname)
     if words is None:
         return None
-    text, k, prefix = q.text, q.maxdist, text_prefix(q)
-    lengths = arrays.lexicon_lengths(q.fieldname)
-    near = np.flatnonzero(np.abs(lengths - len(text)) <= k)
-    cands = [words[i] for i in near.tolist() if words[i].startswith(prefix)]
+    lengths = arrays.lexicon_lengths(fieldname)
+    # The words sharing the prefix are one slice of the sorted dictionary.
+    lo, hi = (
+        (bisect.bisect_left(words, prefix), bisect.bisect_left(words, prefix + "\U0010ffff"))
+        if prefix
+        else (0, len(words))
+    )
+    near = lo + np.flatnonzero(np.abs(lengths[lo:hi] - len(text)) <= k)
+    cands = [words[i] for i in near.tolist()]
     if not cands:
         return []
     width = max(len(c) for c in cands)
@@ -571,14 +591,44 @@ def within_edits(arrays: Arrays, q: wq.FuzzyTerm) -> list[str] | None:
     lens = np.fromiter((len(c) for c in cands), dtype=np.int64, count=n)
     steps = np.arange(width + 1, dtype=np.int64)
     row = np.broadcast_to(steps, (n, width + 1))  # distance from the empty prefix of text
+    before = row
     for i, ch in enumerate(text, start=1):
-        cost = (codes != ord(ch)).astype(np.int64)
-        best = np.minimum(row[:, :-1] + cost, row[:, 1:] + 1)  # substitute/match, or delete
-        # Insertions chain along the row: a running minimum of (value - j).
+        here = codes == ord(ch)
+        best = np.minimum(row[:, :-1] + ~here, row[:, 1:] + 1)  # substitute/match, or delete
+        if transpositions and i > 1 and width > 1:
+            # text[i-2:i] == cand[j-1:j+1] reversed, and not a match: one edit.
+            swap = np.zeros_like(here)
+            swap[:, 1:] = (codes[:, :-1] == ord(ch)) & (codes[:, 1:] == ord(text[i - 2])) & ~here[:, 1:]
+            best = np.where(swap, np.minimum(best, np.pad(before[:, :-2], ((0, 0), (1, 0))) + 1), best)
         start = np.full((n, 1), i, dtype=np.int64)
-        row = np.minimum.accumulate(np.concatenate([start, best], axis=1) - steps, axis=1) + steps
+        before, row = row, np.minimum.accumulate(np.concatenate([start, best], axis=1) - steps, axis=1) + steps
     dist = row[np.arange(n), lens]
     return [c for c, d in zip(cands, dist.tolist(), strict=True) if d <= k]
+
+
+class QuickTerms:
+    """A reader whose ``terms_within`` (did-you-mean's search for near
+    spellings) runs over the engine's bulk-read dictionary; everything else
+    goes to the wrapped reader. Finds the words Whoosh would: its merged
+    reader measures restricted Damerau-Levenshtein distance, one segment's
+    automaton plain Levenshtein."""
+
+    def __init__(self, reader: Any, arrays: Arrays) -> None:
+        self._reader = reader
+        self._arrays = arrays
+        self._transpositions = not reader.is_atomic()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+    def __contains__(self, term: Any) -> bool:
+        return term in self._reader
+
+    def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0) -> list[str]:
+        found = words_within(self._arrays, fieldname, text, maxdist, text[:prefix], self._transpositions)
+        if found is None:
+            return list(self._reader.terms_within(fieldname, text, maxdist, prefix=prefix))
+        return found
 
 
 def matching_pattern(arrays: Arrays, q: wq.Query) -> list[str] | None:
@@ -600,10 +650,6 @@ def matching_pattern(arrays: Arrays, q: wq.Query) -> list[str] | None:
         if pattern is None or pattern.match(word):
             found.append(word)
     return found
-
-
-def text_prefix(q: wq.FuzzyTerm) -> str:
-    return q.text[: q.prefixlength] if q.prefixlength else ""
 
 
 def evaluate(arrays: Arrays, q: wq.Query) -> tuple[np.ndarray, np.ndarray, list[str]]:

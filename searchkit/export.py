@@ -108,12 +108,12 @@ def _more_pages(
 ) -> Iterator[Results]:
     if len(first.hits) < PAGE or limit <= PAGE:
         return
-    state = index_state(ix)
+    state = generation(ix)
     later = {**options, "facets": False, "suggest_spelling": False}
     done = PAGE
     while done < limit:
         page = ix.search(query, limit=min(limit - done, PAGE), offset=offset + done, **later)
-        if index_state(ix) != state:
+        if generation(ix) != state:
             raise IndexChangedError("the index changed while exporting (an index run committed): export again")
         yield page
         if len(page.hits) < PAGE:
@@ -136,6 +136,12 @@ def source_hints(ix: SearchIndex, requested: Sequence[str]) -> list[str]:
         tail = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
         hints.append(f"no indexed article cites source {name!r}{tail}")
     return hints
+
+
+def generation(ix: SearchIndex) -> int:
+    """Whoosh's commit counter: any commit changes it (cheap, unlike
+    :func:`index_state`, which reads every article's id and digest)."""
+    return int(storage.open_index(ix.path).latest_generation())
 
 
 def index_state(ix: SearchIndex) -> str:

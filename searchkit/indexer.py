@@ -25,15 +25,18 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh import writing
 
-from . import duplicates, saved, spelling, storage
+from . import duplicates, saved, storage
+from .analysis import FAST
 from .articles import Article, Loaded, Skipped, read_file, record_stem, walk
 from .catalog import ArticleRow, Catalog, Change, FileRow
 from .dupgroups import DupTracker, encode_sketch
 from .duplicates import Groups
 from .errors import IndexCorruptError, IndexVersionError, NothingReadError, PathMissingError
+from .prepare import Prepared, Preparer, use
 from .schema import day_number
 from .sources import source_key
 
@@ -71,7 +74,9 @@ def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def _document(article: Article, digest: str, stamp: int, sk: tuple[int, ...]) -> dict[str, object]:
+def _document(
+    article: Article, digest: str, stamp: int, sk: tuple[int, ...], words: str | None = None
+) -> dict[str, object]:
     doc: dict[str, object] = {
         "id": article.id,
         "headline": article.headline,
@@ -82,7 +87,8 @@ def _document(article: Article, digest: str, stamp: int, sk: tuple[int, ...]) ->
         "path": article.path or "",
         "digest": digest,
         "indexed_at": stamp,
-        "words": spelling.vocabulary(f"{article.headline}\n{article.body}"),
+        # spelling.vocabulary's words, through the bulk analyzer (a test proves them equal).
+        "words": " ".join(FAST.vocabulary(article.headline, article.body)) if words is None else words,
         "anchors": " ".join(duplicates.anchors(sk)),
         "sketch": encode_sketch(sk),
     }
@@ -170,22 +176,27 @@ class _Run:
         self.updated: set[str] = set()
         self.removed: set[str] = set()
         self.requeue: set[str] = set()
+        self.prep = Preparer()  # sketches, spelling words and token cuts, on the other cores
 
     # -- writing -----------------------------------------------------------
     def _writer(self) -> writing.IndexWriter:
         if self.writer is None:
             ix = storage.PinnedIndex(self.storage, self.base, empty=self.empty_base)
-            self.writer = storage.writer(ix, limitmb=256)
+            self.writer = _bulk_writer(ix, limitmb=256)
         return self.writer
 
     def _new_stamp(self) -> int:
         # The generation this batch will commit as: what alerts compare with.
         return self.base + 1
 
-    def write_article(self, article: Article, digest: str, stamp: int) -> None:
+    def write_article(self, article: Article, digest: str, stamp: int, prepared: Prepared | None = None) -> None:
         """Adds one article to the batch (the seam with the document writer)."""
-        sk = duplicates.sketch(article.body)
-        self._writer().add_document(**_document(article, digest, stamp, sk))
+        if prepared is None:
+            sk, words = duplicates.sketch(article.body), None
+        else:
+            use(article, prepared)
+            sk, words = prepared[0], prepared[1]
+        self._writer().add_document(**_document(article, digest, stamp, sk, words))
         self.dups.added[article.id] = (day_number(article.date) if article.date else 0, sk)
 
     def delete_article(self, aid: str) -> None:
@@ -270,7 +281,8 @@ class _Run:
         self._reset_shadows(path)
         taken: set[str] = set()
         unchanged = 0
-        for item in loaded:
+        prepared = self.prep.prepared([item.article for item in loaded])
+        for item, prep in zip(loaded, prepared, strict=True):
             aid = self._assign_id(item, path, taken)
             if aid is None:
                 continue
@@ -291,7 +303,7 @@ class _Run:
             else:
                 stamp = self.old_stamps.get(aid, self._new_stamp())
                 (self.updated if aid in self.old_stamps and not self.aside else self.added).add(aid)
-            self.write_article(article, digest, stamp)
+            self.write_article(article, digest, stamp, prep)
             new = ArticleRow(path, digest, stamp, day_number(article.date) if article.date else 0)
             self.state.articles[aid] = new
             self.state.by_path.setdefault(path, set()).add(aid)
@@ -354,6 +366,7 @@ class _Run:
 
     def finish(self, legacy: bool) -> None:
         """Commits the last batch; an aside run then swaps its work in."""
+        self.prep.close()
         self.commit()
         if not self.aside:
             with self.cat.write() as conn:
@@ -377,11 +390,27 @@ class _Run:
 
     def abandon(self) -> None:
         """After an error: the uncommitted batch and its files go."""
+        self.prep.close()
         if self.writer is not None:
             with contextlib.suppress(Exception):  # the writer may be closed already
                 self.writer.cancel()
         with contextlib.suppress(Exception):
             storage.clean(self.where, {self.committed_gen}, self.committed_gen)
+
+
+_BULK_WRITER: type | None = None
+
+
+def _bulk_writer(ix: storage.PinnedIndex, **options: Any) -> writing.IndexWriter:
+    """storage.writer's writer (its TOC commit deletes nothing) with the bulk
+    writer's document path and searchkit's codec. Imported when first used:
+    it needs numpy, which a command's start-up does not."""
+    global _BULK_WRITER
+    if _BULK_WRITER is None:
+        from .bulkwriter import BulkWriter
+
+        _BULK_WRITER = type("BulkCatalogWriter", (BulkWriter, storage._Writer), {})
+    return _BULK_WRITER(ix, _lk=False, **options)
 
 
 def _roots(paths: Iterable[str | os.PathLike[str]]) -> list[str]:

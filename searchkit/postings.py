@@ -3,8 +3,13 @@
 This is the seam between the storage engine and the vectorized query
 evaluator: the evaluator asks for arrays and never walks Whoosh matchers
 itself. The functions here read any Whoosh segment through its matcher
-(correct, but one Python step per posting); the searchkit codec supplies a
-fast path that decodes its typed-array blocks with ``numpy.frombuffer``.
+(correct, but one Python step per posting); for a segment the searchkit
+codec wrote they decode its typed-array blocks with ``numpy.frombuffer``
+instead (:func:`searchkit.codec.read_postings`), reached through the reader
+attributes ``searchkit_term_postings``/``_positions``/``_chars`` that
+``whoosh_fixes.apply`` gives Whoosh's segment reader (None on other
+segments), and
+``generic_*`` keeps the matcher path callable on its own.
 
 Contract (both paths must give identical answers, proven by a test):
 
@@ -26,9 +31,59 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from whoosh.reading import TermNotFound
+
+from . import codec
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
+
+
+def searchkit_term_postings(leaf: Any, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The fast path, as whoosh_fixes gives it to segment readers of the codec."""
+    return _fast_postings(leaf, fieldname, text)
+
+
+def searchkit_term_positions(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray] | None:
+    return _fast_values(leaf, fieldname, text, docs, "positions")
+
+
+def searchkit_term_chars(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray] | None:
+    return _fast_values(leaf, fieldname, text, docs, "chars")
+
+
+def _fast_terminfo(leaf: Any, fieldname: str, text: Any) -> Any | None:
+    """The term's info in a segment the searchkit codec wrote, ``False``
+    when the term is absent, None when its postings are not in blocks."""
+    try:
+        terminfo = leaf.term_info(fieldname, text)
+    except TermNotFound:
+        return False
+    return None if terminfo.is_inlined() else terminfo
+
+
+def _fast_postings(leaf: Any, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    terminfo = _fast_terminfo(leaf, fieldname, text)
+    if terminfo is None:
+        return None
+    if terminfo is False:
+        return _EMPTY_IDS, _EMPTY_WEIGHTS
+    return codec.read_postings(leaf._terms._postfile, terminfo)
+
+
+def _fast_values(leaf: Any, fieldname: str, text: Any, docs: np.ndarray, what: str) -> list[np.ndarray] | None:
+    terminfo = _fast_terminfo(leaf, fieldname, text)
+    if terminfo is None:
+        return None
+    fmt = leaf.schema[fieldname].format
+    kind = codec.value_kind(fmt)
+    wanted = (codec.V_CHARS,) if what == "chars" else (codec.V_POSITIONS, codec.V_CHARS)
+    if kind not in wanted:
+        return None  # the generic path raises what Whoosh raises for a format without them
+    if terminfo is False:
+        empty = np.zeros(0, dtype=np.int32) if what == "positions" else np.zeros((0, 2), dtype=np.int32)
+        return [empty for _ in docs]
+    return codec.read_values(leaf._terms._postfile, terminfo, fmt, docs, what)
 
 
 def _matcher(leaf: Any, fieldname: str, text: Any) -> Any | None:
@@ -39,10 +94,12 @@ def _matcher(leaf: Any, fieldname: str, text: Any) -> Any | None:
 
 def term_postings(leaf: Any, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray]:
     fast = getattr(leaf, "searchkit_term_postings", None)
-    if fast is not None:
-        found = fast(fieldname, text)
-        if found is not None:
-            return found
+    found = fast(fieldname, text) if fast is not None else None
+    return found if found is not None else generic_term_postings(leaf, fieldname, text)
+
+
+def generic_term_postings(leaf: Any, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`term_postings` through Whoosh's matcher, for a segment of any codec."""
     m = _matcher(leaf, fieldname, text)
     if m is None:
         return _EMPTY_IDS, _EMPTY_WEIGHTS
@@ -72,10 +129,11 @@ def _values(leaf: Any, fieldname: str, text: Any, docs: np.ndarray, kind: str) -
 
 def term_positions(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray]:
     fast = getattr(leaf, "searchkit_term_positions", None)
-    if fast is not None:
-        found = fast(fieldname, text, docs)
-        if found is not None:
-            return found
+    found = fast(fieldname, text, docs) if fast is not None else None
+    return found if found is not None else generic_term_positions(leaf, fieldname, text, docs)
+
+
+def generic_term_positions(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray]:
     return [
         np.asarray(v if v is not None else (), dtype=np.int32)
         for v in _values(leaf, fieldname, text, docs, "positions")
@@ -84,10 +142,11 @@ def term_positions(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> li
 
 def term_chars(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray]:
     fast = getattr(leaf, "searchkit_term_chars", None)
-    if fast is not None:
-        found = fast(fieldname, text, docs)
-        if found is not None:
-            return found
+    found = fast(fieldname, text, docs) if fast is not None else None
+    return found if found is not None else generic_term_chars(leaf, fieldname, text, docs)
+
+
+def generic_term_chars(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> list[np.ndarray]:
     out = []
     for v in _values(leaf, fieldname, text, docs, "characters"):
         # Whoosh gives (position, start, end) triples for a Characters format.

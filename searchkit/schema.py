@@ -19,7 +19,9 @@ from .errors import SearchkitError
 from .sources import source_key
 
 # Bump whenever an index written by an older searchkit would be read wrongly.
-SCHEMA_VERSION = 1
+# 2: postings in searchkit's codec (searchkit.codec), tokens NFKC-normalised
+# and combining marks kept inside words (searchkit.analysis).
+SCHEMA_VERSION = 2
 
 HEADLINE = "headline"
 BODY = "body"

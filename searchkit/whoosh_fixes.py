@@ -2,10 +2,13 @@
 
 Each fix replaces one small private method with a behaviour-preserving
 version; tests/test_whoosh_fixes.py checks the behaviour stays the same.
+``apply`` also gives the segment reader searchkit.postings' fast-path
+attributes (None on segments of other codecs).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from whoosh.codec import whoosh3
@@ -26,5 +29,28 @@ def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
         return reader
 
 
+class _FastPath:
+    """A segment reader attribute: searchkit.postings' fast path on segments
+    the searchkit codec wrote, None on any other. Imports postings (and so
+    numpy) only when first used, so that starting a command does not."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, leaf: Any, owner: Any = None) -> Any:
+        if leaf is None:
+            return self
+        if not getattr(type(getattr(leaf, "_codec", None)), "searchkit_codec", False):
+            return None
+        from . import postings
+
+        return functools.partial(getattr(postings, self.name), leaf)
+
+
 def apply() -> None:
+    from whoosh.reading import SegmentReader
+
     whoosh3.W3PerDocReader._cached_reader = _cached_reader
+    # The searchkit codec's whole-array reads, as reader attributes.
+    for name in ("searchkit_term_postings", "searchkit_term_positions", "searchkit_term_chars"):
+        setattr(SegmentReader, name, _FastPath(name))

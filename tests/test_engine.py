@@ -137,12 +137,33 @@ def test_arrays_leave_out_deleted_documents(tmp_path: Path) -> None:
     ix.close()
 
 
-def test_block_reader_gives_what_the_matcher_path_gives(ix: SearchIndex) -> None:
-    from searchkit import postings, w3blocks
+def test_block_reader_gives_what_the_matcher_path_gives(ix: SearchIndex, tmp_path: Path) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
 
+    from searchkit import duplicates, postings, w3blocks
+    from searchkit.articles import read_file, walk
+    from searchkit.indexer import _document
+    from searchkit.schema import build_schema
+    from searchkit.storage import INDEX_NAME
+
+    from .conftest import LIBRARY, ROOT
+
+    # searchkit writes its own codec, where w3blocks steps aside ...
     searcher, _ = ix._current()
-    checked = 0
     for leaf, _offset in searcher.reader().leaf_readers():
+        assert w3blocks.read_term(leaf, "body", "missil") is None
+    # ... so its W3 path is checked on the same articles written by Whoosh's own codec.
+    w3ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
+    writer = w3ix.writer(codec=W3Codec())
+    for item in walk([ROOT / "corpus", LIBRARY]):
+        if isinstance(item, Path):
+            for loaded in read_file(item).loaded:
+                a = loaded.article
+                writer.add_document(**_document(a, "d", 0, duplicates.sketch(a.body)))
+    writer.commit()
+    checked = 0
+    for leaf, _offset in w3ix.reader().leaf_readers():
         for fieldname in ("body", "headline", "sources"):
             for btext in list(leaf.lexicon(fieldname))[:200]:
                 block = w3blocks.read_term(leaf, fieldname, btext)
@@ -198,3 +219,32 @@ def test_wildcard_expansion_finds_what_whoosh_finds(ix: SearchIndex, text: str) 
         theirs = {w.decode() for leaf, _ in searcher.reader().leaf_readers() for w in q._btexts(leaf)}
         mine = matching_pattern(cache.arrays, q)
         assert mine is not None and set(mine) == theirs
+
+
+@pytest.mark.parametrize("merged", [False, True])
+def test_did_you_mean_terms_are_whoosh_s(ix: SearchIndex, tmp_path: Path, merged: bool) -> None:
+    """QuickTerms finds the near spellings Whoosh's reader finds: restricted
+    Damerau-Levenshtein on a merged (multi-segment) reader, plain Levenshtein
+    through one segment's automaton."""
+    from searchkit.engine import QuickTerms
+
+    if merged:  # a second segment: the reader becomes a MultiReader
+        corpus = tmp_path / "corpus"
+        shutil.copytree(LIBRARY, corpus)
+        index = SearchIndex(tmp_path / "ix", create=True)
+        index.update([corpus])
+        (corpus / "extra.jsonl").write_text('{"id": "x1", "headline": "Radra teh missiel", "body": "recieve"}\n')
+        index.update([corpus])
+    else:
+        index = ix
+    searcher, cache = index._current()
+    reader = searcher.reader()
+    assert reader.is_atomic() is not merged
+    quick = QuickTerms(reader, cache.arrays)
+    words = [w.decode() for w in reader.lexicon("words")]
+    probes = ["radra", "teh", "missiel", "recieve", "raadr", "ab", *words[::5], *(w[::-1] for w in words[::9])]
+    for text in probes:
+        for maxdist in (1, 2):
+            for prefix in (0, 1):
+                theirs = set(reader.terms_within("words", text, maxdist, prefix=prefix))
+                assert set(quick.terms_within("words", text, maxdist, prefix)) == theirs, (text, maxdist, prefix)

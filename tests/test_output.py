@@ -222,7 +222,10 @@ def test_show_wraps_paragraphs_and_pages_on_a_terminal(
         "with Japan",
         "Date:    2013-10-31",
     ]
-    assert lines[7:11] == [
+    # The body follows the facts, whose Path line wraps with the checkout's
+    # folder: find it rather than count lines.
+    body = lines.index("South Korea on Thursday denied having intentions of shortly")
+    assert lines[body : body + 4] == [
         "South Korea on Thursday denied having intentions of shortly",
         "signing a bilateral agreement with Japan that would allow",
         "the exchange of intelligence and military information about",
@@ -347,12 +350,13 @@ def test_the_state_hash_follows_the_content(tmp_path: Path) -> None:
     (feed / "a.jsonl").write_text(json.dumps(RECORDS[3]) + "\n")
     ix = SearchIndex(tmp_path / "ix", create=True)
     ix.update([feed])
-    before = export.index_state(ix)
+    before, commits = export.index_state(ix), export.generation(ix)
     ix.update([feed])
     assert export.index_state(ix) == before  # a run that changed nothing
     (feed / "b.jsonl").write_text(json.dumps(RECORDS[2]) + "\n")
     ix.update([feed])
     assert export.index_state(ix) != before
+    assert export.generation(ix) > commits
 
 
 # -- timeline -------------------------------------------------------------------
@@ -448,7 +452,7 @@ def reuters_ix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex
 
     source = shared_path("corpora", "reuters21578")
     where = tmp_path_factory.mktemp("reuters")
-    reuters.write_jsonl(reuters.records(source, limit=400), where / "r.jsonl")
+    reuters.write_jsonl(reuters.records(source, limit=300), where / "r.jsonl")
     with SearchIndex(where / "ix", create=True) as ix:
         ix.update([where / "r.jsonl"])
         yield ix
@@ -456,7 +460,7 @@ def reuters_ix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex
 
 def test_did_you_mean_on_real_misspellings_of_reuters_words(reuters_ix: SearchIndex) -> None:
     # The benchmark's list (benchmarks/spelling_eval.py, 19k stories) cut to
-    # the words these 400 stories use often enough to be corrected to.
+    # the words these 300 stories use often enough to be corrected to.
     from benchmarks.spelling_eval import MIN_ARTICLES, load
 
     searcher, _ = reuters_ix._current()
@@ -465,15 +469,15 @@ def test_did_you_mean_on_real_misspellings_of_reuters_words(reuters_ix: SearchIn
         (w, r)
         for w, r in load()
         if (FIELD, r) in reader and reader.doc_frequency(FIELD, r) >= MIN_ARTICLES and (FIELD, w) not in reader
-    ][:40]
-    assert len(pairs) == 40
+    ][:30]
+    assert len(pairs) == 30
     got = {w: reuters_ix.search(w, limit=1).suggestion for w, _ in pairs}
     made = [w for w, _ in pairs if got[w] is not None]
     right = [w for w, r in pairs if got[w] == r]
     assert len(right) / len(made) >= 0.85  # precision
     assert len(right) / len(pairs) >= 0.75  # recall
     # Never a suggestion that finds less than the query did.
-    for w in made[:10]:
+    for w in made[:5]:
         assert reuters_ix.search(got[w] or "", limit=1).total > reuters_ix.search(w, limit=1).total
 
 
@@ -497,6 +501,7 @@ def test_error_messages_are_cleaned(tmp_path: Path) -> None:
     code, _, err = run("search", "x", index_dir=tmp_path / "no\x1b[2J\u202eix")
     shown = tmp_path / "noix"
     assert (code, err) == (1, f"Error: no index at {shown}: create it with `searchkit --index-dir {shown} index PATH...`\n")
+    assert not [c for c in UNSAFE if c in err]
 
 
 def test_similar_exports_carry_the_url(hostile_dir: Path) -> None:
@@ -525,3 +530,55 @@ def test_the_progress_bar_says_when_the_final_commit_runs(monkeypatch: pytest.Mo
     update(2, 2)
     finish()
     assert "Committing" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("command", "formats"),
+    [
+        (["sources"], render.FORMATS),
+        (["stats"], ("text", "json")),
+        (["duplicates"], render.FORMATS),
+        (["saved"], render.FORMATS),
+        (["alerts", "--peek"], render.FORMATS),
+        (["similar", SEED_ID], render.FORMATS),
+        (["show", SEED_ID], ("text", "json")),
+        (["timeline", "radar"], render.FORMATS),
+    ],
+)
+def test_every_command_takes_the_formats_it_lists(
+    library_dir: Path, command: list[str], formats: tuple[str, ...]
+) -> None:
+    for fmt in formats:
+        code, out, err = run(*command, "--format", fmt, index_dir=library_dir)
+        assert code == 0 and not err and (out or fmt == "jsonl"), (fmt, err)  # no records: no lines
+        if fmt == "json":
+            json.loads(out)
+        elif fmt == "jsonl":
+            [json.loads(line) for line in out.splitlines()]
+        elif fmt == "csv":
+            rows = list(csv.reader(io.StringIO(out)))
+            assert len({len(r) for r in rows}) == 1  # one table, every row as wide as the header
+    _, help_text, _ = run(*command[:1], "--help")
+    assert f"[{'|'.join(formats)}]" in " ".join(help_text.split())
+
+
+def test_an_export_that_spans_a_commit_is_an_error(hostile_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pages are separate searches: if an index run commits between them the
+    # pages may overlap or miss hits, so the export says so instead.
+    monkeypatch.setattr(export, "PAGE", 1)
+    states = iter([1, 1, 2, 2, 2, 2])
+    monkeypatch.setattr(export, "generation", lambda ix: next(states))
+    code, out, err = run("search", "radar", "--format", "jsonl", "--limit", "100", index_dir=hostile_dir)
+    assert code == 1
+    assert err == "Error: the index changed while exporting (an index run committed): export again\n"
+    assert len(out.splitlines()) == 2  # what was written before the change was seen
+
+
+def test_timeline_manifest(hostile_dir: Path, tmp_path: Path) -> None:
+    side = tmp_path / "t.json"
+    code, _, _ = run(
+        "timeline", "radar", "--by", "year", "--until", "2013", "--manifest", str(side), index_dir=hostile_dir
+    )
+    card = json.loads(side.read_text())
+    assert code == 0 and card["command"] == "timeline" and card["options"]["by"] == "year"
+    assert card["resolved"]["until"] == "2013-12-31" and card["total"] == 3

@@ -224,3 +224,15 @@ def test_readme_dry_run_output_is_what_it_shows(monkeypatch: pytest.MonkeyPatch,
     found = CliRunner().invoke(cli, ["-i", "ix", "search", "strike group", "--since", "2021-06-01", "--until", "2021-06-01", "--format", "json"])
     hits = json.loads(found.output)
     assert [h["id"] for h in hits["hits"]] == ["carrier-ops"]
+
+
+def test_an_index_inside_the_corpus_is_left_out(tmp_path: Path) -> None:
+    from searchkit import SearchIndex
+    from searchkit.readers.survey import survey
+
+    (tmp_path / "a.txt").write_text("Story\n\nBody, Kyodo said.\n\n2013-10-31\n")
+    with SearchIndex(tmp_path / "ix", create=True) as ix:
+        report = ix.update([tmp_path])
+        again = ix.update([tmp_path])  # the index's own files now exist under the root
+    assert (report.added, again.unchanged, again.skipped) == (1, 1, [])
+    assert survey([tmp_path]).summary() == "1 .txt read as text; 1 index folder left out"

@@ -74,7 +74,7 @@ def test_dvids_stories_dated_and_linked_from_manifest(tmp_path: Path) -> None:
     with SearchIndex(tmp_path / "ix", create=True) as ix:
         report = ix.update([root])
         assert report.added == 56
-        assert [s.path for s in report.skipped] == [str(root.resolve() / "SOURCE.txt")]  # paths are resolved (symlinks followed)
+        assert [s.path for s in report.skipped] == [str(root.resolve() / "SOURCE.txt")]  # the indexer resolves symlinks
         assert not [w for w in report.warnings if "undated" in w]
         assert len(rows) == 56
         for story_id, row in rows.items():

@@ -497,3 +497,16 @@ def test_a_source_no_article_cites_is_named_with_the_nearest(client: TestClient,
     [warning] = api["warnings"]
     assert "Xinhua" in warning
     assert f'<p class="warning">{warning}</p>' in r.text.replace("&#39;", "'").replace("&#34;", '"')
+
+
+def test_copies_are_found_anew_after_an_index_run(writable: tuple[TestClient, SearchIndex, Path], tmp_path: Path) -> None:
+    client, ix, index_dir = writable
+    page = client.get(f"/article/{web_corpus.COPY_ID}").text
+    assert f'href="/article/{web_corpus.DUPLICATE_ID}"' in page.split('id="copies"')[1].split('id="similar"')[0]
+    original = ix.get(web_corpus.DUPLICATE_ID)
+    third = tmp_path / "third.jsonl"
+    third.write_text(json.dumps({"id": "dup-third", "headline": "Radar pact, third copy", "date": "2013-06-09",
+                                 "sources": ["TASS"], "body": "MOSCOW. " + original.body}) + "\n")
+    SearchIndex(index_dir).update([third])
+    copies = client.get(f"/article/{web_corpus.COPY_ID}").text.split('id="copies"')[1].split('id="similar"')[0]
+    assert 'href="/article/dup-third"' in copies and f'href="/article/{web_corpus.DUPLICATE_ID}"' in copies

@@ -79,3 +79,20 @@ def test_serve_process_answers_and_sees_an_index_run_from_another_process(tmp_pa
         doc = json.loads(get(f"{url}/api/search?{query}")[2])
         assert [h["id"] for h in doc["hits"]] == ["zep"]
         assert "Zeppelin radar" in get(url + "/?q=zeppelin")[2]
+
+
+@pytest.mark.parametrize(("host", "hosts", "warned"), [("127.0.0.1", ["127.0.0.1", "::1", "localhost"], False),
+                                                       ("0.0.0.0", ["*"], True)])
+def test_serve_binds_what_it_is_told_and_warns_off_loopback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, hosts: list[str], warned: bool
+) -> None:
+    SearchIndex(tmp_path / "index", create=True).update([web_corpus.write(tmp_path / "corpus")])
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: calls.append({"app": app, **kwargs}))
+    result = CliRunner().invoke(cli, ["-i", str(tmp_path / "index"), "serve", "--host", host, "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    [call] = calls
+    assert (call["host"], call["port"]) == (host, 8123)
+    middleware = {m.cls.__name__: m.kwargs for m in call["app"].user_middleware}  # type: ignore[attr-defined]
+    assert middleware["TrustedHostMiddleware"]["allowed_hosts"] == hosts
+    assert ("warning: listening on 0.0.0.0" in result.stderr) == warned

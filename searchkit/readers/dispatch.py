@@ -17,7 +17,7 @@ from typing import BinaryIO
 from ..articles import NOT_ARTICLE, UNSUPPORTED, FileRead, Loaded, Skipped, _parse_text, article_from_record
 from ..errors import ArticleError
 from . import filetypes, sidecar
-from .fileio import decode, open_regular, read_bounded
+from .fileio import decode, decode_page, open_regular, read_bounded
 from .limits import MAX_ARTICLE_BYTES, MAX_FEED_BYTES, MAX_SIDECAR_BYTES, SNIFF_BYTES
 
 _UNDATED = "indexed undated"
@@ -159,7 +159,7 @@ def _read_whole(p: Path, known_digest: str | None) -> FileRead:
         _read_csv(data, p, result)
         return result
     try:
-        text, notes = decode(data)
+        text, notes = decode_page(data) if reader == filetypes.HTML else decode(data)
         if reader == filetypes.HTML:
             from .html import parse_html_guessing
 

@@ -8,9 +8,11 @@ before it is opened.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,6 +108,40 @@ def file_digest(path: Path) -> str:
 
 def chunks(f: BinaryIO) -> Iterator[bytes]:
     return iter(lambda: f.read(CHUNK), b"")
+
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+_XML_ENCODING_RE = re.compile(rb"""^<\?xml[^>]+encoding=["']([A-Za-z0-9_.:-]{1,40})""")
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The encoding a page declares (``<meta charset>``, the XML declaration)."""
+    head = data[:4096]
+    match = _XML_ENCODING_RE.match(head.lstrip()) or _CHARSET_RE.search(head)
+    if not match:
+        return None
+    try:
+        return codecs.lookup(match.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+
+
+def decode_page(data: bytes) -> tuple[str, tuple[str, ...]]:
+    """``decode`` for markup: a page that is not UTF-8 is read in the
+    encoding it declares (windows-1251, shift_jis...) before cp1252."""
+    if not data.startswith(tuple(bom for bom, _, _ in _BOMS)):
+        charset = declared_charset(data)
+        if charset and charset not in ("utf-8", "ascii"):
+            try:
+                utf8 = data.decode("utf-8")
+            except UnicodeDecodeError:
+                try:
+                    return data.decode(charset), (f"decoded as {charset}, as the page declares",)
+                except UnicodeDecodeError:
+                    pass
+            else:
+                return utf8, ()
+    return decode(data)
 
 
 def decode(data: bytes) -> tuple[str, tuple[str, ...]]:

@@ -78,6 +78,9 @@ def parse_html_guessing(
         guessed.add("headline")
     body = "\n\n".join(paras)
     warnings: list[str] = []
+    problem = _xml_problem(text)
+    if problem:
+        warnings.append(problem)
     published: date | None = None
     if doc.date:
         try:
@@ -97,6 +100,28 @@ def parse_html_guessing(
         url=doc.url or None,
     )
     return article, tuple(warnings), frozenset(guessed)
+
+
+# Checking, not reading: no entities expanded, nothing fetched.
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def _xml_problem(text: str) -> str | None:
+    """For an XHTML document (an XML declaration), whether it is well-formed.
+
+    HTML parsing recovers from anything, so a truncated XHTML file would be
+    read without a word; the XML check says the text may be incomplete.
+    """
+    if not text.lstrip().startswith("<?xml"):
+        return None
+    try:
+        etree.fromstring(text.lstrip().encode("utf-8"), _XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        message = " ".join(str(exc.msg or exc).split())[:80]
+        return f"not well-formed XML ({message}): read as HTML, the text may be incomplete"
+    except ValueError:
+        return None
+    return None
 
 
 _BLOCKS = frozenset(

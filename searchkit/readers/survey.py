@@ -20,7 +20,7 @@ from . import filetypes
 from .dispatch import choose_reader
 from .fileio import decode, open_regular
 from .limits import SNIFF_BYTES
-from .walk import Tally, walk
+from .walk import Tally, _is_index_folder, walk
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,21 @@ class Survey:
             what = "not an article" if not_articles == 1 else "not articles"
             parts.append(f"{not_articles:,} {what} (README, LICENSE, SOURCE, word lists...)")
         if self.tally.ignored:
-            parts.append(f"{len(self.tally.ignored):,} ignored by .searchkitignore")
+            folders = sum(1 for p in self.tally.ignored if p.endswith(os.sep) and _is_index(p))
+            if len(self.tally.ignored) > folders:
+                parts.append(f"{len(self.tally.ignored) - folders:,} ignored by .searchkitignore")
+            if folders:
+                parts.append(f"{folders} index {'folder' if folders == 1 else 'folders'} left out")
         if errors:
             parts.append(f"{errors:,} unreadable")
         return "; ".join(parts)
+
+
+def _is_index(folder: str) -> bool:
+    try:
+        return _is_index_folder(os.listdir(folder))
+    except OSError:
+        return False
 
 
 def _plan(path: Path) -> Planned:

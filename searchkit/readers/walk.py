@@ -22,6 +22,7 @@ from pathlib import Path
 import pathspec
 
 from ..articles import ERROR, NOT_ARTICLE, UNSUPPORTED, Skipped
+from ..catalog import CATALOG_FILE
 from .fileio import os_reason
 from .filetypes import not_article_reason, reader_for_name, suffix_of
 from .sidecar import is_sidecar
@@ -33,7 +34,7 @@ IGNORE_FILE = ".searchkitignore"
 class Tally:
     """What a walk left out without a Skipped entry."""
 
-    ignored: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # by .searchkitignore, and index folders
     sidecars: list[str] = field(default_factory=list)
 
 
@@ -61,6 +62,15 @@ def _ignored(rules: list[_Rules], path: str, is_dir: bool) -> bool:
         if r.spec.match_file(rel + "/" if is_dir else rel):
             return True
     return False
+
+
+# Older searchkit indexes marked their folder with this file instead.
+LEGACY_INDEX_MARK = "searchkit.json"
+
+
+def _is_index_folder(filenames: list[str]) -> bool:
+    names = set(filenames)
+    return CATALOG_FILE in names or (LEGACY_INDEX_MARK in names and any(n.endswith(".toc") for n in names))
 
 
 def classify(path: Path) -> Skipped | None:
@@ -116,6 +126,12 @@ def _walk_dir(root: Path, seen_dirs: set[tuple[int, int]], tally: Tally) -> Iter
             dirnames[:] = []
             continue
         seen_dirs.add(key)
+        if _is_index_folder(filenames):
+            # A searchkit index kept inside the corpus: its files are not
+            # articles, nor files of an unsupported type to report.
+            dirnames[:] = []
+            tally.ignored.append(dirpath + os.sep)
+            continue
         inherited = rules_at.get(dirpath, [])
         loaded = _load_rules(dirpath)
         if isinstance(loaded, Skipped):

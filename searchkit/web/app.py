@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from ..errors import SearchkitError
 from ..search import SearchIndex
 from . import api, pages, params, templating
+from .copies import CopyFinder
 from .failures import describe
 from .security import HEADERS, SecurityHeaders, allowed_hosts
 from .shared import SharedIndex
@@ -61,4 +62,5 @@ def create_app(index: SearchIndex, hosts: Sequence[str] | None = None) -> Starle
         exception_handlers={SearchkitError: on_error, HTTPException: on_error, Exception: on_error},
     )
     app.state.index = SharedIndex(index)
+    app.state.copies = CopyFinder()
     return app

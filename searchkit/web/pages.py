@@ -19,8 +19,9 @@ from starlette.responses import RedirectResponse, Response
 
 from .. import export
 from ..errors import SearchkitError
-from ..search import Copy, SearchIndex
+from ..search import SearchIndex
 from . import chart, params, templating
+from .copies import CopyFinder
 from .failures import describe
 from .security import same_origin
 from .shared import SharedIndex
@@ -106,19 +107,6 @@ def search_page(request: Request) -> Response:
     return templating.page("search.html", context, status, _shared(request).server_timing())
 
 
-def copies_of(ix: SearchIndex, article_id: str) -> tuple[Copy, ...]:
-    """The other members of an article's near-duplicate group.
-
-    The library lists groups only all at once (``duplicates``); a lookup by
-    article would belong there if this ever shows up in a profile.
-    """
-    for group in ix.duplicates():
-        members = (group.leader, *group.copies)
-        if any(m.id == article_id for m in members):
-            return tuple(m for m in members if m.id != article_id)
-    return ()
-
-
 def _link(url: str | None) -> str | None:
     """Only web addresses become links (never javascript: or data:)."""
     if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
@@ -129,8 +117,10 @@ def _link(url: str | None) -> str | None:
 def article_page(request: Request) -> Response:
     article_id = request.path_params["article_id"]
 
+    finder: CopyFinder = request.app.state.copies
+
     def load(ix: SearchIndex) -> Any:
-        return ix.get(article_id), copies_of(ix, article_id), ix.similar(article_id, limit=SIMILAR)
+        return ix.get(article_id), finder.of(ix, article_id), ix.similar(article_id, limit=SIMILAR)
 
     article, copies, similar = _shared(request).call(load)
     context = {

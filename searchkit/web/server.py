@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,8 +31,14 @@ def open_index(index_dir: str | Path) -> SearchIndex:
 
 
 def run(index: SearchIndex, host: str, port: int) -> None:
-    app = create_app(index, hosts=allowed_hosts(host))
-    uvicorn.run(app, host=host, port=port, server_header=False, log_level="info")
+    hosts = allowed_hosts(host)
+    if hosts == ["*"]:
+        # Said before listening: the UI has no login, and saving writes to the index folder.
+        print(
+            f"warning: listening on {host}: anyone who can reach this machine can read the archive and save searches",
+            file=sys.stderr,
+        )
+    uvicorn.run(create_app(index, hosts=hosts), host=host, port=port, server_header=False, log_level="info")
 
 
 @contextlib.contextmanager

@@ -1,0 +1,454 @@
+"""A Whoosh segment writer that analyses documents once and groups their
+postings with numpy, writing them through :mod:`searchkit.codec`.
+
+Whoosh's ``SegmentWriter.add_document`` runs every token through a chain of
+generator filters and puts every posting, as a Python tuple, into an
+external sort; at commit each posting is pulled back out and encoded one at
+a time. Here a document's text fields go through
+:class:`~searchkit.analysis.FastAnalyzer` (the same regex and the same
+per-token functions as the Whoosh analyzer, with a cache from token to term)
+and only their term numbers and character offsets are kept, in flat arrays.
+At commit one stable sort per field groups the occurrences into postings,
+and :func:`searchkit.codec.encode_terms` encodes all of a field's terms in
+one vectorized pass.
+
+Everything else is Whoosh's own: the per-document writer (stored fields,
+columns, field lengths), the merge policy, the TOC. Fields this writer has
+no fast path for (ids, numbers, comma lists) go through the field's own
+``index()``, as in Whoosh. Postings that Whoosh's merge policy pulls in from
+older segments arrive through Whoosh's pool and are merged term by term
+with the new ones.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from whoosh import formats
+from whoosh.analysis import KeywordAnalyzer
+from whoosh.fields import FieldType
+from whoosh.writing import SegmentWriter
+
+from .analysis import FAST, POSSESSIVES, news_analyzer
+from .codec import (
+    V_CHARS,
+    V_FREQ,
+    V_NONE,
+    V_POSITIONS,
+    V_RAW,
+    FieldPostings,
+    SearchkitCodec,
+    SearchkitFieldWriter,
+    quantized_lengths,
+    value_kind,
+)
+
+_SPACE_SPLIT = re.compile(r"[^ \t\r\n]+")  # Whoosh's SpaceSeparatedTokenizer
+
+
+POSS = -1  # the term number of a dropped possessive
+
+
+class _TermTable:
+    """Term numbers by token as written, so a repeated token costs one dict lookup."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.by_token: dict[str, int] = dict.fromkeys(POSSESSIVES, POSS) if mode == "text" else {}
+        self.by_term: dict[str, int] = {}
+        self.terms: list[str] = []
+
+    def ids(self, toks: list[str]) -> list[int]:
+        by_token = self.by_token
+        ids = list(map(by_token.get, toks))
+        if None in ids:  # a token this segment has not seen: analyse it, once
+            for tok in set(toks).difference(by_token):
+                self._miss(tok)
+            ids = list(map(by_token.__getitem__, toks))
+        return ids  # type: ignore[return-value]
+
+    def _miss(self, tok: str) -> int:
+        if self.mode == "text":
+            term = FAST.form(tok)[1]
+        elif self.mode == "keyword-lower":
+            term = tok.lower()  # Whoosh's LowercaseFilter
+        else:
+            term = tok
+        tid = self.by_term.get(term)
+        if tid is None:
+            tid = self.by_term[term] = len(self.terms)
+            self.terms.append(term)
+        self.by_token[tok] = tid
+        return tid
+
+
+def _within(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ... restarting for each group of ``counts`` items."""
+    total = int(counts.sum())
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+class _Occurrences:
+    """A fast-path field's tokens so far: term numbers, documents, piece lengths."""
+
+    def __init__(self, field: FieldType, table: _TermTable) -> None:
+        self.field = field
+        self.table = table
+        self.kind = value_kind(field.format)
+        self.chars = self.kind == V_CHARS
+        self.tids = array("i")
+        self.plens = array("i")  # lengths of the gap/token pieces, for character offsets
+        self.docs = array("i")  # documents with at least one token
+        self.nraw = array("i")  # their token counts, possessives included
+
+    def add(self, docnum: int, value: str) -> int:
+        """Adds one document's value; returns its token count."""
+        if self.table.mode == "text":
+            parts = FAST.split(value)
+            toks = parts[1::2]
+        else:
+            toks = _SPACE_SPLIT.findall(value)
+        if not toks:
+            return 0
+        if self.chars:
+            self.plens.extend(map(len, parts))
+        ids = self.table.ids(toks)
+        self.tids.extend(ids)
+        self.docs.append(docnum)
+        self.nraw.append(len(toks))
+        return len(toks) - ids.count(POSS)
+
+    def postings(self, doc_lengths: np.ndarray | None) -> tuple[list[bytes], FieldPostings] | None:
+        if not self.tids:
+            return None
+        raw = np.frombuffer(self.tids, dtype=np.int32).astype(np.int64)
+        nraw = np.frombuffer(self.nraw, dtype=np.int32).astype(np.int64)
+        keep = raw != POSS
+        docs = np.repeat(np.frombuffer(self.docs, dtype=np.int32).astype(np.int64), nraw)[keep]
+        kept_per_doc = np.add.reduceat(keep.astype(np.int64), np.cumsum(nraw) - nraw)
+        positions = _within(kept_per_doc)
+        starts = ends = None
+        if self.chars:
+            plens = np.frombuffer(self.plens, dtype=np.int32).astype(np.int64)
+            npieces = 2 * nraw + 1
+            local_end = np.cumsum(plens)
+            first_piece = np.cumsum(npieces) - npieces
+            local_end -= np.repeat(local_end[first_piece] - plens[first_piece], npieces)
+            tokpiece = np.repeat(first_piece + 1, nraw) + 2 * _within(nraw)
+            ends = local_end[tokpiece][keep]
+            starts = ends - plens[tokpiece][keep]
+        tids = raw[keep]
+        words = self.table.terms
+        present = np.flatnonzero(np.bincount(tids, minlength=len(words)))  # the field's terms, in O(n)
+        # Whoosh orders a field's terms by their UTF-8 bytes, which is code point order.
+        order = sorted(present.tolist(), key=words.__getitem__)
+        lut = np.full(len(words), -1, dtype=np.int64)
+        lut[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+        terms = [words[i].encode("utf-8") for i in order]
+        tids = lut[tids]
+
+        # Stable: within a term, occurrences stay in document, then position order.
+        by_term = np.argsort(tids, kind="stable")
+        t, d = tids[by_term], docs[by_term]
+        new_posting = np.ones(len(t), dtype=bool)
+        new_posting[1:] = (t[1:] != t[:-1]) | (d[1:] != d[:-1])
+        pstart = np.flatnonzero(new_posting)
+        counts = np.diff(np.append(pstart, len(t)))
+        pterm = t[pstart]
+        ids = d[pstart]
+        new_term = np.ones(len(pterm), dtype=bool)
+        new_term[1:] = pterm[1:] != pterm[:-1]
+        term_starts = np.append(np.flatnonzero(new_term), len(pterm))
+        weights = counts.astype(np.float32)  # field_boost is 1.0 on every fast-path field
+        if doc_lengths is not None:
+            lengths = quantized_lengths(doc_lengths[ids])
+        else:
+            lengths = np.zeros(len(ids), dtype=np.int64)
+        fp = FieldPostings(term_starts, ids, weights, lengths, counts=counts)
+        if self.kind in (V_POSITIONS, V_CHARS):
+            fp.positions = positions[by_term]
+        if starts is not None and ends is not None:
+            fp.starts = starts[by_term]
+            fp.ends = ends[by_term]
+        return terms, fp
+
+
+def _fast_mode(field: FieldType) -> str | None:
+    """Which fast path produces exactly this field's postings, if any."""
+    fmt = field.format
+    if fmt is None or field.vector or field.separate_spelling() or getattr(fmt, "field_boost", 1.0) != 1.0:
+        return None
+    kind = value_kind(fmt)
+    if kind in (V_POSITIONS, V_CHARS) and field.analyzer == news_analyzer():
+        return "text"
+    if kind == V_FREQ:
+        if field.analyzer == KeywordAnalyzer(lowercase=False, commas=False):
+            return "keyword"
+        if field.analyzer == KeywordAnalyzer(lowercase=True, commas=False):
+            return "keyword-lower"
+    return None
+
+
+def _from_items(
+    items: dict[bytes, tuple[list[int], list[float], list[bytes], list[int]]], fmt: formats.Format
+) -> tuple[list[bytes], FieldPostings]:
+    """Postings given one at a time (Whoosh's own ``index()`` or pool) as arrays."""
+    terms = sorted(items)
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    lengths: list[int] = []
+    starts = [0]
+    for t in terms:
+        i, w, v, n = items[t]
+        ids.extend(i)
+        weights.extend(w)
+        values.extend(v)
+        lengths.extend(n)
+        starts.append(len(ids))
+    kind = value_kind(fmt)
+    fp = FieldPostings(np.asarray(starts), np.asarray(ids), np.asarray(weights), np.asarray(lengths))
+    if kind == V_RAW:
+        fp.raw = values
+    elif kind == V_FREQ:
+        fp.counts = np.asarray([fmt.decode_frequency(v) for v in values], dtype=np.int64)
+    elif kind == V_POSITIONS:
+        poses = [fmt.decode_positions(v) for v in values]
+        fp.counts = np.asarray([len(p) for p in poses], dtype=np.int64)
+        fp.positions = np.asarray([q for p in poses for q in p], dtype=np.int64)
+    elif kind == V_CHARS:
+        triples = [fmt.decode_characters(v) for v in values]
+        flat = np.asarray([x for p in triples for x in p], dtype=np.int64).reshape(-1, 3)
+        fp.counts = np.asarray([len(p) for p in triples], dtype=np.int64)
+        fp.positions, fp.starts, fp.ends = flat[:, 0], flat[:, 1], flat[:, 2]
+    return terms, fp
+
+
+Terms = tuple[list[bytes], FieldPostings]
+Items = dict[bytes, tuple[list[int], list[float], list[bytes], list[int]]]
+
+
+def _merge(a: Terms, b: Terms) -> Terms:
+    """One field's postings from two sources; for a shared term, ``a``'s ids are all lower."""
+    terms = sorted(set(a[0]) | set(b[0]))
+    where = {t: i for i, t in enumerate(terms)}
+    parts = (a, b)
+    rank = np.concatenate(
+        [np.repeat(np.asarray([where[t] for t in ts], dtype=np.int64), np.diff(fp.term_starts)) for ts, fp in parts]
+    )
+    order = np.argsort(rank, kind="stable")  # a before b within a term
+    fa, fb = a[1], b[1]
+
+    def cat(name: str) -> Any:
+        x, y = getattr(fa, name), getattr(fb, name)
+        if x is None or y is None:
+            return None
+        return np.concatenate((x, y))
+
+    counts = cat("counts")
+    new_rank = rank[order]
+    new_term = np.ones(len(new_rank), dtype=bool)
+    new_term[1:] = new_rank[1:] != new_rank[:-1]
+    fp = FieldPostings(
+        np.append(np.flatnonzero(new_term), len(new_rank)),
+        cat("ids")[order],
+        cat("weights")[order],
+        cat("lengths")[order],
+        counts=None if counts is None else counts[order],
+    )
+    if fa.raw is not None and fb.raw is not None:
+        raw = list(fa.raw) + list(fb.raw)
+        fp.raw = [raw[i] for i in order.tolist()]
+    if counts is not None and fa.positions is not None and fb.positions is not None:
+        # Regroup the flat occurrence arrays in the postings' new order.
+        fo = np.concatenate(([0], np.cumsum(counts)))
+        c = counts[order]
+        src = np.repeat(fo[:-1][order] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
+        for name in ("positions", "starts", "ends"):
+            flat = cat(name)
+            if flat is not None:
+                setattr(fp, name, flat[src])
+    return terms, fp
+
+
+class BulkWriter(SegmentWriter):
+    """A ``SegmentWriter`` with the searchkit codec and a batch posting path.
+
+    Same contract as Whoosh's writer (``add_document``, ``delete_by_term``,
+    ``commit(mergetype=...)``, ``cancel``): a commit writes one new segment
+    and the TOC, so a run killed before it leaves the last commit intact.
+    """
+
+    def __init__(self, ix: Any, limitmb: int = 256, codec: SearchkitCodec | None = None, **options: Any) -> None:
+        # Non-compound segments: a searcher on a compound segment copies it
+        # into memory; separate files are memory-mapped instead.
+        super().__init__(ix, codec=codec or SearchkitCodec(), compound=False, limitmb=limitmb, **options)
+        self._occ: dict[str, _Occurrences] = {}
+        self._tables: dict[str, _TermTable] = {}
+
+        self._by_value: dict[str, dict[Any, tuple[list[tuple[bytes, int, float, bytes]], int, list[int]]]] = {}
+        self._modes: dict[str, str | None] = {}
+        self._lengths: dict[str, array[int]] = defaultdict(lambda: array("i"))
+
+    def _mode(self, fieldname: str, field: FieldType) -> str | None:
+        if fieldname not in self._modes:
+            self._modes[fieldname] = _fast_mode(field)
+        return self._modes[fieldname]
+
+    def add_document(self, **fields: Any) -> None:
+        self._check_state()
+        schema = self.schema
+        docnum = self.docnum
+        pdw = self.perdocwriter
+        names = sorted(fields)
+        if any(n.startswith("_") for n in names):
+            raise ValueError("searchkit's bulk writer takes no boosts or _stored_ values")
+        self._check_fields(schema, names)
+        pdw.start_doc(docnum)
+        for fieldname in names:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                mode = self._mode(fieldname, field)
+                if mode is not None:
+                    occ = self._occ.get(fieldname)
+                    if occ is None:
+                        # Text fields share one table: a token is analysed once per segment.
+                        table = self._tables.get(mode)
+                        if table is None:
+                            table = self._tables[mode] = _TermTable(mode)
+                        occ = self._occ[fieldname] = _Occurrences(field, table)
+                    n = occ.add(docnum, value)
+                    if field.scorable:
+                        length = n
+                else:
+                    length = self._index_generic(fieldname, field, docnum, value)
+                if field.scorable:
+                    lens = self._lengths[fieldname]
+                    if len(lens) < docnum - self.docbase:
+                        lens.extend([0] * (docnum - self.docbase - len(lens)))
+                    lens.append(length)
+            elif field.vector or field.separate_spelling():
+                raise ValueError(f"searchkit's bulk writer does not write vectors or spelling ({fieldname})")
+            pdw.add_field(fieldname, field, value if field.stored else None, length)
+            column = field.column_type
+            if column:
+                pdw.add_column_value(fieldname, column, field.to_column_value(value))
+        pdw.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _index_generic(self, fieldname: str, field: FieldType, docnum: int, value: Any) -> int:
+        # Documents grouped by value: one append per field and document; the
+        # value's postings (field.index(), once per distinct value) are
+        # spread over its documents at commit.
+        key = value if isinstance(value, (str, int, float)) else repr(value)
+        by_value = self._by_value.get(fieldname)
+        if by_value is None:
+            by_value = self._by_value[fieldname] = {}
+        entry = by_value.get(key)
+        if entry is None:
+            postings = list(field.index(value))
+            length = sum(freq for _, freq, _, _ in postings) if field.scorable else 0
+            entry = by_value[key] = (postings, length, [])
+        entry[2].append(docnum)
+        return entry[1]
+
+    def _generic_items(self, fieldname: str) -> Items:
+        items: Items = {}
+        shared: set[bytes] = set()  # terms several values give (a date's coarser numeric tiers)
+        for postings, _length, docs in self._by_value.get(fieldname, {}).values():
+            for tbytes, _freq, weight, vbytes in postings:
+                entry = items.get(tbytes)
+                if entry is None:
+                    entry = items[tbytes] = ([], [], [], [])
+                else:
+                    shared.add(tbytes)
+                entry[0].extend(docs)
+                entry[1].extend([weight] * len(docs))
+                entry[2].extend([vbytes or b""] * len(docs))
+        for tbytes in shared:
+            ids, weights, values, _ = items[tbytes]
+            order = np.argsort(np.asarray(ids), kind="stable").tolist()
+            ids[:] = [ids[i] for i in order]
+            weights[:] = [weights[i] for i in order]
+            values[:] = [values[i] for i in order]
+        return items
+
+    def _doc_lengths(self, fieldname: str) -> np.ndarray | None:
+        lens = self._lengths.get(fieldname)
+        if lens is None:
+            return None
+        out = np.zeros(self.docnum - self.docbase, dtype=np.int64)
+        got = np.frombuffer(lens, dtype=np.int32)
+        out[: len(got)] = got
+        return out
+
+    def _pool_fields(self, pdr: Any) -> Iterator[tuple[str, Items]]:
+        """Postings Whoosh's merge policy added to the pool, field by field."""
+        current: str | None = None
+        items: dict[bytes, tuple[list[int], list[float], list[bytes], list[int]]] = {}
+        scorable = False
+        for fieldname, btext, docnum, weight, vbytes in self.pool.iter_postings():
+            if fieldname != current:
+                if current is not None:
+                    yield current, items
+                current, items = fieldname, {}
+                scorable = bool(self.schema[fieldname].scorable)
+            entry = items.get(btext)
+            if entry is None:
+                entry = items[btext] = ([], [], [], [])
+            entry[0].append(docnum)
+            entry[1].append(weight)
+            entry[2].append(vbytes or b"")
+            entry[3].append((pdr.doc_field_length(docnum, fieldname) or 0) if scorable else 0)
+        if current is not None:
+            yield current, items
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = self.per_document_reader()
+        fw: SearchkitFieldWriter = self.fieldwriter
+        schema = self.schema
+        pooled = dict(self._pool_fields(pdr)) if self.pool.fieldnames else {}
+        names = sorted(set(self._occ) | set(self._by_value) | set(pooled))
+        for fieldname in names:
+            if fieldname not in schema:
+                continue
+            field = schema[fieldname]
+            sources: list[tuple[list[bytes], FieldPostings]] = []
+            occ = self._occ.get(fieldname)
+            if occ is not None:
+                found = occ.postings(self._doc_lengths(fieldname))
+                if found is not None:
+                    sources.append(found)
+            items = self._generic_items(fieldname)
+            if items:
+                lengths = self._doc_lengths(fieldname)
+                for ids, _w, _v, lens in items.values():
+                    if lengths is not None:
+                        lens.extend(quantized_lengths(lengths[np.asarray(ids)]).tolist())
+                    else:
+                        lens.extend([0] * len(ids))
+                sources.append(_from_items(items, field.format))
+            if fieldname in pooled:
+                sources.append(_from_items(pooled[fieldname], field.format))
+            if not sources:
+                continue
+            merged = sources[0]
+            for other in sources[1:]:
+                merged = _merge(merged, other)
+            fw.add_field_postings(fieldname, field, merged[0], merged[1])
+        fw.close()
+        pdr.close()
+
+
+__all__ = ["V_NONE", "BulkWriter"]

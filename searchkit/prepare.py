@@ -1,0 +1,92 @@
+"""Both cores: an article's per-article work in worker processes.
+
+What an article needs before the writer can take it, and that depends on
+nothing but its own text, is done here: the near-duplicate sketch, the
+spelling words, and the cut of its headline, body and summary into tokens
+(:meth:`FastAnalyzer.split`, which the writer then finds already done). For
+a file with many articles, chunks of them go to a process pool while the
+main process writes the chunks before; the results come back in order, and
+at most :data:`AHEAD` chunks are in flight, so memory stays bounded however
+large the file.
+
+Small runs (adding a few hundred articles) never start the pool: forking
+costs more than it saves there. ``SEARCHKIT_WORKERS`` sets the number of
+worker processes (0: none, everything in the main process; default: one
+less than the CPUs, at least one).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from . import duplicates
+from .analysis import FAST
+from .articles import Article
+
+CHUNK = 250  # articles per task
+AHEAD = 4  # tasks in flight
+MIN_ARTICLES = 2 * CHUNK  # fewer articles in a file than this: no pool
+
+# (sketch, spelling words, the cuts of headline, body and summary)
+Prepared = tuple[tuple[int, ...], str, tuple[list[str] | None, ...]]
+
+
+def default_workers() -> int:
+    env = os.environ.get("SEARCHKIT_WORKERS")
+    if env is not None and env.strip().isdigit():
+        return int(env)
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def prepare(headline: str, body: str, summary: str) -> Prepared:
+    """One article's text-only work (the same in a worker and in the main process)."""
+    cuts = tuple(FAST.split(t) if t else None for t in (headline, body, summary))
+    return duplicates.sketch(body), " ".join(FAST.vocabulary(headline, body)), cuts
+
+
+def _prepare_chunk(texts: list[tuple[str, str, str]]) -> list[Prepared]:
+    return [prepare(*t) for t in texts]
+
+
+def use(article: Article, prepared: Prepared) -> None:
+    """Hands a worker's cuts to this process's analyzer, for the writer."""
+    for text, cut in zip((article.headline, article.body, article.summary), prepared[2], strict=True):
+        if cut is not None:
+            FAST.prime(text, cut)
+
+
+class Preparer:
+    """Prepares articles, in a lazily started process pool when it pays."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_workers() if workers is None else workers
+        self._pool: Any = None
+
+    def prepared(self, articles: Sequence[Article]) -> Iterator[Prepared]:
+        if self.workers <= 0 or len(articles) < MIN_ARTICLES:
+            for a in articles:
+                yield prepare(a.headline, a.body, a.summary)
+            return
+        if self._pool is None:
+            # fork: the workers need nothing but this module, already imported.
+            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+        chunks = (
+            [(a.headline, a.body, a.summary) for a in articles[i : i + CHUNK]] for i in range(0, len(articles), CHUNK)
+        )
+        pending = deque(self._pool.apply_async(_prepare_chunk, (c,)) for c in islice(chunks, AHEAD))
+        while pending:
+            done = pending.popleft().get()
+            for c in islice(chunks, 1):
+                pending.append(self._pool.apply_async(_prepare_chunk, (c,)))
+            yield from done
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None

@@ -1,0 +1,210 @@
+"""The searchkit codec and the bulk writer against Whoosh's own writer and reader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import writing
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.qparser import MultifieldParser
+
+from searchkit import SearchIndex, duplicates, postings
+from searchkit.articles import Article, read_file, walk
+from searchkit.bulkwriter import BulkWriter
+from searchkit.codec import BLOCK_POSTINGS, SearchkitCodec
+from searchkit.indexer import _document
+from searchkit.schema import build_schema
+from searchkit.storage import INDEX_NAME
+
+from .conftest import LIBRARY, ROOT, shared_path
+from .test_analysis import TRICKY
+
+
+def _articles() -> list[Article]:
+    roots = [ROOT / "corpus", LIBRARY, shared_path("corpora", "seed"), shared_path("corpora", "dvids", "corpus")]
+    out = []
+    for item in walk(roots):
+        if isinstance(item, Path):
+            out.extend(loaded.article for loaded in read_file(item).loaded)
+    # Unicode of every kind, a word repeated past one block, empty fields.
+    out.append(Article(id="tricky", headline="Київ ﬁnancial", date=None, body=TRICKY, sources=("TASS",)))
+    out.append(Article(id="long", headline="", date=None, body="radar " * (BLOCK_POSTINGS + 7), sources=()))
+    # Fields with no token at all, or nothing but possessives, between others.
+    out.append(Article(id="empty", headline="—", date=None, body="... -- !!", summary="'s", sources=()))
+    out.append(Article(id="poss", headline="'s 's", date=None, body="’s", sources=()))
+    return out
+
+
+def _docs(articles: list[Article]) -> list[dict[str, object]]:
+    articles = articles[:3] + articles[-3:] + articles[3:]  # the empty ones early, not last
+    return [_document(a, f"digest{i % 7}", 1_700_000_000 + i % 3, duplicates.sketch(a.body)) for i, a in enumerate(articles)]
+
+
+def _new_index(where: Path) -> Any:
+    where.mkdir()
+    return whoosh_index.create_in(str(where), build_schema(), indexname=INDEX_NAME)
+
+
+# Small blocks, so that many terms span several (the default holds 1,024
+# postings, more documents than these tests write).
+CODEC = SearchkitCodec(blocklimit=8)
+
+
+def _write(ix: Any, batches: list[list[dict[str, object]]], bulk: bool, optimize_last: bool = False) -> None:
+    for n, batch in enumerate(batches):
+        w = BulkWriter(ix, codec=CODEC) if bulk else ix.writer(codec=W3Codec())
+        for doc in batch:
+            w.add_document(**doc)
+        last = n == len(batches) - 1
+        w.commit(mergetype=writing.OPTIMIZE if optimize_last and last else writing.NO_MERGE)
+
+
+def _everything(ix: Any) -> dict[str, Any]:
+    """All an index holds, as Whoosh's reader gives it."""
+    with ix.reader() as r:
+        terms = {}
+        for fieldname, text in r.all_terms():
+            ti = r.term_info(fieldname, text)
+            m = r.postings(fieldname, text)
+            plist = []
+            while m.is_active():
+                plist.append((m.id(), m.weight(), m.value()))
+                m.next()
+            stats = (ti.weight(), ti.doc_frequency(), ti.min_length(), ti.max_length(), ti.max_weight())
+            terms[(fieldname, text)] = (stats, ti.min_id(), ti.max_id(), plist)
+        n = r.doc_count_all()
+        schema = r.schema
+        scored = [f for f in schema.names() if schema[f].scorable]
+        return {
+            "terms": terms,
+            "stored": [r.stored_fields(d) for d in range(n)],
+            "lengths": {f: [r.doc_field_length(d, f) for d in range(n)] for f in scored},
+            "totals": {f: r.field_length(f) for f in scored},
+            "columns": {f: list(r.column_reader(f)) for f in schema.names() if schema[f].column_type and r.has_column(f)},
+        }
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[dict[str, object]]:
+    return _docs(_articles())
+
+
+def test_bulk_writer_writes_what_whoosh_writes(tmp_path: Path, docs: list[dict[str, object]]) -> None:
+    ours, theirs = _new_index(tmp_path / "bulk"), _new_index(tmp_path / "whoosh")
+    _write(ours, [docs], bulk=True)
+    _write(theirs, [docs], bulk=False)
+    a, b = _everything(ours), _everything(theirs)
+    assert len(a["terms"]) > 5_000
+    assert a == b
+    segments = ours._read_toc().segments
+    assert [type(s.codec()) for s in segments] == [SearchkitCodec]
+
+
+def test_merges_keep_every_posting(tmp_path: Path, docs: list[dict[str, object]]) -> None:
+    # Whoosh's merge policy feeds older segments' postings through the pool
+    # into the bulk writer's new segment (and, with a plain Whoosh writer on
+    # this codec, through the codec's one-posting-at-a-time writer).
+    # Without the DVIDS stories: merging runs Whoosh's one-posting-at-a-time
+    # code, which is slow, and the rest has every case (Unicode, long
+    # lists, every field kind).
+    dvids = str(shared_path("corpora", "dvids"))
+    small = [d for d in docs if not str(d["path"]).startswith(dvids)]
+    thirds = [small[i::3] for i in range(3)]
+    ours, theirs = _new_index(tmp_path / "bulk"), _new_index(tmp_path / "whoosh")
+    _write(ours, thirds, bulk=True, optimize_last=True)
+    _write(theirs, thirds, bulk=False, optimize_last=True)
+    assert len(ours._read_toc().segments) == 1
+    assert _everything(ours) == _everything(theirs)
+
+    again, again_theirs = _new_index(tmp_path / "again"), _new_index(tmp_path / "again-whoosh")
+    _write(again, thirds, bulk=True)
+    _write(again_theirs, thirds, bulk=False)
+    again.writer(codec=CODEC).commit(optimize=True)
+    again_theirs.writer(codec=W3Codec()).commit(optimize=True)
+    assert [type(s.codec()) for s in again._read_toc().segments] == [SearchkitCodec]
+    assert _everything(again) == _everything(again_theirs)
+
+
+def test_plain_whoosh_opens_and_searches_it(library_dir: Path, ix: SearchIndex) -> None:
+    wix = whoosh_index.open_dir(str(library_dir), indexname=INDEX_NAME)
+    parser = MultifieldParser(["headline", "body"], wix.schema)
+    with wix.searcher() as s:
+        ids = s.reader().column_reader("id")
+        for q in ("missile", "radar", "treaty talks", '"missile talks"', "kyodo OR yonhap"):
+            found = {ids[hit.docnum] for hit in s.search(parser.parse(q), limit=None)}
+            ours = {h.id for h in ix.search(q, limit=1000, all_copies=True, suggest_spelling=False).hits}
+            assert found == ours != set(), q
+
+
+def test_fast_and_generic_postings_agree(library_dir: Path) -> None:
+    wix = whoosh_index.open_dir(str(library_dir), indexname=INDEX_NAME)
+    checked = 0
+    with wix.reader() as r:
+        for leaf, _ in r.leaf_readers():
+            assert isinstance(leaf._codec, SearchkitCodec)
+            for fieldname, text in leaf.all_terms():
+                ids, weights = postings.term_postings(leaf, fieldname, text)
+                gids, gweights = postings.generic_term_postings(leaf, fieldname, text)
+                assert ids.dtype == gids.dtype == np.int32 and weights.dtype == gweights.dtype == np.float32
+                assert np.array_equal(ids, gids) and np.array_equal(weights, gweights)
+                if fieldname in ("headline", "body"):
+                    for fast, generic in (
+                        (postings.term_positions, postings.generic_term_positions),
+                        (postings.term_chars, postings.generic_term_chars),
+                    ):
+                        if fieldname == "headline" and fast is postings.term_chars:
+                            continue
+                        for x, y in zip(fast(leaf, fieldname, text, ids), generic(leaf, fieldname, text, ids), strict=True):
+                            assert x.dtype == y.dtype == np.int32 and np.array_equal(x, y)
+                checked += 1
+        assert postings.term_postings(leaf, "body", "nosuchterm")[0].size == 0
+    assert checked > 500
+
+
+def test_highlights_are_exact(ix: SearchIndex) -> None:
+    hits = ix.search("missile", limit=5).hits
+    assert hits
+    for hit in hits:
+        assert hit.highlights
+        for start, end in hit.highlights:
+            assert hit.snippet[start:end].lower().startswith("missile")
+
+
+def test_worker_pool_indexes_what_the_main_process_indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchkit import prepare
+
+    # Small chunks, so a test-sized file goes through the pool in several.
+    monkeypatch.setattr(prepare, "CHUNK", 7)
+    monkeypatch.setattr(prepare, "MIN_ARTICLES", 10)
+    pools: list[str] = []
+    real_context = prepare.multiprocessing.get_context
+
+    def context(method: str) -> Any:
+        pools.append(method)
+        return real_context(method)
+
+    monkeypatch.setattr(prepare.multiprocessing, "get_context", context)
+    articles = _articles()[:60]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    with (corpus / "all.jsonl").open("w", encoding="utf-8") as f:
+        for a in articles:
+            f.write(json.dumps({"id": a.id, "headline": a.headline, "body": a.body, "sources": list(a.sources)}) + "\n")
+    got = {}
+    for workers in ("0", "2"):
+        monkeypatch.setenv("SEARCHKIT_WORKERS", workers)
+        SearchIndex(tmp_path / workers, create=True).update([corpus])
+        wix = whoosh_index.open_dir(str(tmp_path / workers), indexname=INDEX_NAME)
+        got[workers] = _everything(wix)
+        for stored in got[workers]["stored"]:
+            stored.pop("indexed_at")
+    assert pools == ["fork"]  # the pool ran once, for the run with workers
+    assert got["0"]["stored"] == got["2"]["stored"] and len(got["0"]["stored"]) > 50
+    assert {k: v for k, v in got["0"]["terms"].items() if k[0] != "indexed_at"} == {
+        k: v for k, v in got["2"]["terms"].items() if k[0] != "indexed_at"
+    }
