@@ -44,16 +44,26 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import reuters  # noqa: E402
 from benchmarks.engines import QuerySpec  # noqa: E402
 from benchmarks.run import WORK, QueryMaker, percentile  # noqa: E402
-from searchkit import SearchIndex  # noqa: E402
+from searchkit import SearchIndex, SearchkitError  # noqa: E402
 
 CHUNK = 2000  # records per JSON Lines file: searchkit refuses files over 10 MB
+
+
+def _count(index: Path) -> int | None:
+    """Articles in a cached index, or None when there is none this searchkit can open
+    (absent, or written by an older schema)."""
+    try:
+        with SearchIndex(index, create=False) as ix:
+            return len(ix)
+    except SearchkitError:
+        return None
 
 
 def build_index(docs: int | None) -> tuple[Path, list[dict[str, Any]]]:
     recs = reuters.records(limit=docs)
     where = WORK / f"web-{docs or 'all'}"
     index = where / "index"
-    if not (index / "searchkit.json").exists() or len(SearchIndex(index, create=False)) != len(recs):
+    if _count(index) != len(recs):
         shutil.rmtree(where, ignore_errors=True)
         (where / "data").mkdir(parents=True)
         for n in range(0, len(recs), CHUNK):

@@ -37,7 +37,9 @@ from .dupgroups import DupTracker, encode_sketch
 from .duplicates import Groups
 from .errors import IndexCorruptError, IndexVersionError, NothingReadError, PathMissingError
 from .prepare import Prepared, Preparer, use
-from .schema import day_number
+from .readers.sidecar import find_row
+from .readers.walk import left_out
+from .schema import SCHEMA_VERSION, day_number
 from .sources import source_key
 
 # Articles per commit: small enough that an interrupted run keeps most of
@@ -275,8 +277,12 @@ class _Run:
         other = self.state.articles.get(aid)
         return None if other is not None and other.path != path else aid
 
-    def sync_file(self, path: str, row: FileRow, loaded: list[Loaded]) -> int:
-        """Brings one read file's articles in line; returns how many were unchanged."""
+    def sync_file(self, path: str, row: FileRow, loaded: list[Loaded], rolling: bool = False) -> int:
+        """Brings one read file's articles in line; returns how many were unchanged.
+
+        ``rolling``: the file is a window onto a stream (a feed keeps only its
+        newest entries), so an article that dropped out of it stays indexed.
+        """
         old_ids = set(self.state.by_path.get(path, set()))
         self._reset_shadows(path)
         taken: set[str] = set()
@@ -316,6 +322,9 @@ class _Run:
             # records unchanged.
             self.maybe_commit()
         for aid in sorted(old_ids - taken):
+            if rolling and aid in self.state.articles and self.state.articles[aid].path == path:
+                self.state.by_path.setdefault(path, set()).add(aid)
+                continue
             if aid in self.state.articles and self.state.articles[aid].path == path:
                 self.remove_article(aid)
         self.state.files[path] = row
@@ -382,7 +391,13 @@ class _Run:
             self.cat.swap_in_aside(conn)
             if legacy:
                 saved.import_legacy(conn, self.where, self.base)
-            self.cat.set_meta(conn, generation=self.base, last_update=storage.now_iso(), roots=self.roots)
+            self.cat.set_meta(
+                conn,
+                generation=self.base,
+                last_update=storage.now_iso(),
+                roots=self.roots,
+                schema_version=SCHEMA_VERSION,
+            )
         self.committed_gen = self.base
         if legacy:
             storage.remove_legacy(self.where)
@@ -441,7 +456,7 @@ def _open(where: Path, rebuild: bool, roots: list[str]) -> tuple[Catalog, int, b
         cat = Catalog(where, create=True)
         gen = storage.create_empty(where)
         with cat.write() as conn:
-            cat.set_meta(conn, generation=gen, created=storage.now_iso())
+            cat.set_meta(conn, generation=gen, created=storage.now_iso(), schema_version=SCHEMA_VERSION)
         return cat, gen, False, False
     try:
         cat = Catalog(where)
@@ -460,9 +475,13 @@ def _open(where: Path, rebuild: bool, roots: list[str]) -> tuple[Catalog, int, b
         # A first run killed before it committed anything: start afresh.
         gen = storage.create_empty(where)
         with cat.write() as conn:
-            cat.set_meta(conn, generation=gen, created=storage.now_iso())
+            cat.set_meta(conn, generation=gen, created=storage.now_iso(), schema_version=SCHEMA_VERSION)
         return cat, gen, rebuild, False
     gen = known
+    if not rebuild:
+        # Segments written by another analyzer or codec must not be mixed
+        # with new ones: only a rebuild may replace them.
+        storage.check_schema(cat, where, roots)
     storage.clean(where, {gen}, gen)  # what a killed or failed run left behind
     if not rebuild:
         storage.verify(where, cat, roots)
@@ -491,7 +510,9 @@ def update(
                 files.append(os.path.abspath(item))
         if not files:
             where_text = ", ".join(roots)
-            raise NothingReadError(f"no article files (*.txt, *.jsonl) under {where_text} (nothing was changed)")
+            raise NothingReadError(
+                f"no article files (text, HTML, feeds, JSON Lines, CSV) under {where_text} (nothing was changed)"
+            )
         cat, gen, aside, legacy = _open(where, rebuild, roots)
         try:
             _index(where, cat, gen, aside, legacy, roots, files, report, progress, clock)
@@ -535,6 +556,9 @@ def _index(
     readable = 0
     try:
         for path in sorted(p for p in state.files if _under(p, roots) and p not in present):
+            if left_out(path, roots):  # now ignored, or not an article: dropped, not kept
+                run.remove_file(path)
+                continue
             try:
                 os.stat(path)
             except (FileNotFoundError, NotADirectoryError):
@@ -587,7 +611,9 @@ def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:
         report.skipped.extend(read_file(path).skipped)  # the reader names the reason
         return 0
     row = state.files.get(path)
-    if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
+    # A file a sidecar describes is read again (its digest covers the row):
+    # editing the sidecar changes it without touching the file.
+    if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns and not find_row(Path(path)):
         report.unchanged += len(state.by_path.get(path, ()))
         return 1
     read = read_file(path, row.digest if row else None)
@@ -598,5 +624,6 @@ def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:
     report.skipped.extend(read.skipped)
     if read.digest == "":
         return 0  # unreadable: keep what was indexed
-    report.unchanged += run.sync_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest), read.loaded)
+    rolling = read.reader == "feed"
+    report.unchanged += run.sync_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest), read.loaded, rolling)
     return 1 if read.loaded else 0

@@ -34,7 +34,7 @@ from whoosh.writing import SegmentWriter
 from . import whoosh_fixes
 from .catalog import CATALOG_FILE, Catalog
 from .errors import IndexCorruptError, IndexLockedError, IndexMissingError, IndexVersionError, SearchkitError
-from .schema import build_schema
+from .schema import SCHEMA_VERSION, build_schema
 
 LOCK_FILE = "searchkit.lock"
 INDEX_NAME = "MAIN"
@@ -61,6 +61,20 @@ def rebuild_hint(index_dir: Path, roots: Iterable[str] | None = None) -> str:
     """The one command that rebuilds the index at ``index_dir``."""
     paths = " ".join(shlex.quote(r) for r in roots) if roots else "PATH..."
     return f"rebuild it with `searchkit --index-dir {shlex.quote(str(index_dir))} index --rebuild {paths}`"
+
+
+def check_schema(cat: Catalog, path: Path, roots: Iterable[str] | None = None) -> None:
+    """Refuses an index whose segments another analyzer or codec wrote.
+
+    Catalogs from before the version was recorded hold schema 1 (Whoosh's
+    own codec, no Unicode normalisation).
+    """
+    version = cat.meta("schema_version", 1)
+    if version != SCHEMA_VERSION:
+        raise IndexVersionError(
+            f"index at {path} has schema version {version}, this searchkit uses {SCHEMA_VERSION}: "
+            f"{rebuild_hint(path, roots)}"
+        )
 
 
 def now_iso() -> str:
@@ -105,6 +119,11 @@ def open_catalog(path: Path, roots: Iterable[str] | None = None) -> Catalog:
         cat = Catalog(path)
     except IndexCorruptError as exc:
         raise IndexCorruptError(f"{exc}: {rebuild_hint(path, roots)}") from exc
+    try:
+        check_schema(cat, path, roots)
+    except IndexVersionError:
+        cat.close()
+        raise
     if cat.generation() is None:
         cat.close()
         # A first run that never committed: nothing to read, nothing lost.

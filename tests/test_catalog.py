@@ -116,7 +116,7 @@ def test_rebuild_from_the_wrong_folder_changes_nothing(tmp_path: Path, corpus: P
     assert code == 1 and "no such file or folder" in err
     (tmp_path / "empty").mkdir()
     code, _, err = _cli(where, "index", "--rebuild", str(tmp_path / "empty"))
-    assert code == 1 and err.startswith("Error: no article files (*.txt, *.jsonl) under")
+    assert code == 1 and err.startswith("Error: no article files (text, HTML, feeds, JSON Lines, CSV) under")
     assert _cli(where, "search", "*", "--format", "json")[1] == before
 
 

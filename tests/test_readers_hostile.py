@@ -69,3 +69,53 @@ def test_rereading_a_feed_adds_only_new_entries(tmp_path: Path) -> None:
         assert (second.added, second.removed) == (1, 0)
         assert ix.get("wire-3").headline == "Story 3"
         assert str(ix.get("wire-1").date) == "2020-06-01"
+
+
+def test_entries_that_roll_out_of_a_feed_stay_indexed(tmp_path: Path) -> None:
+    # A feed keeps only its newest entries: re-saving it must not delete the
+    # older stories it no longer lists. Deleting the file itself still does.
+    feed = tmp_path / "wire.rss"
+    feed.write_text(FEED.format(items=ITEM.format(n=1) + ITEM.format(n=2)))
+    with SearchIndex(tmp_path / "ix", create=True) as ix:
+        ix.update([feed])
+        feed.write_text(FEED.format(items=ITEM.format(n=3) + ITEM.format(n=2)))
+        rolled = ix.update([feed])
+        assert (rolled.added, rolled.removed) == (1, 0)
+        assert ix.get("wire-1").headline == "Story 1"
+        assert ix.search("story", limit=10).total == 3
+        feed.write_text(FEED.format(items=ITEM.format(n=4) + ITEM.format(n=3)))
+        assert ix.update([feed]).removed == 0
+        assert {h.id for h in ix.search("story", limit=10).hits} == {"wire-1", "wire-2", "wire-3", "wire-4"}
+        feed.unlink()
+        (tmp_path / "other.rss").write_text(FEED.format(items=ITEM.format(n=5)))
+        gone = ix.update([tmp_path])
+        assert (gone.added, gone.removed) == (1, 4)
+
+
+def test_editing_a_sidecar_updates_the_files_it_names(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "s1.txt").write_text("Story\n\nBody.\n")
+    (corpus / "manifest.csv").write_text("id,published_date\ns1,2020-01-02\n")
+    with SearchIndex(tmp_path / "ix", create=True) as ix:
+        ix.update([corpus])
+        (corpus / "manifest.csv").write_text("id,published_date\ns1,2020-03-04\n")
+        report = ix.update([corpus])  # s1.txt itself did not change
+        assert report.updated == 1
+        assert str(ix.get("s1").date) == "2020-03-04"
+
+
+def test_files_now_ignored_or_not_articles_leave_the_index(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "drafts").mkdir(parents=True)
+    (corpus / "keep.txt").write_text("Kept\n\nBody.\n")
+    (corpus / "drafts" / "d.txt").write_text("Draft\n\nBody.\n")
+    (corpus / "notes.txt").write_text("Notes\n\nWhere the files came from.\n")
+    with SearchIndex(tmp_path / "ix", create=True) as ix:
+        assert ix.update([corpus]).added == 3
+        (corpus / ".searchkitignore").write_text("drafts/\n")
+        (corpus / "notes.txt").rename(corpus / "SOURCE.txt")
+        report = ix.update([corpus])
+        assert (report.removed, report.unchanged) == (2, 1)
+        assert [s.reason for s in report.skipped] == ["not an article (SOURCE file)"]
+        assert [h.id for h in ix.search("*").hits] == ["keep"]

@@ -165,3 +165,42 @@ def _walk_dir(root: Path, seen_dirs: set[tuple[int, int]], tally: Tally) -> Iter
             yield Path(path)
     for error in errors:
         yield Skipped(str(error.filename or root), f"cannot read folder: {os_reason(error)}", ERROR)
+
+
+def left_out(path: str, roots: Iterable[str]) -> str | None:
+    """Why ``walk`` deliberately leaves out ``path`` (under one of ``roots``),
+    or None when it would yield it or could not see it (an unreadable folder).
+
+    For an indexer: a file it indexed earlier that walk now leaves out by
+    decision (a .searchkitignore, a not-an-article name, a sidecar) is to be
+    dropped, unlike one walk could not reach, whose articles are kept.
+    """
+    p = Path(path)
+    root = next((Path(r) for r in roots if path == r or path.startswith(str(r).rstrip(os.sep) + os.sep)), None)
+    if root is None or p == root:
+        return None
+    skip = classify(p)
+    if skip is not None:
+        return skip.reason
+    rules: list[_Rules] = []
+    folder = root
+    for part in p.relative_to(root).parts[:-1]:
+        loaded = _load_rules(str(folder))
+        if isinstance(loaded, _Rules):
+            rules.append(loaded)
+        try:
+            if _is_index_folder(os.listdir(folder / part)):
+                return "inside an index folder"
+        except OSError:
+            return None
+        folder = folder / part
+        if part.startswith(".") or _ignored(rules, str(folder), True):
+            return f"ignored by {IGNORE_FILE}" if not part.startswith(".") else "in a hidden folder"
+    loaded = _load_rules(str(folder))
+    if isinstance(loaded, _Rules):
+        rules.append(loaded)
+    if _ignored(rules, path, False):
+        return f"ignored by {IGNORE_FILE}"
+    if is_sidecar(p):
+        return "sidecar metadata"
+    return None
