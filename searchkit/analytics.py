@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-PERIODS = ("day", "week", "month", "year")
+from .settings import PERIODS as PERIODS  # re-exported: defined in settings
 
 
 @dataclass(frozen=True)

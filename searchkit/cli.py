@@ -13,17 +13,28 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, export, render
-from .analytics import PERIODS
+from . import __version__
 from .errors import SearchkitError
-from .indexer import DEFAULT_WAIT, UpdateReport
-from .query import _SORTS as SORTS
-from .readers.survey import survey
-from .search import SearchIndex
+from .lazy import lazy_module
+from .settings import ALL_FIELDS, DEFAULT_WAIT, FORMATS, PERIODS, SORTS
+
+# The engine, readers and renderers load when a command first uses them, so
+# that `searchkit --help` and click's option parsing pay for none of them.
+if TYPE_CHECKING:
+    from . import export, render
+    from . import search as _search
+    from .indexer import UpdateReport
+    from .readers import survey as _survey
+    from .search import SearchIndex
+else:
+    export = lazy_module("searchkit.export")
+    render = lazy_module("searchkit.render")
+    _survey = lazy_module("searchkit.readers.survey")
+    _search = lazy_module("searchkit.search")
 
 # Runs shorter than this finish before a progress bar would be worth drawing.
 PROGRESS_AFTER = 2.0
@@ -46,7 +57,7 @@ class _Group(click.Group):
 
 
 def _open(ctx: click.Context, create: bool = False) -> SearchIndex:
-    return SearchIndex(ctx.obj["index_dir"], create=create)
+    return _search.SearchIndex(ctx.obj["index_dir"], create=create)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,7 +137,7 @@ def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float
       searchkit index ~/archive --dry-run
       searchkit index --rebuild
     """
-    plan = survey(list(paths) or ["corpus"])
+    plan = _survey.survey(list(paths) or ["corpus"])
     if dry_run:
         for planned in plan.files:
             if planned.reader is not None:
@@ -240,10 +251,10 @@ def _fields(value: str | None, fmt: str) -> tuple[str, ...]:
     if fmt == "text":
         raise click.UsageError("--fields chooses export fields: use it with --format json, jsonl or csv")
     names = tuple(n.strip() for n in value.split(",") if n.strip())
-    unknown = [n for n in names if n not in render.ALL_FIELDS]
+    unknown = [n for n in names if n not in ALL_FIELDS]
     if unknown or not names:
         problem = f"unknown field {unknown[0]!r}; " if unknown else ""
-        raise click.BadParameter(f"{problem}choose from {','.join(render.ALL_FIELDS)}", param_hint="--fields")
+        raise click.BadParameter(f"{problem}choose from {','.join(ALL_FIELDS)}", param_hint="--fields")
     return names
 
 
@@ -262,7 +273,7 @@ def _fields(value: str | None, fmt: str) -> tuple[str, ...]:
 @click.option(
     "--fields",
     metavar="F,F",
-    help=f"Fields to export (json, jsonl, csv), from: {','.join(render.ALL_FIELDS)}.",
+    help=f"Fields to export (json, jsonl, csv), from: {','.join(ALL_FIELDS)}.",
 )
 @click.option(
     "--manifest",
@@ -271,7 +282,7 @@ def _fields(value: str | None, fmt: str) -> tuple[str, ...]:
     type=click.Path(dir_okay=False),
     help="Also write FILE: the query, options, dates and index state that reproduce this export.",
 )
-@output_options(*render.FORMATS)
+@output_options(*FORMATS)
 @click.pass_context
 def search(
     ctx: click.Context,
@@ -397,7 +408,7 @@ def timeline(
 @cli.command()
 @click.argument("article_id", metavar="ID")
 @click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True)
-@output_options(*render.FORMATS)
+@output_options(*FORMATS)
 @click.pass_context
 def similar(ctx: click.Context, article_id: str, limit: int, fmt: str, color: str) -> None:
     """The articles most like article ID (over headline and body).
@@ -514,7 +525,7 @@ def stats(ctx: click.Context, fmt: str, color: str) -> None:
 
 
 @cli.command()
-@output_options(*render.FORMATS)
+@output_options(*FORMATS)
 @click.pass_context
 def sources(ctx: click.Context, fmt: str, color: str) -> None:
     """Each cited source agency with its number of articles.

@@ -40,6 +40,7 @@ from .prepare import Prepared, Preparer, use
 from .readers.sidecar import find_row
 from .readers.walk import left_out
 from .schema import SCHEMA_VERSION, day_number
+from .settings import DEFAULT_WAIT
 from .sources import source_key
 
 # Articles per commit: small enough that an interrupted run keeps most of
@@ -47,7 +48,6 @@ from .sources import source_key
 BATCH_ARTICLES = 10_000
 # ...and at least this often, whatever the count.
 COMMIT_SECONDS = 10.0
-DEFAULT_WAIT = 30.0
 
 Progress = Callable[[int, int], None]
 Clock = Callable[[], float]

@@ -24,6 +24,7 @@ from .errors import QueryError
 from .querytext import describe, tree
 from .ranking import CombinedTerm, combine_fields, field_boosts, word_query
 from .schema import SEARCH_FIELDS, day_number
+from .settings import SORTS
 from .sources import source_key
 
 if TYPE_CHECKING:  # the parser loads only for queries the fast path leaves to it
@@ -47,7 +48,7 @@ _PLAIN_RE = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
 _PHRASE_RE = re.compile(r'"([A-Za-z0-9]+(?: [A-Za-z0-9]+)+)"')
 # Words the parser reads as syntax, not as words to search ("TO" in ranges).
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
-_SORTS = ("relevance", "newest", "oldest")
+_SORTS = SORTS  # the one definition is in settings
 
 
 @dataclass(frozen=True)

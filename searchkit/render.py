@@ -30,9 +30,11 @@ from .analytics import Bucket, Facets, Timeline, periods_between
 from .articles import Article
 from .saved import SavedSearch
 from .search import Alert, Copy, DuplicateGroup, Hit, Results, Stats
+from .settings import ALL_FIELDS as ALL_FIELDS  # re-exported: the CLI's options need them before render loads
+from .settings import ARTICLE_FIELDS as ARTICLE_FIELDS
+from .settings import FORMATS as FORMATS
+from .settings import HIT_FIELDS as HIT_FIELDS
 from .snippets import Snippet
-
-FORMATS = ("text", "json", "jsonl", "csv")
 
 # -- the three doors -----------------------------------------------------
 
@@ -233,10 +235,7 @@ def emit(view: View, fmt: str, style: Style = PLAIN) -> Iterator[str]:
 
 # -- search results --------------------------------------------------------
 
-HIT_FIELDS = ("id", "headline", "date", "sources", "score", "snippet", "highlights", "path", "copies")
 # Fields an export can ask for beyond the hit itself (from the stored article).
-ARTICLE_FIELDS = ("url", "body", "summary")
-ALL_FIELDS = HIT_FIELDS + ARTICLE_FIELDS
 DEFAULT_FIELDS = (*HIT_FIELDS, "url")
 # CSV has no room for span lists: highlights are left out unless asked for.
 CSV_DEFAULT = tuple(f for f in DEFAULT_FIELDS if f != "highlights")
