@@ -99,6 +99,8 @@ def _document(
     doc["date"] = day_number(article.date) if article.date else 0
     if article.url:
         doc["url"] = article.url
+    if article.publisher:
+        doc["publisher"] = article.publisher
     return doc
 
 
@@ -116,6 +118,10 @@ def record_digest(article: Article) -> str:
         article.summary,
         article.url,
     ]
+    if article.publisher:
+        # Only when there is one, so that the digests of articles without a
+        # publisher stay what earlier runs recorded (no needless re-index).
+        fields.append(article.publisher)
     data = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 

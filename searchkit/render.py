@@ -379,6 +379,7 @@ def article_dict(article: Article) -> dict[str, Any]:
         "summary": article.summary,
         "path": article.path,
         "url": article.url,
+        "publisher": article.publisher,
     }
 
 
@@ -406,6 +407,8 @@ def article_text(article: Article, style: Style = PLAIN) -> str:
     ]
     if article.url:
         facts.append(("URL", article.url))
+    if article.publisher:
+        facts.append(("From", article.publisher))
     for name, value in facts:
         lines += fill(value, style, " " * 9, f"{name + ':':<9}")
     lines += ["", *_paragraphs(article.body, style)]

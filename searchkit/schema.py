@@ -97,6 +97,8 @@ def build_schema() -> Schema:
         path=ID(stored=True, sortable=True),
         digest=ID(stored=True, sortable=True),
         url=STORED(),
+        # Who published it (a feed's title, a sidecar's publisher column).
+        publisher=STORED(),
         indexed_at=NUMERIC(int, bits=64, stored=True, sortable=True),
         # Unstemmed vocabulary (which articles use each word) for
         # did-you-mean; Whoosh's own corrector works on stemmed terms.

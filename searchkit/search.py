@@ -687,6 +687,7 @@ class SearchIndex:
             summary=s.get("summary", ""),
             path=s.get("path") or None,
             url=s.get("url"),
+            publisher=s.get("publisher"),
         )
 
     @_retrying

@@ -85,7 +85,7 @@ def test_show(library_dir: Path) -> None:
     code, out, _ = run("show", SEED_ID, "--format", "json", index_dir=library_dir)
     doc = json.loads(out)
     assert code == 0
-    assert set(doc) == {"id", "headline", "date", "sources", "body", "summary", "path", "url"}
+    assert set(doc) == {"id", "headline", "date", "sources", "body", "summary", "path", "url", "publisher"}
     assert doc["date"] == "2013-10-31"
     code, out, _ = run("show", SEED_ID, index_dir=library_dir)
     assert out.startswith("South Korea Denies") and "About" in out

@@ -68,6 +68,7 @@ def test_rereading_a_feed_adds_only_new_entries(tmp_path: Path) -> None:
         second = ix.update([feed])
         assert (second.added, second.removed) == (1, 0)
         assert ix.get("wire-3").headline == "Story 3"
+        assert ix.get("wire-3").publisher == "Wire"  # the feed's title, kept
         assert str(ix.get("wire-1").date) == "2020-06-01"
 
 
