@@ -29,11 +29,11 @@ phrase queries, highlighter and segment merging work unchanged.
 from __future__ import annotations
 
 import bisect
+import functools
 import struct
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from whoosh import formats
 from whoosh.codec import base, whoosh3
 from whoosh.filedb import filetables
@@ -65,8 +65,36 @@ V_POSITIONS = 2  # Positions: word positions
 V_CHARS = 3  # Characters: positions and (start, end) character offsets
 V_RAW = 4  # any other format: Whoosh's value bytes, with offsets
 
-_LENGTH_TABLE = np.asarray(_length_byte_cache, dtype=np.int64)
-_EMPTY_I32 = np.zeros(0, dtype=np.int32)
+
+
+class _NumpyOnFirstUse:
+    """Stands in for the module-level ``np`` until it is first used.
+
+    Whoosh imports this module whenever it unpickles a segment's codec from
+    the TOC, which every command does on opening the index, including an
+    index run that finds no change and never touches a posting. numpy's
+    import is ~0.15-0.3 s of such a run, so it is paid on the first encode or
+    decode instead; the first attribute access rebinds the global ``np`` to
+    the real module, so later lookups cost what a plain import would.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        import numpy
+
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = _NumpyOnFirstUse()
+
+
+@functools.cache
+def _length_table() -> np.ndarray:
+    """Whoosh's length-byte table as an array (a function: built on first use, see np)."""
+    return np.asarray(_length_byte_cache, dtype=np.int64)
 
 
 def value_kind(fmt: formats.Format) -> int:
@@ -84,16 +112,17 @@ def value_kind(fmt: formats.Format) -> int:
 
 def length_bytes(lengths: np.ndarray) -> np.ndarray:
     """Whoosh's ``length_to_byte`` over an array (field lengths to 0..255)."""
-    out = np.searchsorted(_LENGTH_TABLE, lengths, side="left")
+    out = np.searchsorted(_length_table(), lengths, side="left")
     return np.minimum(out, 255).astype(np.uint8)
 
 
 def quantized_lengths(lengths: np.ndarray) -> np.ndarray:
     """The field length Whoosh reads back from its one-byte length column."""
-    return _LENGTH_TABLE[length_bytes(lengths)]
+    return _length_table()[length_bytes(lengths)]
 
 
-_DTYPES: dict[int, np.dtype[Any]] = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
+# numpy dtype names rather than dtype objects: building those would import numpy (see np).
+_DTYPES: dict[int, str] = {1: "<u1", 2: "<u2", 4: "<u4"}
 
 
 def _unnarrow(buf: Any, offset: int, width: int, count: int) -> tuple[np.ndarray, int]:
@@ -669,7 +698,7 @@ def read_values(postfile: Any, terminfo: Any, fmt: formats.Format, docs: np.ndar
     offset, _ = terminfo.extent()
     kind = value_kind(fmt)
     want = np.asarray(docs, dtype=np.int64)
-    empty = _EMPTY_I32 if what == "positions" else np.zeros((0, 2), dtype=np.int32)
+    empty = np.zeros(0, dtype=np.int32) if what == "positions" else np.zeros((0, 2), dtype=np.int32)
     out: list[np.ndarray] = [empty] * len(want)
     if not len(want):
         return out

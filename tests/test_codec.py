@@ -208,3 +208,26 @@ def test_worker_pool_indexes_what_the_main_process_indexes(tmp_path: Path, monke
     assert {k: v for k, v in got["0"]["terms"].items() if k[0] != "indexed_at"} == {
         k: v for k, v in got["2"]["terms"].items() if k[0] != "indexed_at"
     }
+
+
+def test_opening_an_index_does_not_import_numpy(tmp_path: Path) -> None:
+    """Whoosh imports the codec whenever it reads a TOC; a run that finds no
+    change must not pay numpy's import for it (it comes on first encode or decode)."""
+    import subprocess
+    import sys
+
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("Radar contract\n\nThe navy ordered a radar.\n", encoding="utf-8")
+    ix.update([src])
+    ix.close()
+    code = (
+        "import sys; from whoosh import index; "
+        f"r = index.open_dir({str(tmp_path / 'ix')!r}, indexname={INDEX_NAME!r}).reader(); "
+        "assert 'searchkit.codec' in sys.modules; print('numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    # ... and the codec still works once numpy is needed.
+    assert SearchIndex(tmp_path / "ix").search("radar").total == 1
