@@ -231,3 +231,28 @@ def test_opening_an_index_does_not_import_numpy(tmp_path: Path) -> None:
     assert out.stdout.strip() == "False"
     # ... and the codec still works once numpy is needed.
     assert SearchIndex(tmp_path / "ix").search("radar").total == 1
+
+
+def test_mapped_term_lookup_matches_whoosh_hash_reader(tmp_path: Path) -> None:
+    """The terms reader's memory-mapped probe finds exactly what Whoosh's
+    HashReader finds, present keys and absent ones alike."""
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    ix.update([ROOT / "corpus"])
+    ix.close()
+    reader = whoosh_index.open_dir(str(tmp_path / "ix"), indexname=INDEX_NAME).reader()
+    try:
+        checked = 0
+        for leaf, _ in reader.leaf_readers():
+            terms = leaf._terms
+            assert terms._map is not None
+            keys = list(terms._tindex.keys())
+            for key in keys + [k + b"\x00" for k in keys[:500]] + [b"\xff\xffnot a field"]:
+                try:
+                    expected = terms._tindex[key]
+                except KeyError:
+                    expected = None
+                assert terms._hash_lookup(key) == expected
+                checked += 1
+        assert checked > 1000
+    finally:
+        reader.close()
