@@ -70,9 +70,18 @@ def _sharing(leaves: list[tuple[IndexReader, int]], anchor: str) -> tuple[int, l
     """
     present = []
     df = 0
+    tbytes: bytes | None = None
     for leaf, offset in leaves:
+        terms = getattr(leaf, "_terms", None)
         try:
-            df += leaf.term_info("anchors", anchor).doc_frequency()
+            if terms is None:  # not a segment reader: its own lookup
+                df += leaf.term_info("anchors", anchor).doc_frequency()
+            else:
+                # Straight to the segment's terms reader: SegmentReader.term_info
+                # re-checks the field and re-encodes the anchor for every segment.
+                if tbytes is None:
+                    tbytes = leaf.schema["anchors"].to_bytes(anchor)
+                df += terms.term_info("anchors", tbytes).doc_frequency()
         except TermNotFound:
             continue
         present.append((leaf, offset))
