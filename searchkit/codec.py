@@ -29,14 +29,18 @@ phrase queries, highlighter and segment merging work unchanged.
 from __future__ import annotations
 
 import bisect
+import functools
+import io
+import mmap
 import struct
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from whoosh import formats
 from whoosh.codec import base, whoosh3
 from whoosh.filedb import filetables
+from whoosh.filedb.filetables import _lengths as _LENGTHS
+from whoosh.filedb.filetables import _pointer as _POINTER
 from whoosh.matching import ListMatcher, ReadTooFar
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint, unpack_uint
@@ -65,8 +69,36 @@ V_POSITIONS = 2  # Positions: word positions
 V_CHARS = 3  # Characters: positions and (start, end) character offsets
 V_RAW = 4  # any other format: Whoosh's value bytes, with offsets
 
-_LENGTH_TABLE = np.asarray(_length_byte_cache, dtype=np.int64)
-_EMPTY_I32 = np.zeros(0, dtype=np.int32)
+
+
+class _NumpyOnFirstUse:
+    """Stands in for the module-level ``np`` until it is first used.
+
+    Whoosh imports this module whenever it unpickles a segment's codec from
+    the TOC, which every command does on opening the index, including an
+    index run that finds no change and never touches a posting. numpy's
+    import is ~0.15-0.3 s of such a run, so it is paid on the first encode or
+    decode instead; the first attribute access rebinds the global ``np`` to
+    the real module, so later lookups cost what a plain import would.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        import numpy
+
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = _NumpyOnFirstUse()
+
+
+@functools.cache
+def _length_table() -> np.ndarray:
+    """Whoosh's length-byte table as an array (a function: built on first use, see np)."""
+    return np.asarray(_length_byte_cache, dtype=np.int64)
 
 
 def value_kind(fmt: formats.Format) -> int:
@@ -84,16 +116,17 @@ def value_kind(fmt: formats.Format) -> int:
 
 def length_bytes(lengths: np.ndarray) -> np.ndarray:
     """Whoosh's ``length_to_byte`` over an array (field lengths to 0..255)."""
-    out = np.searchsorted(_LENGTH_TABLE, lengths, side="left")
+    out = np.searchsorted(_length_table(), lengths, side="left")
     return np.minimum(out, 255).astype(np.uint8)
 
 
 def quantized_lengths(lengths: np.ndarray) -> np.ndarray:
     """The field length Whoosh reads back from its one-byte length column."""
-    return _LENGTH_TABLE[length_bytes(lengths)]
+    return _length_table()[length_bytes(lengths)]
 
 
-_DTYPES: dict[int, np.dtype[Any]] = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
+# numpy dtype names rather than dtype objects: building those would import numpy (see np).
+_DTYPES: dict[int, str] = {1: "<u1", 2: "<u2", 4: "<u4"}
 
 
 def _unnarrow(buf: Any, offset: int, width: int, count: int) -> tuple[np.ndarray, int]:
@@ -669,7 +702,7 @@ def read_values(postfile: Any, terminfo: Any, fmt: formats.Format, docs: np.ndar
     offset, _ = terminfo.extent()
     kind = value_kind(fmt)
     want = np.asarray(docs, dtype=np.int64)
-    empty = _EMPTY_I32 if what == "positions" else np.zeros((0, 2), dtype=np.int32)
+    empty = np.zeros(0, dtype=np.int32) if what == "positions" else np.zeros((0, 2), dtype=np.int32)
     out: list[np.ndarray] = [empty] * len(want)
     if not len(want):
         return out
@@ -810,6 +843,7 @@ class SearchkitTermsReader(whoosh3.W3TermsReader):
 
     def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
         super().__init__(codec, dbfile, length, postfile)
+        self._length = length
         # Lookups of one field before its entries are read whole: reading an
         # entry costs a few percent of a hash lookup, and the dictionary's
         # bytes bound the field's entries (~40 bytes each), so a pass pays
@@ -838,10 +872,78 @@ class SearchkitTermsReader(whoosh3.W3TermsReader):
         self._tables[fieldname] = table
         return table
 
+    def _hash_lookup(self, key: bytes) -> bytes | None:
+        """Whoosh's ``HashReader.ranges_for_key`` over a memory map of the file.
+
+        The same probe of the same on-disk hash tables, but each step a
+        slice of the map instead of StructFile's seek and read (two system
+        calls and four Python calls, three or four times a lookup): linking
+        an add of 200 articles to a 19k index looks up ~11,000 anchors, most
+        of them missing from most segments, so the probe's own overhead was
+        most of the commit. ``None`` when the key is absent.
+        """
+        hr = self._tindex
+        buf = self._map
+        keyhash = hr.hashfn(key)
+        tablestart, numslots = hr.tables[keyhash & 255]
+        if not numslots:
+            return None
+        ptrsize = _POINTER.size
+        tableend = tablestart + numslots * ptrsize
+        slotpos = tablestart + ((keyhash >> 8) % numslots) * ptrsize
+        for _ in range(numslots):
+            slothash, itempos = _POINTER.unpack_from(buf, slotpos)
+            if not itempos:
+                return None
+            if slothash == keyhash:
+                keylen, datalen = _LENGTHS.unpack_from(buf, itempos)
+                keystart = itempos + _LENGTHS.size
+                if keylen == len(key) and buf[keystart : keystart + keylen] == key:
+                    return buf[keystart + keylen : keystart + keylen + datalen]
+            slotpos += ptrsize
+            if slotpos == tableend:
+                slotpos = tablestart
+        return None
+
+    @property
+    def _map(self) -> Any:
+        # Made on first lookup: a search that opens the reader and asks for a
+        # few terms pays one mmap call; a file without a descriptor (an
+        # in-memory storage) keeps Whoosh's own lookup (see term_info).
+        try:
+            return self.__dict__["_mapped"]
+        except KeyError:
+            pass
+        mapped = None
+        raw = getattr(self._dbfile, "file", None)
+        # Only a plain file of its own: the hash reader's positions are
+        # offsets in the file, which a compound segment's sub-file is not.
+        if isinstance(raw, io.BufferedReader):
+            try:
+                mapped = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                mapped = None
+            if mapped is not None and len(mapped) != self._length:
+                mapped.close()
+                mapped = None
+        self.__dict__["_mapped"] = mapped
+        return mapped
+
+    def close(self) -> None:
+        mapped = self.__dict__.pop("_mapped", None)
+        if mapped is not None:
+            mapped.close()
+        super().close()
+
     def term_info(self, fieldname: str, tbytes: bytes) -> Any:
         table = self._table(fieldname)
         if table is None:
-            return super().term_info(fieldname, tbytes)
+            if self._map is None:
+                return super().term_info(fieldname, tbytes)
+            found = self._hash_lookup(self._keycoder(fieldname, tbytes))
+            if found is None:
+                raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+            return whoosh3.W3TermInfo.from_bytes(found)
         raw = table.get(tbytes)
         if raw is None:
             raise TermNotFound(f"No term {fieldname}:{tbytes!r}")

@@ -9,6 +9,8 @@ unlinked; only the links that changed are written.
 
 from __future__ import annotations
 
+from typing import Any
+
 from whoosh.reading import IndexReader, TermNotFound
 
 from . import duplicates
@@ -42,7 +44,7 @@ def link(reader: IndexReader, groups: Groups, articles: list[Sketched]) -> None:
     leaves = list(reader.leaf_readers())
     for article_id, day, sk in articles:
         found: set[int] = set()
-        common: list[tuple[int, list[tuple[IndexReader, int]], str]] = []
+        common: list[tuple[int, list[Present], str]] = []
         # An empty sketch (a text too short to judge) still goes to add(),
         # which drops the links an earlier version of the article had.
         for anchor in duplicates.anchors(sk):
@@ -62,31 +64,65 @@ def link(reader: IndexReader, groups: Groups, articles: list[Sketched]) -> None:
         groups.add(article_id, day, sk, candidates)
 
 
-def _sharing(leaves: list[tuple[IndexReader, int]], anchor: str) -> tuple[int, list[tuple[IndexReader, int]]]:
+# A segment holding an anchor: the reader, its first document number in the
+# whole index, and the anchor's term info there (None: the reader's own lookup).
+Present = tuple[IndexReader, int, Any]
+
+
+def _sharing(leaves: list[tuple[IndexReader, int]], anchor: str) -> tuple[int, list[Present]]:
     """How many documents carry ``anchor``, and the segments holding it.
 
     One term lookup per segment: asking the multi-segment reader for the
     document frequency and then the postings looked every segment up twice.
     """
-    present = []
+    present: list[Present] = []
     df = 0
+    tbytes: bytes | None = None
     for leaf, offset in leaves:
+        terms = getattr(leaf, "_terms", None)
         try:
-            df += leaf.term_info("anchors", anchor).doc_frequency()
+            if terms is None:  # not a segment reader: its own lookup
+                info = None
+                df += leaf.term_info("anchors", anchor).doc_frequency()
+            else:
+                # Straight to the segment's terms reader: SegmentReader.term_info
+                # re-checks the field and re-encodes the anchor for every segment.
+                if tbytes is None:
+                    tbytes = leaf.schema["anchors"].to_bytes(anchor)
+                info = terms.term_info("anchors", tbytes)
+                df += info.doc_frequency()
         except TermNotFound:
             continue
-        present.append((leaf, offset))
+        present.append((leaf, offset, info))
     return df, present
 
 
-def _postings(present: list[tuple[IndexReader, int]], anchor: str, limit: int | None = None) -> list[int]:
+def _postings(present: list[Present], anchor: str, limit: int | None = None) -> list[int]:
     out: list[int] = []
-    for leaf, offset in present:
-        for d in leaf.postings("anchors", anchor).all_ids():
+    for leaf, offset, info in present:
+        for d in _anchor_docs(leaf, info, anchor):
             if limit is not None and len(out) >= limit:
                 return out
             out.append(offset + d)
     return out
+
+
+def _anchor_docs(leaf: IndexReader, info: Any, anchor: str) -> list[int]:
+    """The segment's documents carrying ``anchor``, in order, deleted ones left out.
+
+    On a segment the searchkit codec wrote, one whole-array read with the
+    term info _sharing already found: ``leaf.postings`` would look the anchor
+    up a second time, build a matcher and a frozenset of the deleted
+    documents for every anchor. Any other segment keeps Whoosh's matcher.
+    """
+    if info is not None and not info.is_inlined() and getattr(leaf, "searchkit_term_postings", None) is not None:
+        from . import codec  # numpy: already loaded by the commit that called us
+
+        docs = codec.read_postings(leaf._terms._postfile, info)[0].tolist()
+        if leaf.has_deletions():
+            docs = [d for d in docs if not leaf.is_deleted(d)]
+        return docs
+    return list(leaf.postings("anchors", anchor).all_ids())
 
 
 def rebuild(reader: IndexReader) -> Groups:

@@ -208,3 +208,87 @@ def test_worker_pool_indexes_what_the_main_process_indexes(tmp_path: Path, monke
     assert {k: v for k, v in got["0"]["terms"].items() if k[0] != "indexed_at"} == {
         k: v for k, v in got["2"]["terms"].items() if k[0] != "indexed_at"
     }
+
+
+def test_opening_an_index_does_not_import_numpy(tmp_path: Path) -> None:
+    """Whoosh imports the codec whenever it reads a TOC; a run that finds no
+    change must not pay numpy's import for it (it comes on first encode or decode)."""
+    import subprocess
+    import sys
+
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("Radar contract\n\nThe navy ordered a radar.\n", encoding="utf-8")
+    ix.update([src])
+    ix.close()
+    code = (
+        "import sys; from whoosh import index; "
+        f"r = index.open_dir({str(tmp_path / 'ix')!r}, indexname={INDEX_NAME!r}).reader(); "
+        "assert 'searchkit.codec' in sys.modules; print('numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    # ... and the codec still works once numpy is needed.
+    assert SearchIndex(tmp_path / "ix").search("radar").total == 1
+
+
+def test_mapped_term_lookup_matches_whoosh_hash_reader(tmp_path: Path) -> None:
+    """The terms reader's memory-mapped probe finds exactly what Whoosh's
+    HashReader finds, present keys and absent ones alike."""
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    ix.update([ROOT / "corpus"])
+    ix.close()
+    reader = whoosh_index.open_dir(str(tmp_path / "ix"), indexname=INDEX_NAME).reader()
+    try:
+        checked = 0
+        for leaf, _ in reader.leaf_readers():
+            terms = leaf._terms
+            assert terms._map is not None
+            keys = list(terms._tindex.keys())
+            for key in keys + [k + b"\x00" for k in keys[:500]] + [b"\xff\xffnot a field"]:
+                try:
+                    expected = terms._tindex[key]
+                except KeyError:
+                    expected = None
+                assert terms._hash_lookup(key) == expected
+                checked += 1
+        assert checked > 1000
+    finally:
+        reader.close()
+
+
+def test_anchor_postings_match_whoosh_matchers_with_deletions(tmp_path: Path) -> None:
+    """dupgroups reads anchor postings with the codec's whole-array read;
+    they must be what Whoosh's matcher gives, deleted documents left out."""
+    from searchkit import dupgroups
+
+    src = tmp_path / "src"
+    src.mkdir()
+    body = "The navy ordered a new radar for its frigates from the shipyard in the north. " * 8
+    for i in range(6):
+        (src / f"{i}.txt").write_text(f"Radar order {i}\n\n{body} Story {i}.\n", encoding="utf-8")
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    ix.update([src])
+    ix.close()
+    wix = whoosh_index.open_dir(str(tmp_path / "ix"), indexname=INDEX_NAME)
+    with wix.reader() as r:
+        victim = next(iter(r.all_stored_fields()))["id"]
+    w = wix.writer()
+    w.delete_by_term("id", victim)
+    w.commit(merge=False, optimize=False)  # keep the deletion in its segment
+    with wix.reader() as r:
+        assert r.has_deletions()
+        leaves = list(r.leaf_readers())
+        anchors = [t.decode() for t in r.lexicon("anchors")]
+        assert anchors
+        for anchor in anchors:
+            _, present = dupgroups._sharing(leaves, anchor)
+            want = [
+                offset + d
+                for leaf, offset in leaves
+                if ("anchors", anchor.encode()) in leaf
+                for d in leaf.postings("anchors", anchor).all_ids()
+            ]
+            assert dupgroups._postings(present, anchor) == want
+            assert dupgroups._postings(present, anchor, 2) == want[:2]
