@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .dates import looks_like_date_line, parse_date_line, read_day
 from .errors import ArticleError
@@ -233,10 +234,23 @@ def article_from_record(
 
 
 # The readers build on the model above; they are re-exported here so that
-# ``from searchkit.articles import read_file, walk`` keeps working. The import
-# sits at the end because the readers import Article from this module.
-from .readers.dispatch import iter_file, read_file  # noqa: E402
-from .readers.walk import walk  # noqa: E402
+# ``from searchkit.articles import read_file, walk`` keeps working. They load
+# on first use (PEP 562): a search needs the Article model, not the readers
+# and their parsers.
+_READERS = {"iter_file": "dispatch", "read_file": "dispatch", "walk": "walk"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _READERS:
+        import importlib
+
+        return getattr(importlib.import_module(f".readers.{_READERS[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from .readers.dispatch import iter_file, read_file
+    from .readers.walk import walk
 
 __all__ = [
     "ARTICLE_SUFFIXES",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from whoosh import query as wq
 
-from . import indexer, saved, storage
+from . import saved, storage
 from .analytics import PERIODS, Facets, Timeline, build_timeline, facet_counts
 from .articles import Article
 from .catalog import Catalog
@@ -26,11 +26,14 @@ from .filters import FilterCache
 from .query import BuiltQuery, build_query, check_sort
 from .ranking import weighting, word_query
 from .saved import SavedSearch
+from .settings import DEFAULT_WAIT
 from .snippets import make_snippet, match_spans, occurrences, plan_for
 from .spelling import suggest
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
+
+    from . import indexer
 
 # Below this many hits a query "finds little", and did-you-mean is tried.
 SUGGEST_BELOW = 3
@@ -294,11 +297,14 @@ class SearchIndex:
         self,
         paths: Iterable[str | os.PathLike[str]],
         rebuild: bool = False,
-        wait: float = indexer.DEFAULT_WAIT,
+        wait: float = DEFAULT_WAIT,
         progress: indexer.Progress | None = None,
         clock: indexer.Clock = time.monotonic,
     ) -> indexer.UpdateReport:
         """Indexes new and changed files under ``paths``; see indexer.update."""
+        # Imported here: the readers it brings are dead weight for a search.
+        from . import indexer
+
         if self._cat is None and not self._create:
             self._cat = storage.open_catalog(self.path)
         return indexer.update(self.path, list(paths), rebuild=rebuild, wait=wait, progress=progress, clock=clock)
