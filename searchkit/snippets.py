@@ -198,10 +198,19 @@ def sentences(text: str) -> list[Span]:
     return spans
 
 
+def _last_space(text: str, lo: int, hi: int) -> int:
+    """The last whitespace of ``text[lo:hi]`` (any kind: a line break is a word
+    boundary too), or -1."""
+    for i in range(min(hi, len(text)) - 1, lo - 1, -1):
+        if text[i].isspace():
+            return i
+    return -1
+
+
 def _word_cut_left(text: str, at: int, floor: int) -> int:
     if at <= floor:
         return floor
-    space = text.rfind(" ", floor, at + 1)
+    space = _last_space(text, floor, at + 1)
     return space + 1 if space >= floor else at
 
 
@@ -209,9 +218,9 @@ def _word_cut_right(text: str, at: int, floor: int, ceiling: int) -> int:
     """Moves a cut back to the end of the last whole word before ``at``."""
     if at >= ceiling:
         return ceiling
-    if text[at : at + 1] == " ":
+    if text[at : at + 1].isspace():
         return at
-    space = text.rfind(" ", floor, at)
+    space = _last_space(text, floor, at)
     return space if space > floor else at
 
 
@@ -225,6 +234,9 @@ def _window(text: str, sent: Span, focus: Span, budget: int) -> Span:
     end = min(s_end, start + budget)
     start = max(s_start, end - budget)
     start = _word_cut_left(text, start, s_start) if start > s_start else s_start
+    # Moving the start back to a word's beginning widens the window: the end
+    # follows it, so that it is cut at a word boundary and not by the budget.
+    end = min(s_end, start + budget)
     end = _word_cut_right(text, end, start, s_end) if end < s_end else s_end
     if end - start > budget:  # no space to cut at: cut mid-word rather than overflow
         end = start + budget

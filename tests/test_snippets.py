@@ -77,3 +77,19 @@ def test_highlighted_rendering() -> None:
 
 def test_sentences() -> None:
     assert sentences("One. Two! Three?\n\nFour") == [(0, 4), (5, 9), (10, 16), (18, 22)]
+
+
+def test_fragments_of_a_long_sentence_start_and_end_at_word_boundaries() -> None:
+    # One sentence far over the budget, words of many lengths, a line break
+    # inside: wherever the match falls, the fragment is cut between words
+    # (the start used to move back to a word while the end stayed put, and
+    # the budget then cut the last word in two).
+    words = [("w" * (1 + (i * 7) % 11)) + str(i) for i in range(120)]
+    text = " ".join(words[:60]) + "\n" + " ".join(words[60:]) + "."
+    for i in range(0, 120, 3):
+        at = text.index(words[i] + " ") if i < 119 else text.index(words[i])
+        snippet = make_snippet(text, [(at, at + len(words[i]), words[i])], budget=80)
+        fragment = snippet.text.strip("…").strip()
+        assert len(fragment) <= 80
+        first, last = fragment.split()[0], fragment.split()[-1].rstrip(".")
+        assert first in words and last in words, (i, fragment)
