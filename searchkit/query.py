@@ -109,6 +109,9 @@ class BuiltQuery:
     filters: Filters = field(default_factory=Filters)
     warnings: tuple[str, ...] = ()
     any_words: bool = False
+    # The options' filters alone, before the query's own source: and date:
+    # were pulled into ``filters``: what a corrected spelling is built on.
+    base_filters: Filters = field(default_factory=Filters)
 
     @property
     def match_all(self) -> bool:
@@ -387,11 +390,21 @@ def build_query(
     filters = option_filters(sources, exclude_sources, since, until)
     if arrived_after is not None:
         filters = dataclasses.replace(filters, arrived_after=arrived_after)
+    return _build(text, schema, filters, any_words)
+
+
+def rebuild(text: str, built: BuiltQuery, schema: Schema) -> BuiltQuery:
+    """``text`` (a corrected spelling, say) under the options ``built`` was made with."""
+    return _build(text.strip(), schema, built.base_filters, built.any_words)
+
+
+def _build(text: str, schema: Schema, filters: Filters, any_words: bool) -> BuiltQuery:
+    base = filters
     warnings: list[str] = []
 
     if text == "*":
         _check_window(filters, warnings)
-        return BuiltQuery(text, wq.Every(), filters, tuple(warnings), any_words)
+        return BuiltQuery(text, wq.Every(), filters, tuple(warnings), any_words, base)
 
     problem = syntax_problem(text)
     if problem:
@@ -402,10 +415,10 @@ def build_query(
         q = fast if fast is not None else _parse(text, schema, any_words, warnings)
     if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
         warnings.append("the query has no searchable words")
-        return BuiltQuery(text, wq.NullQuery, filters, tuple(warnings), any_words)
+        return BuiltQuery(text, wq.NullQuery, filters, tuple(warnings), any_words, base)
     q, filters = _pull_filters(q, filters)
     _check_window(filters, warnings)
-    return BuiltQuery(text, q, filters, tuple(warnings), any_words)
+    return BuiltQuery(text, q, filters, tuple(warnings), any_words, base)
 
 
 def _parse(text: str, schema: Schema, any_words: bool, warnings: list[str]) -> wq.Query:

@@ -23,7 +23,7 @@ from .collect import fold_copies
 from .duplicates import Groups
 from .errors import IndexCorruptError, NotFoundError, QueryError
 from .filters import FilterCache
-from .query import BuiltQuery, build_query, check_sort
+from .query import BuiltQuery, build_query, check_sort, rebuild
 from .ranking import weighting, word_query
 from .saved import SavedSearch
 from .settings import DEFAULT_WAIT
@@ -665,11 +665,11 @@ class SearchIndex:
         if not corrected or corrected == built.text:
             return None
         try:
-            fixed = build_query(corrected, searcher.schema, any_words=built.any_words)
+            # Under the same options, so that a corrected source: name is the
+            # filter it names (counted by the same rule as the total).
+            fixed = rebuild(corrected, built, searcher.schema)
         except QueryError:
             return None
-        # Counted under the same filters, by the same rule as the total.
-        fixed = dataclasses.replace(fixed, filters=built.filters)
         found = len(self._matched(cache, fixed, all_copies=False))
         return corrected if found > total else None
 

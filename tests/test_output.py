@@ -261,6 +261,17 @@ def test_the_readme_suggestion_on_the_shipped_corpus(corpus_only: Path) -> None:
     assert out == 'No results.\n\nDid you mean: "missile defense"\n'
 
 
+def test_a_misspelt_source_inside_the_query_is_corrected_under_the_same_options(corpus_only: Path) -> None:
+    # The corrected query is counted under the options it was given with, and
+    # its own source: filter replaces the misspelt one (it used to keep the
+    # misspelt filter, so the correction counted 0 and was never offered).
+    for options in ((), ("--since", "2013"), ("--source", "RIA Novosti")):
+        _, out, _ = run("search", "radar source:kyodp", *options, index_dir=corpus_only)
+        assert out == 'No results.\n\nDid you mean: radar source:"kyodo news"\n', options
+    _, out, _ = run("search", "radar source:kyodp", "--until", "2012", index_dir=corpus_only)
+    assert out == "No results.\n"  # the corrected query finds nothing before 2013 either
+
+
 def test_wildcards_are_not_corrected(corpus_only: Path) -> None:
     _, out, _ = run("search", "telemet*", index_dir=corpus_only)
     assert out == "No results.\n"
