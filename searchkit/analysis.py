@@ -106,8 +106,16 @@ def normalize(word: str) -> str:
     return word if word.isascii() else unicodedata.normalize("NFKC", word)
 
 
-class NormalizeFilter(Filter):
-    """Applies :func:`normalize` to every token."""
+class _NonAsciiWordFilter(Filter):
+    """Maps every non-ASCII token through ``apply`` (ASCII words pass as they are).
+
+    Subclasses are module-level classes, not instances with a function: Whoosh
+    pickles analyzers into the index by class path.
+    """
+
+    @staticmethod
+    def apply(word: str) -> str:
+        raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
         return other.__class__ is self.__class__
@@ -116,10 +124,17 @@ class NormalizeFilter(Filter):
         return hash(self.__class__)
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        apply = self.apply
         for t in tokens:
             if not t.text.isascii():
-                t.text = normalize(t.text)
+                t.text = apply(t.text)
             yield t
+
+
+class NormalizeFilter(_NonAsciiWordFilter):
+    """Applies :func:`normalize` to every token."""
+
+    apply = staticmethod(normalize)
 
 
 @lru_cache(maxsize=65536)
@@ -143,20 +158,10 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
 
 
-class AccentFoldFilter(Filter):
+class AccentFoldFilter(_NonAsciiWordFilter):
     """Applies :func:`fold_accents` to every token."""
 
-    def __eq__(self, other: object) -> bool:
-        return other.__class__ is self.__class__
-
-    def __hash__(self) -> int:
-        return hash(self.__class__)
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for t in tokens:
-            if not t.text.isascii():
-                t.text = fold_accents(t.text)
-            yield t
+    apply = staticmethod(fold_accents)
 
 
 def word_analyzer() -> Composable:
