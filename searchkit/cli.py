@@ -371,7 +371,7 @@ def search(
     type=click.Path(dir_okay=False),
     help="Also write FILE: the query, options, dates and index state behind these counts.",
 )
-@output_options("text", "json", "jsonl", "csv")
+@output_options(*FORMATS)
 @click.pass_context
 def timeline(
     ctx: click.Context,
@@ -425,7 +425,7 @@ def similar(ctx: click.Context, article_id: str, limit: int, fmt: str, color: st
 
 
 @cli.command()
-@output_options("text", "json", "jsonl", "csv")
+@output_options(*FORMATS)
 @click.pass_context
 def duplicates(ctx: click.Context, fmt: str, color: str) -> None:
     """List the groups of near-duplicate articles (syndicated copies).
@@ -460,7 +460,7 @@ def save(ctx: click.Context, name: str, query: str, replace: bool, **filters: An
 
 @cli.command()
 @click.option("--delete", "delete_name", metavar="NAME", help="Delete the saved search NAME.")
-@output_options("text", "json", "jsonl", "csv")
+@output_options(*FORMATS)
 @click.pass_context
 def saved(ctx: click.Context, delete_name: str | None, fmt: str, color: str) -> None:
     """List saved searches (or delete one).
@@ -481,7 +481,7 @@ def saved(ctx: click.Context, delete_name: str | None, fmt: str, color: str) -> 
 @cli.command()
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Articles per search.")
 @click.option("--peek", is_flag=True, help="Show new articles without marking them seen.")
-@output_options("text", "json", "jsonl", "csv")
+@output_options(*FORMATS)
 @click.pass_context
 def alerts(ctx: click.Context, limit: int, peek: bool, fmt: str, color: str) -> None:
     """For each saved search, the articles indexed since it was last checked.
