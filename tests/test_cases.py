@@ -1,5 +1,9 @@
-"""One case table (data/search_cases.json) drives the API, the CLI and the
-web API, so the three cannot drift apart."""
+"""One case table (data/cases/*.json) drives the API, the CLI and the
+web API, so the three cannot drift apart.
+
+The table is split by topic, one file each (search.json, and the files of
+later features), and read as one list: a case's name must be unique across
+the files."""
 
 from __future__ import annotations
 
@@ -17,7 +21,14 @@ from searchkit.web import create_app
 
 from .conftest import DATA
 
-CASES: list[dict[str, Any]] = json.loads((DATA / "search_cases.json").read_text())
+CASES: list[dict[str, Any]] = [
+    case for path in sorted((DATA / "cases").glob("*.json")) for case in json.loads(path.read_text())
+]
+
+
+def test_case_names_unique() -> None:
+    names = [case["name"] for case in CASES]
+    assert len(names) == len(set(names)) and len(names) > 0
 
 
 def _check(case: dict[str, Any], ids: list[str], total: int) -> None:
