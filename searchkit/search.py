@@ -35,6 +35,7 @@ from .results import (
     day,
 )
 from .settings import DEFAULT_WAIT
+from .tuning import Tuning, current
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -92,12 +93,16 @@ class SearchIndex:
 
     ``SearchIndex(path)`` opens an existing index and raises
     IndexMissingError when there is none; ``create=True`` lets ``update``
-    create it.
+    create it. ``tuning`` sets the knobs that trade speed for memory
+    (tuning.Tuning), never what a search finds.
     """
 
-    def __init__(self, path: str | os.PathLike[str] = "index", create: bool = False) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] = "index", create: bool = False, tuning: Tuning | None = None
+    ) -> None:
         self.path = storage.check_dir(path)
         self._create = create
+        self.tuning = current(tuning)
         self._cat: Catalog | None = None
         self._ix: Any = None
         self._gen: int | None = None
@@ -202,7 +207,9 @@ class SearchIndex:
 
         if self._cat is None and not self._create:
             self._cat = storage.open_catalog(self.path)
-        return indexer.update(self.path, list(paths), rebuild=rebuild, wait=wait, progress=progress, clock=clock)
+        return indexer.update(
+            self.path, list(paths), rebuild=rebuild, wait=wait, progress=progress, clock=clock, tuning=self.tuning
+        )
 
     # -- reading ---------------------------------------------------------
     def build(self, text: str, options: SearchOptions | None = None, **keywords: Any) -> BuiltQuery:
@@ -230,7 +237,7 @@ class SearchIndex:
             opts = SearchOptions.of(opts, limit=MAX_LIMIT)
         built = self.build(q, opts)
         searcher, cache = self._current()
-        return executor.run(searcher, cache, built, opts)
+        return executor.run(searcher, cache, built, opts, self.tuning)
 
     @_retrying
     def timeline(self, q: str, by: str = "month", options: SearchOptions | None = None, **keywords: Any) -> Timeline:
