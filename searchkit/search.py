@@ -1,4 +1,9 @@
-"""The Python API: ``SearchIndex`` and its plain, frozen results."""
+"""The Python API: ``SearchIndex``, the façade over an index folder.
+
+It opens the committed generation (reopened when a commit lands, retried
+when one deletes files under a read), builds queries from SearchOptions
+and hands them to ``executor``; the types it returns live in ``results``.
+"""
 
 from __future__ import annotations
 
