@@ -17,7 +17,7 @@ from searchkit.cli import cli
 from searchkit.dates import period
 
 from .conftest import LIBRARY, ROOT, SEED_ID
-from .test_analyst import _syndicate
+from .conftest import syndicate as _syndicate
 
 # Plain words and phrases over the library's own vocabulary, with stop words,
 # split words and repeats: the fast path must build what the parser builds.
