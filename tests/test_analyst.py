@@ -206,3 +206,13 @@ def test_folding_pages_and_totals_with_or_without_a_second_pass(
     ids = [p.hits[0].id for p in pages]
     assert "20_copy_a" not in ids and "21_copy_b" not in ids
     assert ids == [h.id for h in ix.search("radar", sort="newest", limit=10).hits]
+
+
+def test_timeline_counts_what_search_counts(syndicated: tuple[SearchIndex, Path]) -> None:
+    ix, _ = syndicated
+    folded = ix.search('"x-band radar"', facets=True)
+    every = ix.search('"x-band radar"', all_copies=True)
+    assert folded.total < every.total
+    assert sum(b.hits for b in ix.timeline('"x-band radar"', by="year").buckets) == folded.total
+    assert sum(b.hits for b in ix.timeline('"x-band radar"', by="year", all_copies=True).buckets) == every.total
+    assert folded.facets is not None and sum(n for _, n in folded.facets.years) == folded.total
