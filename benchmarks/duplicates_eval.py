@@ -1,4 +1,4 @@
-"""Near-duplicate detection (searchkit.duplicates) measured on Reuters-21578.
+"""Near-duplicate detection (searchkit.neardup.sketches) measured on Reuters-21578.
 
     python benchmarks/duplicates_eval.py                 # all ~19,000 stories
     python benchmarks/duplicates_eval.py --samples 30 --seed 2
@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import reuters  # noqa: E402
-from searchkit.duplicates import (  # noqa: E402
+from searchkit.neardup.sketches import (  # noqa: E402
     ANCHOR_MAX_DF,
     ANCHORS,
     MIN_WORDS,

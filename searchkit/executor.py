@@ -14,8 +14,8 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from .analytics import facet_counts
-from .collect import fold_copies
 from .errors import QueryError
+from .neardup.fold import fold_copies, fold_watched, oldest_key
 from .options import SearchOptions
 from .query import BuiltQuery, rebuild
 from .results import Hit, Results, article_from_stored
@@ -110,7 +110,7 @@ def _matches(cache: FilterCache, built: BuiltQuery) -> tuple[Any, Any, list[str]
 def _collect(
     searcher: Searcher, built: BuiltQuery, kwargs: dict[str, Any], allow: Any, mask: Any, watch: dict[int, str]
 ) -> tuple[Any, list[int]]:
-    from .collect import WatchingFilter
+    from .neardup.fold import WatchingFilter
 
     inner = searcher.collector(optimize=False, **kwargs)
     if hasattr(inner, "replace"):
@@ -121,30 +121,6 @@ def _collect(
     searcher.search_with_collector(built.query, collector)
     results = collector.results()
     return results, collector.watched
-
-
-def _fold(watched: list[int], groups: dict[int, str], days: Any) -> tuple[set[int], dict[int, int]]:
-    """Which matched copies to hide, and how many copies each kept hit stands for.
-
-    Each group keeps its earliest matching article (undated last).
-    """
-    by_group: dict[str, list[int]] = {}
-    for docnum in watched:
-        by_group.setdefault(groups[docnum], []).append(docnum)
-    drop: set[int] = set()
-    copies: dict[int, int] = {}
-    for members in by_group.values():
-        if len(members) < 2:
-            continue
-        keep = min(members, key=lambda d: (_oldest_key(days[d]), d))
-        copies[keep] = len(members) - 1
-        drop.update(d for d in members if d != keep)
-    return drop, copies
-
-
-def _oldest_key(value: int) -> int:
-    # Undated articles (day 0) go after every dated one.
-    return value or 2**32
 
 
 def _run_whoosh(
@@ -162,14 +138,14 @@ def _run_whoosh(
     if options.sort == "newest":
         kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
     elif options.sort == "oldest":
-        kwargs["sortedby"] = sorting.TranslateFacet(_oldest_key, sorting.FieldFacet("date"))
+        kwargs["sortedby"] = sorting.TranslateFacet(oldest_key, sorting.FieldFacet("date"))
     elif built.match_all:
         # Every article scores the same: show the newest first rather
         # than in index order.
         kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
     watch = {} if options.all_copies else cache.group_keys
     results, watched = _collect(searcher, built, kwargs, allow, None, watch)
-    drop, copies = _fold(watched, watch, cache.days)
+    drop, copies = fold_watched(watched, watch, cache.days)
     rows = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
     kept = [row for row in rows if row[0] not in drop]
     total = len(results) - len(drop)
@@ -196,7 +172,7 @@ def matched(cache: FilterCache, built: BuiltQuery, all_copies: bool) -> list[int
     if all_copies:
         return docs
     watch = cache.group_keys
-    drop, _ = _fold([d for d in docs if d in watch], watch, cache.days)
+    drop, _ = fold_watched([d for d in docs if d in watch], watch, cache.days)
     return [d for d in docs if d not in drop]
 
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
-from .duplicates import Groups
+from .neardup import fold
+from .neardup.sketches import Groups
 from .query import BuiltQuery, Filters
 
 if TYPE_CHECKING:  # numpy and the engine load only when a query runs
@@ -86,21 +87,13 @@ class FilterCache:
 
     @cached_property
     def groups(self) -> Groups:
-        """Near-duplicate groups of this generation (see dupgroups)."""
+        """Near-duplicate groups of this generation (see neardup.links)."""
         return self._groups
 
     @cached_property
     def group_keys(self) -> dict[int, str]:
         """Docnum -> its group's leader id, for grouped articles only."""
-        keys: dict[int, str] = {}
-        arrays = self.arrays
-        for members in self.groups.groups():
-            for aid in members:
-                # One term-dictionary read per id; first_id() builds a matcher each.
-                docnum = arrays.first_live("id", aid)
-                if docnum is not None:
-                    keys[docnum] = members[0]
-        return keys
+        return fold.group_keys(self.groups, self.arrays)
 
     def _column(self, name: str, typecode: str) -> array:
         if not self.reader.doc_count_all():
@@ -162,13 +155,7 @@ class FilterCache:
     @cached_property
     def group_index(self) -> np.ndarray:
         """Per docnum, its near-duplicate group's number, or -1 when ungrouped."""
-        import numpy as np
-
-        index = np.full(self.arrays.count, -1, dtype=np.int64)
-        leaders: dict[str, int] = {}
-        for docnum, leader in self.group_keys.items():
-            index[docnum] = leaders.setdefault(leader, len(leaders))
-        return index
+        return fold.group_index(self.group_keys, self.arrays.count)
 
     def source_ids(self, keys: frozenset[str]) -> np.ndarray:
         """Docnums (ascending, live) of articles citing any of ``keys``."""

@@ -29,13 +29,14 @@ from typing import Any
 
 from whoosh import writing
 
-from . import duplicates, saved, storage
+from . import saved, storage
 from .analysis import FAST
 from .articles import Article, Loaded, Skipped, read_file, record_stem, walk
 from .catalog import ArticleRow, Catalog, Change, FileRow
-from .dupgroups import DupTracker, encode_sketch
-from .duplicates import Groups
 from .errors import IndexCorruptError, IndexVersionError, NothingReadError, PathMissingError
+from .neardup import sketches as duplicates
+from .neardup.links import DupTracker, encode_sketch
+from .neardup.sketches import Groups
 from .prepare import Prepared, Preparer, use
 from .readers.sidecar import find_row
 from .readers.walk import left_out

@@ -24,9 +24,9 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from . import duplicates
 from .analysis import FAST
 from .articles import Article
+from .neardup import sketches as duplicates
 
 CHUNK = 250  # articles per task
 AHEAD = 4  # tasks in flight

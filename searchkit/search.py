@@ -20,9 +20,9 @@ from whoosh import query as wq
 from . import executor, saved, storage
 from .analytics import PERIODS, build_timeline
 from .catalog import Catalog
-from .duplicates import Groups
 from .errors import IndexCorruptError, NotFoundError, QueryError
 from .filters import FilterCache
+from .neardup.sketches import Groups
 from .options import TIMELINE, SearchOptions
 from .query import BuiltQuery, build_query, check_sort
 from .ranking import weighting, word_query

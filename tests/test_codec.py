@@ -13,11 +13,12 @@ from whoosh import writing
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.qparser import MultifieldParser
 
-from searchkit import SearchIndex, duplicates, postings
+from searchkit import SearchIndex, postings
 from searchkit.articles import Article, read_file, walk
 from searchkit.bulkwriter import BulkWriter
 from searchkit.codec import BLOCK_POSTINGS, SearchkitCodec
 from searchkit.indexer import _document
+from searchkit.neardup import sketches as duplicates
 from searchkit.schema import build_schema
 from searchkit.storage import INDEX_NAME
 
@@ -261,7 +262,7 @@ def test_mapped_term_lookup_matches_whoosh_hash_reader(tmp_path: Path) -> None:
 def test_anchor_postings_match_whoosh_matchers_with_deletions(tmp_path: Path) -> None:
     """dupgroups reads anchor postings with the codec's whole-array read;
     they must be what Whoosh's matcher gives, deleted documents left out."""
-    from searchkit import dupgroups
+    from searchkit.neardup import links as dupgroups
 
     src = tmp_path / "src"
     src.mkdir()

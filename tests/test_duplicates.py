@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from searchkit import duplicates
-from searchkit.duplicates import (
+from searchkit.neardup import sketches as duplicates
+from searchkit.neardup.sketches import (
     ANCHORS,
     MIN_WORDS,
     SHINGLE,

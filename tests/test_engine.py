@@ -12,9 +12,8 @@ from whoosh import query as wq
 from whoosh import sorting
 
 from searchkit import SearchIndex
-from searchkit.collect import fold_copies
 from searchkit.engine import Unsupported, by_date, evaluate, top
-from searchkit.executor import _fold, _oldest_key
+from searchkit.neardup.fold import fold_copies, fold_watched, oldest_key
 
 from .conftest import LIBRARY
 
@@ -100,7 +99,7 @@ def test_date_order_matches_whoosh_sorting(ix: SearchIndex) -> None:
     ids = cache.arrays.live_ids
     for newest, facet in (
         (True, sorting.FieldFacet("date", reverse=True)),
-        (False, sorting.TranslateFacet(_oldest_key, sorting.FieldFacet("date"))),
+        (False, sorting.TranslateFacet(oldest_key, sorting.FieldFacet("date"))),
     ):
         theirs = [hit.docnum for hit in searcher.search(every, limit=None, sortedby=facet)]
         mine = ids[by_date(ids, cache.arrays.days, newest=newest, k=len(ids))].tolist()
@@ -116,7 +115,7 @@ def test_fold_copies_matches_the_set_version() -> None:
         ids = np.array(sorted(rng.sample(range(n), rng.randrange(0, n + 1))), dtype=np.int64)
         keep, copies = fold_copies(ids, groups, days)
         watch = {d: str(groups[d]) for d in ids.tolist() if groups[d] >= 0}
-        drop, expected = _fold([d for d in ids.tolist() if d in watch], watch, days)
+        drop, expected = fold_watched([d for d in ids.tolist() if d in watch], watch, days)
         assert [d for d, k in zip(ids.tolist(), keep.tolist(), strict=True) if k] == [
             d for d in ids.tolist() if d not in drop
         ]
@@ -144,9 +143,10 @@ def test_block_reader_gives_what_the_matcher_path_gives(ix: SearchIndex, tmp_pat
     from whoosh import index as whoosh_index
     from whoosh.codec.whoosh3 import W3Codec
 
-    from searchkit import duplicates, postings, w3blocks
+    from searchkit import postings, w3blocks
     from searchkit.articles import read_file, walk
     from searchkit.indexer import _document
+    from searchkit.neardup import sketches as duplicates
     from searchkit.schema import build_schema
     from searchkit.storage import INDEX_NAME
 

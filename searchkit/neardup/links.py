@@ -13,9 +13,9 @@ from typing import Any
 
 from whoosh.reading import IndexReader, TermNotFound
 
-from . import duplicates
-from .duplicates import Groups
-from .schema import as_text
+from ..schema import as_text
+from . import sketches as duplicates
+from .sketches import Groups
 
 
 def encode_sketch(sk: tuple[int, ...]) -> bytes:
@@ -116,7 +116,7 @@ def _anchor_docs(leaf: IndexReader, info: Any, anchor: str) -> list[int]:
     documents for every anchor. Any other segment keeps Whoosh's matcher.
     """
     if info is not None and not info.is_inlined() and getattr(leaf, "searchkit_term_postings", None) is not None:
-        from . import codec  # numpy: already loaded by the commit that called us
+        from .. import codec  # numpy: already loaded by the commit that called us
 
         docs = codec.read_postings(leaf._terms._postfile, info)[0].tolist()
         if leaf.has_deletions():

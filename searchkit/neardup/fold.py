@@ -1,4 +1,12 @@
-"""One pass over the matches: filter, count exactly, and note grouped copies.
+"""Folding near-duplicates at search time: one rule, in every form it runs.
+
+Each group keeps its earliest matching article (undated last, ties to the
+lower docnum) and counts the copies it stands for: ``fold_copies`` over the
+engine's arrays, ``fold_watched`` over the copies Whoosh's collector noted,
+and the per-searcher maps they read (``group_keys``, ``group_index``).
+
+The collector: one pass over the matches: filter, count exactly, and note
+grouped copies.
 
 Whoosh's default top-N collector skips blocks that cannot make the top N,
 so an exact total then costs a second full run of the query (``len()`` of
@@ -10,9 +18,16 @@ belong to a near-duplicate group, for folding, on the way.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh.collectors import Collector, FilterCollector
+
+from .sketches import Groups
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..engine import Arrays
 
 
 class WatchingFilter(FilterCollector):
@@ -41,7 +56,7 @@ class WatchingFilter(FilterCollector):
 
 
 def fold_copies(ids: Any, groups: Any, days: Any) -> tuple[Any, dict[int, int]]:
-    """The array form of folding near-duplicates (search._fold's rule).
+    """The array form of folding near-duplicates (fold_watched's rule).
 
     ``ids``: matched docnums (ascending); ``groups``: each docnum's group
     number or -1; ``days``: each docnum's day (0: undated). Returns which of
@@ -68,3 +83,51 @@ def fold_copies(ids: Any, groups: Any, days: Any) -> tuple[Any, dict[int, int]]:
     keep[leaders] = True
     copies = {int(ids[at]): int(n - 1) for at, n in zip(leaders.tolist(), sizes.tolist(), strict=True) if n > 1}
     return keep, copies
+
+
+def fold_watched(watched: list[int], groups: Mapping[int, str], days: Any) -> tuple[set[int], dict[int, int]]:
+    """Which matched copies to hide, and how many copies each kept hit stands for,
+    from the grouped docnums a collector noted (``watched``).
+
+    Each group keeps its earliest matching article (undated last).
+    """
+    by_group: dict[str, list[int]] = {}
+    for docnum in watched:
+        by_group.setdefault(groups[docnum], []).append(docnum)
+    drop: set[int] = set()
+    copies: dict[int, int] = {}
+    for members in by_group.values():
+        if len(members) < 2:
+            continue
+        keep = min(members, key=lambda d: (oldest_key(days[d]), d))
+        copies[keep] = len(members) - 1
+        drop.update(d for d in members if d != keep)
+    return drop, copies
+
+
+def oldest_key(value: int) -> int:
+    # Undated articles (day 0) go after every dated one.
+    return value or 2**32
+
+
+def group_keys(groups: Groups, arrays: Arrays) -> dict[int, str]:
+    """Docnum -> its group's leader id, for grouped articles only."""
+    keys: dict[int, str] = {}
+    for members in groups.groups():
+        for aid in members:
+            # One term-dictionary read per id; first_id() builds a matcher each.
+            docnum = arrays.first_live("id", aid)
+            if docnum is not None:
+                keys[docnum] = members[0]
+    return keys
+
+
+def group_index(keys: Mapping[int, str], count: int) -> np.ndarray:
+    """Per docnum, its near-duplicate group's number, or -1 when ungrouped."""
+    import numpy as np
+
+    index = np.full(count, -1, dtype=np.int64)
+    leaders: dict[str, int] = {}
+    for docnum, leader in keys.items():
+        index[docnum] = leaders.setdefault(leader, len(leaders))
+    return index

@@ -64,7 +64,7 @@ _ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not chr(c)
 _WORD_RE = re.compile(r"[^\W_]+")
 _BIG_ENDIAN = sys.byteorder == "big"
 if array("Q").itemsize != 8:  # pragma: no cover - every CPython platform we run on
-    raise ImportError("searchkit.duplicates needs 8-byte array('Q') items")
+    raise ImportError("searchkit.neardup.sketches needs 8-byte array('Q') items")
 
 
 def _seeded(label: bytes) -> int:
