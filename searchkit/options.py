@@ -49,6 +49,11 @@ def _meta(role: str, **spelling: Any) -> dict[str, Option]:
     return {"option": Option(role, **spelling)}
 
 
+# The date filters' help, kept apart so that each field stays one declaration line.
+SINCE_HELP = "From DATE (e.g. 2013-10, 'March 1987', 7d), inclusive."
+UNTIL_HELP = "Up to DATE, inclusive (1987-03 includes March 31)."
+
+
 @dataclass(frozen=True)
 class SearchOptions:
     """Filters, order, paging and counting of a search (everything but the query text).
@@ -73,25 +78,11 @@ class SearchOptions:
     )
     # From this date, inclusive (a month or year from its first day).
     since: str | date | None = field(
-        default=None,
-        metadata=_meta(
-            FILTER,
-            flag="--since",
-            param="since",
-            metavar="DATE",
-            help="From DATE (e.g. 2013-10, 'March 1987', 7d), inclusive.",
-        ),
+        default=None, metadata=_meta(FILTER, flag="--since", param="since", metavar="DATE", help=SINCE_HELP)
     )
     # Up to this date, inclusive (a month or year to its last day).
     until: str | date | None = field(
-        default=None,
-        metadata=_meta(
-            FILTER,
-            flag="--until",
-            param="until",
-            metavar="DATE",
-            help="Up to DATE, inclusive (1987-03 includes March 31).",
-        ),
+        default=None, metadata=_meta(FILTER, flag="--until", param="until", metavar="DATE", help=UNTIL_HELP)
     )
     # Result order: one of settings.SORTS.
     sort: str = field(default="relevance", metadata=_meta(PAGE, flag="--sort", param="sort", choices=SORTS))
