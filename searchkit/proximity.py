@@ -5,9 +5,9 @@ Three parts, in this order:
 
 * the query classes, Whoosh queries all: ``Near`` is Whoosh's own
   ``SpanNear2`` (slop N, ordered for ``pre/N``, mindist 1), so Whoosh's
-  matchers evaluate it as they are; ``Exact`` is a ``Require``; the others
-  (``SameUnit``, ``Lead``, ``AtLeast``) read the index-time boundaries
-  (``boundaries.py``) and give Whoosh a list matcher computed here;
+  matchers evaluate it as they are; the others (``SameUnit``, ``Lead``,
+  ``AtLeast``, ``Exact``) read the index-time data (``boundaries.py``) and
+  give Whoosh a list matcher computed here;
 * the parser plugin (infix operators above Whoosh's AND/OR, and taggers for
   ``atleastN(...)`` and ``=WORD``) and the checks that name mistakes;
 * the vectorized evaluation that ``engine.Evaluator`` hands these nodes to:
@@ -62,7 +62,12 @@ class Operator:
     boost = 1.0
 
 
-class SpanPhrase(SpanNear2, Operator):
+class _Spans(SpanNear2, Operator):
+    def _and_query(self) -> wq.Query:
+        return wq.And(self.qs)  # Whoosh 2.7.4's own names an undefined ``q``
+
+
+class SpanPhrase(_Spans):
     """A phrase as a span (words in sequence), for a side of an operator."""
 
     def __init__(self, qs: Sequence[wq.Term], slop: int = 1, ordered: bool = True, mindist: int = 1) -> None:
@@ -83,6 +88,12 @@ class SpanAny(SpanOr, Operator):
     def children(self) -> Iterable[wq.Query]:
         return iter(self.subqs)
 
+    def estimate_size(self, ixreader: Any) -> int:
+        return int(self.q.estimate_size(ixreader))  # Whoosh's SpanOr has none
+
+    def estimate_min_size(self, ixreader: Any) -> int:
+        return 0
+
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.subqs == self.subqs
 
@@ -90,7 +101,7 @@ class SpanAny(SpanOr, Operator):
         return hash(tuple(self.subqs))
 
 
-class Near(SpanNear2, Operator):
+class Near(_Spans):
     """``a w/N b`` (``ordered`` False) or ``a pre/N b`` in one field."""
 
     def __init__(self, qs: Sequence[wq.Query], slop: int = 1, ordered: bool = True, mindist: int = 1) -> None:
@@ -120,6 +131,12 @@ class _Computed(wq.Query, Operator):
 
     def field(self) -> str | None:
         return None
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return int(sum(c.estimate_size(ixreader) for c in self.children()))
+
+    def estimate_min_size(self, ixreader: Any) -> int:
+        return 0
 
     def _key(self) -> tuple[Any, ...]:
         raise NotImplementedError
@@ -196,13 +213,30 @@ class AtLeast(_Computed):
         return (self.text, self.count, self.boost)
 
 
-class Exact(wq.Require, Operator):
+class Exact(_Computed):
     """``=WORD``: the word, in articles where it is written exactly so
-    (scored as the word; the exact form is an article-level filter)."""
+    (scored as the word; the exact form is an article-level filter).
+
+    Not Whoosh's Require, whose matcher (2.7.4) returns the documents
+    without the required term here."""
+
+    def __init__(self, word: wq.Query, exact: wq.Term, boost: float = 1.0) -> None:
+        self.a = word
+        self.b = exact
+        self.boost = boost
 
     @property
     def form(self) -> str:
         return str(self.b.text)
+
+    def children(self) -> Iterable[wq.Query]:
+        return iter([self.a, self.b])
+
+    def apply(self, fn: Any) -> wq.Query:
+        return Exact(fn(self.a), fn(self.b), self.boost)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.a, self.b, self.boost)
 
 
 def field_of(side: wq.Query) -> str:
@@ -294,7 +328,7 @@ _OP_PATTERN = r"(?<![^\s)])(?:[wW]/\d+|(?:pre|PRE)/\d+|/[sSpP])(?![^\s(\"])"
 _ATLEAST_PATTERN = r"(?<![^\s(])atleast(?P<n>\d+)\((?P<word>[^()\s]+)\)"
 _EXACT_PATTERN = r"(?<![^\s(])=(?P<word>[^\s()\"=]+)"
 # For the checks on the raw text: anything that looks like one of them.
-_OP_LIKE = re.compile(r"(?<![^\s)])(?:(?i:w|pre)/\S*|/[sSpP])(?![^\s(\"])")
+_OP_LIKE = re.compile(r"(?<![^\s)])(?:(?i:w|pre)/[^\s()\"]*|/[sSpP])(?![^\s()\"])")
 _ATLEAST_LIKE = re.compile(r"(?<![^\s(])atleast(\d*)\(([^()]*)\)?")
 _EXACT_LIKE = re.compile(_EXACT_PATTERN)
 _GOOD_WINDOW = re.compile(r"(?i:w|pre)/[1-9]\d*")
@@ -457,7 +491,7 @@ def evaluate(ev: Evaluator, q: wq.Query) -> Match:
     if isinstance(q, Exact):
         a = ev.visit(q.a)
         keep = np.isin(a[0], ev.ids(q.b), assume_unique=True)
-        return a[0][keep], a[1][keep]
+        return _boost((a[0][keep], a[1][keep]), q.boost)
     if isinstance(q, (SpanPhrase, SpanAny)):
         return side_match(ev, q)
     from .engine import Unsupported
