@@ -404,3 +404,17 @@ def test_explain_shows_the_operators(ix: SearchIndex) -> None:
     }
     near = ix.build("north pre/1 korea").as_dict()["tree"]["args"][0]
     assert (near["op"], near["field"], near["words"]) == ("pre", "headline", 1)
+
+
+def test_boundaries_column_unpacked_in_bulk() -> None:
+    """The whole-column decoding the engine uses gives what decode() gives
+    document by document, 16- and 32-bit documents mixed."""
+    from searchkit.boundaries import encode
+    from searchkit.proximity import _unpack
+
+    values = [encode([3, 7, 9], [7]), b"", encode([], []), encode([70_000, 70_010], [70_010]), encode([5], [])]
+    sent, para = _unpack(values)
+    want_s = sorted((i << 32) | int(x) for i, v in enumerate(values) for x in decode(v)[0])
+    want_p = sorted((i << 32) | int(x) for i, v in enumerate(values) for x in decode(v)[1])
+    assert sorted(sent.tolist()) == want_s and sorted(para.tolist()) == want_p
+    assert len(want_s) == 6 and len(want_p) == 2
