@@ -203,9 +203,11 @@ def ops_ix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
     """corpus/, the library and the two articles of tests/data/operators."""
     where = tmp_path_factory.mktemp("operators")
     shutil.copytree(LIBRARY, where / "texts")
+    index = SearchIndex(where / "index", create=True)
+    index.update([ROOT / "corpus", where / "texts"])
+    # Added by a second run: a second segment, whose boundaries sit at an offset.
     for path in EXTRA.iterdir():
         shutil.copy(path, where / "texts" / path.name)
-    index = SearchIndex(where / "index", create=True)
     index.update([ROOT / "corpus", where / "texts"])
     with index:
         yield index
@@ -271,7 +273,9 @@ START, TALKS = "09_reuters_start_treaty", "10_xinhua_talks_start"
 
 
 def test_the_reference_is_not_vacuous(ops_ix: SearchIndex) -> None:
-    """The distinctions the extra articles were written for, stated outright."""
+    """The distinctions the extra articles were written for, stated outright
+    (on two segments: the extra articles were added by a second run)."""
+    assert len(ops_ix._current()[0].reader().leaf_readers()) == 2
     assert _ids(ops_ix, "=START treaty") == [START]
     assert _ids(ops_ix, "start treaty") == [START, TALKS]
     assert _ids(ops_ix, "oil w/3 prices") == [START]
