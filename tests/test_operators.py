@@ -422,3 +422,23 @@ def test_boundaries_column_unpacked_in_bulk() -> None:
     want_p = sorted((i << 32) | int(x) for i, v in enumerate(values) for x in decode(v)[1])
     assert sorted(sent.tolist()) == want_s and sorted(para.tolist()) == want_p
     assert len(want_s) == 6 and len(want_p) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        # The operators bind before AND, OR and NOT.
+        ("oil w/5 prices OR gold", "(headline:(oil w/5 price)^2 OR body:(oil w/5 price) OR (headline:gold^2 OR body:gold))"),
+        ("NOT oil pre/2 prices", "NOT (headline:(oil pre/2 price)^2 OR body:(oil pre/2 price))"),
+        ("oil W/5 prices", "(headline:(oil w/5 price)^2 OR body:(oil w/5 price))"),
+        ("oil /S prices", "(headline:(oil /s price)^2 OR body:(oil /s price))"),
+        # A field on one side keeps the operator to that field.
+        ("headline:oil w/2 prices", "headline:(oil w/2 price)"),
+        # Inside quotes they are words.
+        ('"oil w/5 prices"', '(headline:"oil w 5 price"^2 OR body:"oil w 5 price")'),
+    ],
+)
+def test_operator_precedence_and_fields(ix: SearchIndex, query: str, shown: str) -> None:
+    built = ix.build(query)
+    assert built.explain().splitlines()[0] == f"query:   {shown}"
+    assert built.warnings == ()
