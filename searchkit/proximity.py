@@ -412,7 +412,7 @@ class _ExactNode(syntax.SyntaxNode):
         if len(terms) != 1:
             raise QueryError(f"={self.word}: exact case takes one word")
         word = boundaries.normalize(self.word)
-        if word == word.lower():  # checks() has warned: searched as the plain word
+        if boundaries.capitals(word) < boundaries.EXACT_CAPITALS:  # checks() has warned
             return word_query(terms[0])
         return Exact(word_query(terms[0]), wq.Term("exact", word))
 
@@ -473,8 +473,11 @@ def checks(text: str, warnings: list[str]) -> None:
             raise QueryError(f"{m.group(0)}: write atleastN(word) with N from 1, as in atleast3(oil)")
     for m in _EXACT_LIKE.finditer(text):
         word = m.group("word")
-        if word == word.lower():
-            warnings.append(f"={word} has no capital letter: searched as the word {word}")
+        if boundaries.capitals(boundaries.normalize(word)) < boundaries.EXACT_CAPITALS:
+            warnings.append(
+                f"={word}: exact case is kept for words with two or more capitals (START, U.S.): "
+                f"searched as the word {word.lower()}"
+            )
 
 
 # -- evaluation --------------------------------------------------------------
