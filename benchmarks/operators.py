@@ -4,9 +4,11 @@ index-time data costs, on Reuters-21578.
     python benchmarks/operators.py                 # all ~19,000 stories
     python benchmarks/operators.py --docs 2000 --queries 20
 
-Builds two indexes of the same records: one as searchkit writes it, one
-with the operators' data left empty (``boundaries.index_fields`` giving
-empty values), and prints their sizes. Then, on the first, the same seeded
+Builds four indexes of the same records, each in one commit (one
+segment): as searchkit writes it, without the exact forms, without either
+(``boundaries.index_fields`` giving empty values), and with the exact forms
+of every word holding a capital (not only of those with two or more), and
+prints their sizes. Then, on the first, the same seeded
 word pairs (run.py's QueryMaker, phrase shape: two adjacent words of one
 article) as ``"a b"``, ``a w/5 b``, ``a pre/5 b``, ``a /s b``, ``a /p b``,
 and single words as ``a``, ``atleast3(a)``, ``lead:a``, ``=A`` (a word
@@ -31,14 +33,21 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import reuters, run  # noqa: E402
+from searchkit.tuning import Tuning  # noqa: E402
+
+ONE_COMMIT = Tuning(batch_articles=10**9, commit_seconds=1e9)
 
 
 def _size(path: Path) -> int:
+    """Bytes of the index files (the catalog, which the operators do not touch, left out)."""
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and p.suffix != ".sqlite")
 
 
-def _build(recs: Sequence[dict[str, object]], where: Path, blank: Sequence[str]) -> tuple[Path, float]:
-    """An index of ``recs``, the operators' fields named in ``blank`` left empty."""
+def _build(
+    recs: Sequence[dict[str, object]], where: Path, blank: Sequence[str], capitals: int | None = None
+) -> tuple[Path, float]:
+    """An index of ``recs``, the operators' fields named in ``blank`` left
+    empty (and with ``capitals``, exact forms kept from that many capitals)."""
     from searchkit import SearchIndex, boundaries
 
     data = where / "data"
@@ -51,13 +60,18 @@ def _build(recs: Sequence[dict[str, object]], where: Path, blank: Sequence[str])
         empty = {"bounds": b"", "exact": ""}
         return {k: empty[k] if k in blank else v for k, v in found.items()}
 
-    boundaries.index_fields = fields  # type: ignore[assignment]
+    boundaries.index_fields = fields
+    kept = boundaries.EXACT_CAPITALS
+    boundaries.EXACT_CAPITALS = capitals or kept
     try:
         started = time.perf_counter()
-        SearchIndex(where / "index", create=True).update([data])
+        # One commit: the segment layout (and so the size) would otherwise
+        # follow the machine's speed (a commit every 10 s).
+        SearchIndex(where / "index", create=True, tuning=ONE_COMMIT).update([data])
         return where / "index", time.perf_counter() - started
     finally:
-        boundaries.index_fields = original  # type: ignore[assignment]
+        boundaries.index_fields = original
+        boundaries.EXACT_CAPITALS = kept
 
 
 def _capitals(recs: Sequence[dict[str, object]], n: int) -> list[str]:
@@ -79,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1987)
     ap.add_argument("--queries", type=int, default=40)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--sizes-only", action="store_true", help="build and measure the indexes, no query timings")
     args = ap.parse_args(argv)
     from searchkit import SearchIndex
 
@@ -87,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         full, t_full = _build(recs, Path(tmp) / "full", blank=())
         no_exact, t_mid = _build(recs, Path(tmp) / "bounds", blank=("exact",))
         bare, t_bare = _build(recs, Path(tmp) / "bare", blank=("bounds", "exact"))
-        a, m, b = _size(full), _size(no_exact), _size(bare)
+        every, t_every = _build(recs, Path(tmp) / "every", blank=(), capitals=1)
+        a, m, b, e = _size(full), _size(no_exact), _size(bare), _size(every)
         print(f"{len(recs):,} articles; load average {os.getloadavg()[0]:.2f}")
         print(f"index as written (boundaries, exact forms) {a / 1e6:8.2f} MB (built in {t_full:.0f} s)")
         print(f"  without the exact forms                  {m / 1e6:8.2f} MB (built in {t_mid:.0f} s)")
@@ -95,7 +111,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cost of the boundaries                     {(m - b) / 1e6:8.2f} MB ({100 * (m - b) / b:.1f}%)")
         print(f"cost of the exact forms                    {(a - m) / 1e6:8.2f} MB ({100 * (a - m) / b:.1f}%)")
         print(f"cost of both                               {(a - b) / 1e6:8.2f} MB ({100 * (a - b) / b:.1f}%)")
+        print(
+            f"exact forms of every capitalised word      {(e - m) / 1e6:8.2f} MB "
+            f"({100 * (e - m) / b:.1f}%; built in {t_every:.0f} s)"
+        )
 
+        if args.sizes_only:
+            return 0
         maker = run.QueryMaker(recs, args.seed + 2)
         pairs = [maker.make("phrase", "plain").words for _ in range(args.queries)]
         caps = _capitals(recs, args.queries)
