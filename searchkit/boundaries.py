@@ -5,11 +5,11 @@
   tokens from 0, possessives dropped). ``/s``, ``/p`` and ``lead:`` map a
   match's position to its sentence or paragraph with one ``searchsorted``;
   the positions themselves are untouched, so phrases are unaffected.
-* ``exact``: the case-preserving forms (NFKC) of the tokens that hold two
-  or more capital letters, once each, for ``=WORD`` (``=START`` is the
-  treaty, ``=U.S.``, ``=NATO``). Words with one capital (sentence starts,
-  names) are left out: on Reuters they are two thirds of the forms, and
-  keeping them made the index 16.7% larger instead of 6% (BENCHMARKS.md).
+* ``exact``: the case-preserving forms (NFKC) of the tokens that hold a
+  capital letter, once each, for ``=WORD`` (``=START`` is the treaty,
+  ``=Turkey`` the country). 6.6% of the 19k Reuters index; keeping only
+  words with two or more capitals would cost 2.9% and lose ``=Turkey``
+  (BENCHMARKS.md).
 
 Paragraphs are what the readers make them: separated by blank lines
 (``articles.py`` joins them with "\\n\\n"). Sentences come from
@@ -39,7 +39,7 @@ ABBREVIATIONS = frozenset(
 _CANDIDATE = re.compile(r"[.!?]+[\"'”’)\]]*\s+")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
 # Capital letters a word needs for its exact form to be kept (see above).
-EXACT_CAPITALS = 2
+EXACT_CAPITALS = 1
 _OPENERS = "\"'“‘([-—"
 _LAST_WORD = re.compile(r"(\S+)\Z")
 
@@ -141,8 +141,8 @@ def capitals(word: str) -> int:
 
 
 def exact_forms(*texts: str) -> str:
-    """The texts' tokens with two or more capital letters, as written
-    (NFKC), once each, space-separated (the ``exact`` field)."""
+    """The texts' tokens with at least EXACT_CAPITALS capital letters, as
+    written (NFKC), once each, space-separated (the ``exact`` field)."""
     found: set[str] = set()
     for text in texts:
         found.update(t for t in FAST.split(text)[1::2] if not t.islower() and t[0] not in "'’")

@@ -474,10 +474,7 @@ def checks(text: str, warnings: list[str]) -> None:
     for m in _EXACT_LIKE.finditer(text):
         word = m.group("word")
         if boundaries.capitals(boundaries.normalize(word)) < boundaries.EXACT_CAPITALS:
-            warnings.append(
-                f"={word}: exact case is kept for words with two or more capitals (START, U.S.): "
-                f"searched as the word {word.lower()}"
-            )
+            warnings.append(f"={word} has no capital letter: searched as the word {word}")
 
 
 # -- evaluation --------------------------------------------------------------
