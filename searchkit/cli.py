@@ -21,7 +21,8 @@ from . import __version__
 from .errors import SearchkitError
 from .lazy import lazy_module
 from .options import FLAGGED, SAVED, TIMELINE, SearchOptions, kind, spelling
-from .settings import ALL_FIELDS, DEFAULT_WAIT, FORMATS, PERIODS
+from .results import ALL_FIELDS
+from .settings import DEFAULT_WAIT, FORMATS, PERIODS
 
 # The engine, readers and renderers load when a command first uses them, so
 # that `searchkit --help` and click's option parsing pay for none of them.
@@ -232,6 +233,13 @@ def output_options(*formats: str) -> Callable[[Callable[..., Any]], Callable[...
     return decorate
 
 
+def manifest_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--manifest FILE``: also write FILE, holding ``what``."""
+    return click.option(
+        "--manifest", "manifest_path", metavar="FILE", type=click.Path(dir_okay=False), help=f"Also write FILE: {what}."
+    )
+
+
 def _terminal() -> tuple[bool, int]:
     """Whether stdout is a terminal, and its width (a seam for tests)."""
     return sys.stdout.isatty(), shutil.get_terminal_size().columns
@@ -281,13 +289,7 @@ def _fields(value: str | None, fmt: str) -> tuple[str, ...]:
     metavar="F,F",
     help=f"Fields to export (json, jsonl, csv), from: {','.join(ALL_FIELDS)}.",
 )
-@click.option(
-    "--manifest",
-    "manifest_path",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Also write FILE: the query, options, dates and index state that reproduce this export.",
-)
+@manifest_option("the query, options, dates and index state that reproduce this export")
 @output_options(*FORMATS)
 @click.pass_context
 def search(
@@ -349,13 +351,7 @@ def search(
 @click.option("--by", type=click.Choice(PERIODS), default="month", show_default=True)
 @click.option("--normalize", is_flag=True, help="Show each period's hits as a share of all its articles.")
 @option_flags("all_copies", all_copies="Count every near-duplicate copy instead of one per group.")
-@click.option(
-    "--manifest",
-    "manifest_path",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Also write FILE: the query, options, dates and index state behind these counts.",
-)
+@manifest_option("the query, options, dates and index state behind these counts")
 @output_options(*FORMATS)
 @click.pass_context
 def timeline(

@@ -54,9 +54,5 @@ def article(request: Request) -> Response:
 def timeline(request: Request) -> Response:
     form = params.Search.read(request.query_params)
     by = params.text(request.query_params, "by") or "month"
-    options = {
-        **form.filters(),
-        "any_words": params.flag(request.query_params, "any"),
-        "all_copies": params.flag(request.query_params, "all_copies"),
-    }
-    return _answer(request, lambda ix: render.timeline_view(ix.timeline(form.q, by=by, **options), False))
+    options = params.read_options(request.query_params, params.TIMELINE_PARAMS)
+    return _answer(request, lambda ix: render.timeline_view(ix.timeline(form.q, by, options), False))
