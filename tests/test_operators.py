@@ -364,6 +364,10 @@ def test_exact_forms() -> None:
             "w/5: 'START' written =WORD cannot be a side (exact case is kept per article, not per word)",
         ),
         ("lead:oil*", 'lead: takes a word or a "phrase", not oil*'),
+        (
+            "oil w/5 prices w/3 gold",
+            'w/3: each side must be a word, a "phrase" or an (OR group), not headline:(oil w/5 price)^2',
+        ),
     ],
 )
 def test_mistakes_are_errors(ix: SearchIndex, query: str, message: str) -> None:
