@@ -134,3 +134,51 @@ def build_timeline(query: str, by: str, hits: Iterable[int], days: Sequence[int]
         Bucket(period_label(s, by), s, counts.get(s, 0), max(totals.get(s, 0), counts.get(s, 0))) for s in starts
     )
     return Timeline(query, by, buckets, undated, sum(counts.values()) + undated)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Several queries' timelines over the same periods (``timeline --compare``).
+
+    Every series has a bucket for each of the same periods, in the same
+    order: from the first period in which any series has a hit to the last
+    in which any has one (a series without hits in a period has 0 there).
+    """
+
+    by: str
+    series: tuple[Timeline, ...]
+
+    @property
+    def periods(self) -> tuple[Bucket, ...]:
+        """The shared periods (the first series' buckets: same periods, same articles)."""
+        return self.series[0].buckets if self.series else ()
+
+
+def build_comparison(
+    queries: Sequence[str], by: str, hits: Sequence[Iterable[int]], days: Sequence[int], every: Iterable[int]
+) -> Comparison:
+    """One timeline per query (``hits[i]`` are query i's docnums), all over
+    the same periods: what :func:`build_timeline` keeps for one series,
+    kept for the union of their hits. ``every`` (all live docnums) gives
+    each period's article count, the same for every series."""
+    counted = [_count(docs, days, by) for docs in hits]
+    dated = [c for c, _ in counted if c]
+    if not dated:
+        series = tuple(Timeline(q, by, (), undated, undated) for q, (_, undated) in zip(queries, counted, strict=True))
+        return Comparison(by, series)
+    totals, _ = _count(every, days, by)
+    first = min(min(c) for c in dated)
+    last = max(max(c) for c in dated)
+    starts = sorted({s for s in totals if first <= s <= last}.union(*(set(c) for c, _ in counted)))
+    most = [max([totals.get(s, 0), *(c.get(s, 0) for c, _ in counted)]) for s in starts]
+    series = tuple(
+        Timeline(
+            q,
+            by,
+            tuple(Bucket(period_label(s, by), s, counts.get(s, 0), n) for s, n in zip(starts, most, strict=True)),
+            undated,
+            sum(counts.values()) + undated,
+        )
+        for q, (counts, undated) in zip(queries, counted, strict=True)
+    )
+    return Comparison(by, series)

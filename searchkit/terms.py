@@ -1,0 +1,288 @@
+"""Significant terms: the words that set a result set apart from the index.
+
+What Elasticsearch's ``significant_text`` aggregation and Media Cloud's
+"top words" answer: not the most frequent words of the hits (those are
+*said* and *year* for any query), but the words whose share of the result
+set most exceeds their share of the whole index.
+
+**Counts.** Document frequencies, both sides: a word's *foreground* count
+is the number of articles of the result set holding it, its *background*
+count the number of articles of the index holding it. The foreground is
+the articles ``search`` counts for the query and filters (near-duplicates
+folded into one unless ``all_copies``); the background is every article
+in the index, so the foreground is a subset of it, as the statistic
+assumes. The counts come from the postings of the ``words`` field (each
+article's distinct words of headline and body, see spelling.vocabulary),
+read once per searcher into one array of word numbers per article
+(:class:`Vocabulary`); a query then counts the rows of its matches with
+one ``numpy.bincount``, and no article text is read again.
+
+**What counts as a word.** The ``words`` field's: lowercased and
+accent-folded, unstemmed (*missile* and *missiles* are two words, as in
+``significant_text`` on an unstemmed field), letters only and at least two
+of them, so numbers (*1987*, *50*), single letters and dotted acronyms
+(*u.s.*) are never candidates: a year is a date filter's business, not a
+topic. English function words (:data:`STOPWORDS`: articles, pronouns,
+auxiliaries, prepositions, conjunctions) are left out as well; they would
+score near 0 anyway, but a small result set can lift one by chance. The
+query's own words are kept and usually come first, as in Elasticsearch.
+
+**The statistic: JLH**, Elasticsearch's default significance heuristic
+(reference: "Significant terms aggregation", section "JLH score", and
+``org.elasticsearch.search.aggregations.bucket.terms.heuristic.JLHScore``).
+With ``fg% = foreground count / foreground size`` and ``bg% = background
+count / background size``::
+
+    score = (fg% - bg%) * (fg% / bg%)    if fg% > bg%, else 0
+
+The absolute change (``fg% - bg%``) alone favours common words, the
+relative change (``fg% / bg%``) alone rare ones (misspellings); their
+product favours words of middling frequency that the result set holds far
+more often than the index does. A background count of 0 is taken as 1
+(Elasticsearch does the same; here it cannot happen, as the foreground is
+a subset). As in Elasticsearch, a word must be in at least ``min_count``
+articles of the result set (default 3, its ``min_doc_count``) to be
+listed: one or two articles using a rare word say nothing about the set.
+Ties are broken by the higher foreground count, then alphabetically.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import codec, postings
+from .spelling import FIELD
+
+STATISTIC = "jlh"
+# Elasticsearch's significant_terms/significant_text default min_doc_count.
+MIN_COUNT = 3
+DEFAULT_LIMIT = 25
+# English function words (Snowball's English stop list, as the words field
+# holds them: letters only, so "don't" is "don" and a lone "t" is absent).
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are aren as at be because been before being below
+    between both but by can cannot could couldn did didn do does doesn doing don down during each few for
+    from further had hadn has hasn have haven having he her here hers herself him himself his how if in
+    into is isn it its itself just ll me more most mustn my myself no nor not now of off on once only or
+    other ought our ours ourselves out over own re same shan she should shouldn so some such than that the
+    their theirs them themselves then there these they this those through to too under until up ve very
+    was wasn we were weren what when where which while who whom why will with won would wouldn you your
+    yours yourself yourselves
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One significant word: in ``foreground`` articles of the result set
+    and ``background`` articles of the index, scored by the statistic."""
+
+    term: str
+    foreground: int
+    background: int
+    score: float
+
+
+@dataclass(frozen=True)
+class SignificantTerms:
+    """The result set's significant words, best first.
+
+    ``foreground`` and ``background`` are the two sets' sizes (articles
+    in the result set, articles in the index).
+    """
+
+    query: str
+    foreground: int
+    background: int
+    terms: tuple[Term, ...]
+    statistic: str = STATISTIC
+    min_count: int = MIN_COUNT
+    warnings: tuple[str, ...] = ()
+
+
+def jlh(fg: np.ndarray, fg_size: int, bg: np.ndarray, bg_size: int) -> np.ndarray:
+    """Elasticsearch's JLH score of each word (see the module doc), for
+    arrays of foreground and background counts."""
+    fg = np.asarray(fg, dtype=np.float64)
+    bg = np.asarray(bg, dtype=np.float64)
+    if not fg_size or not bg_size:
+        return np.zeros(len(fg), dtype=np.float64)
+    fg_pct = fg / fg_size
+    bg_pct = np.maximum(bg, 1.0) / bg_size
+    change = fg_pct - bg_pct
+    return np.where(change > 0, change * (fg_pct / bg_pct), 0.0)
+
+
+def _is_codec_segment(leaf: Any) -> bool:
+    return bool(getattr(type(getattr(leaf, "_codec", None)), "searchkit_codec", False))
+
+
+# A segment's postings of one field are read as one slice of its postings
+# file when they span at most this many bytes (the words field of 19k
+# articles: about 3 MB), else term by term.
+SLICE_LIMIT = 64 << 20
+
+
+def _extent(terminfo: Any) -> tuple[int, int]:
+    offset, length = terminfo.extent()
+    # W3TermInfo.from_bytes leaves the length as struct.unpack's 1-tuple.
+    return offset, length[0] if isinstance(length, tuple) else length
+
+
+def field_postings(leaf: Any, fieldname: str) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+    """Every term of the field in one segment (in term order), each term's
+    posting count, and all their document numbers one term after another
+    (segment-local, ascending per term, deleted documents included).
+
+    A segment the searchkit codec wrote is read in one pass over its term
+    dictionary and one read of the postings' bytes, each block parsed in
+    place (the layout of ``codec.read_postings``, which a test proves this
+    equal to); any other goes through ``postings.term_postings`` term by term.
+    """
+    if not _is_codec_segment(leaf):
+        texts = list(leaf.lexicon(fieldname))
+        parts = [postings.term_postings(leaf, fieldname, btext)[0] for btext in texts]
+        counts = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+        ids = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+        return texts, counts, ids
+    postfile = leaf._terms._postfile
+    entries = list(leaf.iter_field(fieldname))
+    texts = [btext for btext, _ in entries]
+    counts = np.fromiter((ti.doc_frequency() for _, ti in entries), dtype=np.int64, count=len(entries))
+    ids = np.empty(int(counts.sum()), dtype=np.int64)
+    extents = [_extent(ti) for _, ti in entries if not ti.is_inlined()]
+    lo = min((off for off, _ in extents), default=0)
+    hi = max((off + length for off, length in extents), default=0)
+    buf = postfile.get(lo, hi - lo) if hi - lo <= SLICE_LIMIT else None
+    head = codec._HEAD
+    at = 0
+    for (_, ti), n in zip(entries, counts.tolist(), strict=True):
+        if ti.is_inlined():
+            ids[at : at + n] = ti.inlined_postings()[0]
+        elif buf is None:
+            ids[at : at + n] = codec.read_postings(postfile, ti)[0]
+        else:
+            pos = ti.extent()[0] - lo
+            if buf[pos : pos + 4] != codec.MAGIC:
+                raise ValueError(f"searchkit posting block tag error at {pos + lo}")
+            pos += 4
+            k = at
+            while True:
+                size, count, firstid, _, _, _, _, width, _ = head.unpack_from(buf, pos)
+                ids[k] = firstid
+                if count > 1:
+                    deltas = np.frombuffer(buf, dtype=codec._DTYPES[width], count=count - 1, offset=pos + head.size)
+                    np.cumsum(deltas, out=ids[k + 1 : k + count])
+                    ids[k + 1 : k + count] += firstid
+                k += count
+                pos += 4 + abs(size)
+                if size < 0:
+                    break
+        at += n
+    return texts, counts, ids
+
+
+class Vocabulary:
+    """Each live article's distinct counted words, as word numbers.
+
+    ``words`` is the sorted list of counted words; article ``d``'s word
+    numbers are ``row(d)``, a slice of one array (a CSR layout: rows by
+    document number, ``indptr`` their bounds). Built once per searcher from
+    the postings of ``fieldname``, without the stopwords.
+    """
+
+    def __init__(self, arrays: Any, fieldname: str = FIELD, stopwords: frozenset[str] = STOPWORDS) -> None:
+        count = arrays.count
+        numbers: dict[bytes, int] = {}
+        docs: list[np.ndarray] = []
+        word_of: list[np.ndarray] = []
+        for leaf, offset in arrays.leaves:
+            texts, counts, ids = field_postings(leaf, fieldname)
+            here = np.empty(len(texts), dtype=np.int32)
+            for i, btext in enumerate(texts):
+                n = numbers.get(btext)
+                if n is None:
+                    n = -1 if btext.decode("utf-8") in stopwords else len(numbers)
+                    if n >= 0:
+                        numbers[btext] = n
+                here[i] = n
+            word = np.repeat(here, counts)
+            kept = word >= 0
+            docs.append(ids[kept] + offset)
+            word_of.append(word[kept])
+        doc = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
+        word = np.concatenate(word_of) if word_of else np.zeros(0, dtype=np.int32)
+        keep = arrays.live[doc]
+        doc, word = doc[keep], word[keep]
+        # Word numbers in sorted word order, so that ties list alphabetically.
+        texts = list(numbers)
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        rank = np.empty(len(texts), dtype=np.int32)
+        rank[np.asarray(order, dtype=np.int64)] = np.arange(len(texts), dtype=np.int32)
+        word = rank[word] if len(word) else word
+        self.words = [texts[i].decode("utf-8") for i in order]
+        by_doc = np.argsort(doc, kind="stable")
+        self.row_words = word[by_doc]
+        self.indptr = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(doc, minlength=count), out=self.indptr[1:])
+        # Background counts: every live article's words.
+        self.background = np.bincount(self.row_words, minlength=len(self.words)).astype(np.int64)
+        self.articles = int(arrays.live.sum())
+
+    def row(self, docnum: int) -> np.ndarray:
+        return self.row_words[self.indptr[docnum] : self.indptr[docnum + 1]]
+
+    def counts(self, ids: np.ndarray) -> np.ndarray:
+        """How many of the articles ``ids`` (distinct live docnums) hold each word."""
+        ids = np.asarray(ids, dtype=np.int64)
+        starts = self.indptr[ids]
+        lengths = self.indptr[ids + 1] - starts
+        total = int(lengths.sum())
+        if not total:
+            return np.zeros(len(self.words), dtype=np.int64)
+        # The rows' entries: each row's start, repeated over its length, plus
+        # the entry's place inside its row.
+        inside = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        picked = self.row_words[np.repeat(starts, lengths) + inside]
+        return np.bincount(picked, minlength=len(self.words)).astype(np.int64)
+
+
+_VOCABULARIES: weakref.WeakKeyDictionary[Any, Vocabulary] = weakref.WeakKeyDictionary()
+
+
+def vocabulary(arrays: Any) -> Vocabulary:
+    """The searcher's vocabulary (built on first use, kept while ``arrays`` lives)."""
+    found = _VOCABULARIES.get(arrays)
+    if found is None:
+        found = _VOCABULARIES[arrays] = Vocabulary(arrays)
+    return found
+
+
+def significant(
+    vocab: Vocabulary,
+    ids: np.ndarray,
+    query: str,
+    limit: int = DEFAULT_LIMIT,
+    min_count: int = MIN_COUNT,
+    warnings: tuple[str, ...] = (),
+) -> SignificantTerms:
+    """The ``limit`` best words of the result set ``ids`` by JLH against
+    every article of the index, among words in at least ``min_count`` of
+    them (see the module doc)."""
+    fg_size = len(ids)
+    bg_size = vocab.articles
+    if not fg_size or limit <= 0:
+        return SignificantTerms(query, fg_size, bg_size, (), min_count=min_count, warnings=warnings)
+    fg = vocab.counts(ids)
+    scores = jlh(fg, fg_size, vocab.background, bg_size)
+    candidates = np.flatnonzero((fg >= max(min_count, 1)) & (scores > 0))
+    # Best score first, then the more frequent, then alphabetical (word numbers are sorted).
+    order = np.lexsort((candidates, -fg[candidates], -scores[candidates]))[:limit]
+    chosen = candidates[order]
+    terms = tuple(Term(vocab.words[i], int(fg[i]), int(vocab.background[i]), float(scores[i])) for i in chosen.tolist())
+    return SignificantTerms(query, fg_size, bg_size, terms, min_count=min_count, warnings=warnings)
