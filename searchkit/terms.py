@@ -7,15 +7,15 @@ set most exceeds their share of the whole index.
 
 **Counts.** Document frequencies, both sides: a word's *foreground* count
 is the number of articles of the result set holding it, its *background*
-count the number of articles of the index holding it. The foreground is
-the articles ``search`` counts for the query and filters (near-duplicates
-folded into one unless ``all_copies``); the background is every article
-in the index, so the foreground is a subset of it, as the statistic
-assumes. The counts come from the postings of the ``words`` field (each
-article's distinct words of headline and body, see spelling.vocabulary),
-read once per searcher into one array of word numbers per article
-(:class:`Vocabulary`); a query then counts the rows of its matches with
-one ``numpy.bincount``, and no article text is read again.
+count the number of articles of the index holding it. Both sets are
+counted as ``search`` counts: near-duplicates (syndicated copies) folded
+into one article per group, unless ``all_copies``, so that a story wired
+five times weighs once on each side and ``*`` (the whole index) has no
+significant terms at all. The counts come from the postings of the
+``words`` field (each article's distinct words of headline and body, see
+spelling.vocabulary), read once per searcher into one array of word
+numbers per article (:class:`Vocabulary`); a query then counts the rows of
+its matches with one ``numpy.bincount``, and no article text is read again.
 
 **What counts as a word.** The ``words`` field's: lowercased and
 accent-folded, unstemmed (*missile* and *missiles* are two words, as in
@@ -49,6 +49,7 @@ Ties are broken by the higher foreground count, then alphabetically.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,10 +129,50 @@ def _is_codec_segment(leaf: Any) -> bool:
 SLICE_LIMIT = 64 << 20
 
 
-def _extent(terminfo: Any) -> tuple[int, int]:
-    offset, length = terminfo.extent()
-    # W3TermInfo.from_bytes leaves the length as struct.unpack's 1-tuple.
-    return offset, length[0] if isinstance(length, tuple) else length
+def _dictionary(leaf: Any, fieldname: str) -> list[tuple[bytes, int, int, int]]:
+    """(term, posting count, postings offset, postings length) of every term
+    of the field in a codec segment, in term order; offset -1 for postings
+    inlined in the entry.
+
+    The entries are read from the term dictionary's memory map in one pass
+    (W3's ordered hash file: key and value lengths, key, value; the value
+    W3TermInfo's fields, ``codec._TERMINFO``) rather than one Whoosh
+    TermInfo object per term, which costs ten times as much; a dictionary
+    without a memory map goes through ``iter_field``. A test proves both equal.
+    """
+    terms = leaf._terms
+    buf = getattr(terms, "_map", None)
+    if buf is None:
+        found = []
+        for btext, ti in leaf.iter_field(fieldname):
+            if ti.is_inlined():
+                found.append((btext, ti.doc_frequency(), -1, 0))
+            else:
+                offset, length = ti.extent()
+                # W3TermInfo.from_bytes leaves the length as struct.unpack's 1-tuple.
+                found.append((btext, ti.doc_frequency(), offset, length[0] if isinstance(length, tuple) else length))
+        return found
+    tindex = terms._tindex
+    prefix = terms._keycoder(fieldname, b"")
+    pos = tindex.closest_key_pos(prefix)
+    end = tindex.endofdata
+    lengths, info = codec._HASH_LENGTHS, codec._TERMINFO
+    skip = len(prefix)
+    out = []
+    while pos is not None and pos < end:
+        keylen, datalen = lengths.unpack_from(buf, pos)
+        keypos = pos + lengths.size
+        if buf[keypos : keypos + skip] != prefix:
+            break
+        datapos = keypos + keylen
+        btext = buf[keypos + skip : datapos]
+        if buf[datapos]:  # W3's flag byte: postings pickled inline
+            out.append((btext, leaf.term_info(fieldname, btext).doc_frequency(), -1, 0))
+        else:
+            fields = info.unpack_from(buf, datapos)
+            out.append((btext, fields[2], fields[8], fields[9]))
+        pos = datapos + datalen
+    return out
 
 
 def field_postings(leaf: Any, fieldname: str) -> tuple[list[bytes], np.ndarray, np.ndarray]:
@@ -151,40 +192,88 @@ def field_postings(leaf: Any, fieldname: str) -> tuple[list[bytes], np.ndarray, 
         ids = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
         return texts, counts, ids
     postfile = leaf._terms._postfile
-    entries = list(leaf.iter_field(fieldname))
-    texts = [btext for btext, _ in entries]
-    counts = np.fromiter((ti.doc_frequency() for _, ti in entries), dtype=np.int64, count=len(entries))
+    entries = _dictionary(leaf, fieldname)
+    texts = [btext for btext, _, _, _ in entries]
+    counts = np.fromiter((df for _, df, _, _ in entries), dtype=np.int64, count=len(entries))
     ids = np.empty(int(counts.sum()), dtype=np.int64)
-    extents = [_extent(ti) for _, ti in entries if not ti.is_inlined()]
+    extents = [(off, length) for _, _, off, length in entries if off >= 0]
     lo = min((off for off, _ in extents), default=0)
     hi = max((off + length for off, length in extents), default=0)
     buf = postfile.get(lo, hi - lo) if hi - lo <= SLICE_LIMIT else None
+    if buf is None:
+        at = 0
+        for btext, n, _, _ in entries:
+            ids[at : at + n] = _term_ids(leaf, fieldname, btext, postfile)
+            at += n
+        return texts, counts, ids
+    return texts, counts, _parse_blocks(leaf, fieldname, entries, buf, lo, len(ids))
+
+
+def _term_ids(leaf: Any, fieldname: str, btext: bytes, postfile: Any) -> np.ndarray:
+    terminfo = leaf.term_info(fieldname, btext)
+    if terminfo.is_inlined():
+        return np.asarray(terminfo.inlined_postings()[0], dtype=np.int64)
+    return codec.read_postings(postfile, terminfo)[0]
+
+
+def _parse_blocks(
+    leaf: Any, fieldname: str, entries: list[tuple[bytes, int, int, int]], buf: bytes, lo: int, total: int
+) -> np.ndarray:
+    """The document numbers of ``entries``' postings, all blocks decoded at
+    once: a Python step reads each block's header (``codec._HEAD``: size,
+    count, first id, ..., id width), then every block's id deltas are read
+    with one gather per width and summed up per block with one cumulative
+    sum (each block restarts from its absolute first id)."""
     head = codec._HEAD
+    starts: list[int] = []  # each block's first id, at its place in the output
+    firsts: list[int] = []
+    runs: dict[int, tuple[list[int], list[int], list[int]]] = {1: ([], [], []), 2: ([], [], []), 4: ([], [], [])}
     at = 0
-    for (_, ti), n in zip(entries, counts.tolist(), strict=True):
-        if ti.is_inlined():
-            ids[at : at + n] = ti.inlined_postings()[0]
-        elif buf is None:
-            ids[at : at + n] = codec.read_postings(postfile, ti)[0]
-        else:
-            pos = ti.extent()[0] - lo
-            if buf[pos : pos + 4] != codec.MAGIC:
-                raise ValueError(f"searchkit posting block tag error at {pos + lo}")
-            pos += 4
-            k = at
-            while True:
-                size, count, firstid, _, _, _, _, width, _ = head.unpack_from(buf, pos)
-                ids[k] = firstid
-                if count > 1:
-                    deltas = np.frombuffer(buf, dtype=codec._DTYPES[width], count=count - 1, offset=pos + head.size)
-                    np.cumsum(deltas, out=ids[k + 1 : k + count])
-                    ids[k + 1 : k + count] += firstid
-                k += count
-                pos += 4 + abs(size)
-                if size < 0:
-                    break
-        at += n
-    return texts, counts, ids
+    for btext, _count, offset, _ in entries:
+        if offset < 0:  # inlined in the dictionary entry: each id its own run of 1
+            for docnum in leaf.term_info(fieldname, btext).inlined_postings()[0]:
+                starts.append(at)
+                firsts.append(docnum)
+                at += 1
+            continue
+        pos = offset - lo
+        if buf[pos : pos + 4] != codec.MAGIC:
+            raise ValueError(f"searchkit posting block tag error at {offset}")
+        pos += 4
+        while True:
+            size, count, firstid, _, _, _, _, width, _ = head.unpack_from(buf, pos)
+            starts.append(at)
+            firsts.append(firstid)
+            if count > 1:
+                places, sources, lengths = runs[width]
+                places.append(at + 1)
+                sources.append(pos + head.size)
+                lengths.append(count - 1)
+            at += count
+            pos += 4 + abs(size)
+            if size < 0:
+                break
+    if at != total:
+        raise ValueError(f"searchkit postings: {at} ids decoded where the dictionary counts {total}")
+    values = np.zeros(total, dtype=np.int64)
+    raw = np.frombuffer(buf, dtype=np.uint8)
+    for width, (places, sources, lengths) in runs.items():
+        if not places:
+            continue
+        run = np.asarray(lengths, dtype=np.int64)
+        inside = np.arange(int(run.sum()), dtype=np.int64) - np.repeat(np.cumsum(run) - run, run)
+        where = np.repeat(np.asarray(places, dtype=np.int64), run) + inside
+        byte = np.repeat(np.asarray(sources, dtype=np.int64), run) + inside * width
+        delta = raw[byte].astype(np.int64)
+        for k in range(1, width):  # little-endian
+            delta |= raw[byte + k].astype(np.int64) << (8 * k)
+        values[where] = delta
+    first_at = np.asarray(starts, dtype=np.int64)
+    values[first_at] = np.asarray(firsts, dtype=np.int64)
+    # Running sums restarted at each block's first id.
+    sums = np.cumsum(values)
+    before = sums[first_at] - values[first_at]
+    return sums - np.repeat(before, np.diff(np.append(first_at, total)))
 
 
 class Vocabulary:
@@ -233,6 +322,17 @@ class Vocabulary:
         # Background counts: every live article's words.
         self.background = np.bincount(self.row_words, minlength=len(self.words)).astype(np.int64)
         self.articles = int(arrays.live.sum())
+        self._backgrounds: dict[str, tuple[np.ndarray, int]] = {}
+
+    def background_of(self, key: str, ids: Callable[[], np.ndarray]) -> tuple[np.ndarray, int]:
+        """Counts over the articles ``ids()`` and their number, computed once
+        per ``key`` (the index folded one article per near-duplicate group
+        is the same for every query of a searcher)."""
+        found = self._backgrounds.get(key)
+        if found is None:
+            chosen = ids()
+            found = self._backgrounds[key] = (self.counts(chosen), len(chosen))
+        return found
 
     def row(self, docnum: int) -> np.ndarray:
         return self.row_words[self.indptr[docnum] : self.indptr[docnum + 1]]
@@ -267,22 +367,27 @@ def significant(
     vocab: Vocabulary,
     ids: np.ndarray,
     query: str,
+    background: tuple[np.ndarray, int] | None = None,
     limit: int = DEFAULT_LIMIT,
     min_count: int = MIN_COUNT,
     warnings: tuple[str, ...] = (),
 ) -> SignificantTerms:
     """The ``limit`` best words of the result set ``ids`` by JLH against
-    every article of the index, among words in at least ``min_count`` of
-    them (see the module doc)."""
+    the ``background`` (counts and size; default every live article),
+    among words in at least ``min_count`` of them (see the module doc)."""
+    bg, bg_size = background if background is not None else (vocab.background, vocab.articles)
     fg_size = len(ids)
-    bg_size = vocab.articles
     if not fg_size or limit <= 0:
         return SignificantTerms(query, fg_size, bg_size, (), min_count=min_count, warnings=warnings)
     fg = vocab.counts(ids)
-    scores = jlh(fg, fg_size, vocab.background, bg_size)
+    # A folded result set keeps each group's earliest *match*, the folded
+    # index each group's earliest article: a copy's extra word can make a
+    # foreground count exceed the background's, which then counts it too.
+    bg = np.maximum(bg, fg)
+    scores = jlh(fg, fg_size, bg, bg_size)
     candidates = np.flatnonzero((fg >= max(min_count, 1)) & (scores > 0))
     # Best score first, then the more frequent, then alphabetical (word numbers are sorted).
     order = np.lexsort((candidates, -fg[candidates], -scores[candidates]))[:limit]
     chosen = candidates[order]
-    terms = tuple(Term(vocab.words[i], int(fg[i]), int(vocab.background[i]), float(scores[i])) for i in chosen.tolist())
+    terms = tuple(Term(vocab.words[i], int(fg[i]), int(bg[i]), float(scores[i])) for i in chosen.tolist())
     return SignificantTerms(query, fg_size, bg_size, terms, min_count=min_count, warnings=warnings)

@@ -8,6 +8,7 @@ texts, series from per-query timelines.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from searchkit import QueryError, SearchIndex
 from searchkit.analytics import build_comparison, build_timeline
 from searchkit.postings import term_postings
 from searchkit.recency import HalfLife, Reference, factors, parse_half_life
-from searchkit.terms import STOPWORDS, Vocabulary, field_postings, jlh
+from searchkit.terms import STOPWORDS, Vocabulary, _dictionary, field_postings, jlh
 
 # -- the half-life parser ------------------------------------------------------
 
@@ -108,6 +109,45 @@ def test_field_postings_equal_the_contract_reader(ix: SearchIndex) -> None:
         for btext, n in zip(texts, counts.tolist(), strict=True):
             assert ids[at : at + n].tolist() == term_postings(leaf, "words", btext)[0].tolist(), btext
             at += n
+
+
+@pytest.mark.parametrize("codec", ["searchkit", "w3"])
+def test_field_postings_of_many_blocks_and_of_whooshs_codec(tmp_path: Path, codec: str) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from searchkit import duplicates
+    from searchkit.articles import read_file, walk
+    from searchkit.bulkwriter import BulkWriter
+    from searchkit.codec import SearchkitCodec
+    from searchkit.indexer import _document
+    from searchkit.schema import build_schema
+    from searchkit.storage import INDEX_NAME
+
+    from .conftest import LIBRARY, ROOT
+
+    w3ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
+    # Blocks of 2 postings: every word of three articles or more spans several.
+    writer = (
+        BulkWriter(w3ix, codec=SearchkitCodec(blocklimit=2)) if codec == "searchkit" else w3ix.writer(codec=W3Codec())
+    )
+    for item in walk([ROOT / "corpus", LIBRARY]):
+        if isinstance(item, Path):
+            for loaded in read_file(item).loaded:
+                a = loaded.article
+                writer.add_document(**_document(a, "d", 0, duplicates.sketch(a.body)))
+    writer.commit()
+    with w3ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            texts, counts, ids = field_postings(leaf, "words")
+            assert texts == list(leaf.lexicon("words")) and max(counts.tolist()) >= 5
+            at = 0
+            for btext, n in zip(texts, counts.tolist(), strict=True):
+                assert ids[at : at + n].tolist() == term_postings(leaf, "words", btext)[0].tolist(), btext
+                at += n
+            if codec == "searchkit":
+                expected = [(b, ti.doc_frequency(), ti.extent()[0]) for b, ti in leaf.iter_field("words")]
+                assert [entry[:3] for entry in _dictionary(leaf, "words")] == expected
 
 
 def test_vocabulary_rows_are_each_articles_words(ix: SearchIndex) -> None:
