@@ -8,39 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .results import Bucket as Bucket  # re-exported: the types live in results
+from .results import Comparison as Comparison
+from .results import Facets as Facets
+from .results import Timeline as Timeline
 from .settings import PERIODS as PERIODS  # re-exported: defined in settings
-
-
-@dataclass(frozen=True)
-class Facets:
-    sources: tuple[tuple[str, int], ...]
-    years: tuple[tuple[str, int], ...]
-    months: tuple[tuple[str, int], ...]
-    undated: int
-
-
-@dataclass(frozen=True)
-class Bucket:
-    period: str
-    start: date
-    hits: int
-    articles: int  # all articles of the period, for normalizing
-
-    @property
-    def share(self) -> float | None:
-        return self.hits / self.articles if self.articles else None
-
-
-@dataclass(frozen=True)
-class Timeline:
-    query: str
-    by: str
-    buckets: tuple[Bucket, ...]
-    undated: int
-    total: int
 
 
 def facet_counts(
@@ -134,24 +108,6 @@ def build_timeline(query: str, by: str, hits: Iterable[int], days: Sequence[int]
         Bucket(period_label(s, by), s, counts.get(s, 0), max(totals.get(s, 0), counts.get(s, 0))) for s in starts
     )
     return Timeline(query, by, buckets, undated, sum(counts.values()) + undated)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Several queries' timelines over the same periods (``timeline --compare``).
-
-    Every series has a bucket for each of the same periods, in the same
-    order: from the first period in which any series has a hit to the last
-    in which any has one (a series without hits in a period has 0 there).
-    """
-
-    by: str
-    series: tuple[Timeline, ...]
-
-    @property
-    def periods(self) -> tuple[Bucket, ...]:
-        """The shared periods (the first series' buckets: same periods, same articles)."""
-        return self.series[0].buckets if self.series else ()
 
 
 def build_comparison(

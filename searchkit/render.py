@@ -17,27 +17,36 @@ neutralised by OWASP's rule).
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .analytics import Bucket, Comparison, Facets, Timeline, periods_between
-from .articles import Article
-from .saved import SavedSearch
-from .search import Alert, Copy, DuplicateGroup, Hit, Results, Stats
+from .analytics import periods_between
+from .options import SAVED, as_flags
+from .results import (
+    Alert,
+    Article,
+    Bucket,
+    Comparison,
+    Copy,
+    DuplicateGroup,
+    Facets,
+    Hit,
+    Results,
+    SavedSearch,
+    SignificantTerms,
+    Stats,
+    Timeline,
+)
 from .settings import ALL_FIELDS as ALL_FIELDS  # re-exported: the CLI's options need them before render loads
 from .settings import ARTICLE_FIELDS as ARTICLE_FIELDS
 from .settings import FORMATS as FORMATS
 from .settings import HIT_FIELDS as HIT_FIELDS
 from .snippets import Snippet
-
-if TYPE_CHECKING:  # terms brings numpy: loaded only by the commands that count terms
-    from .terms import SignificantTerms
 
 # -- the three doors -----------------------------------------------------
 
@@ -621,7 +630,7 @@ def timeline_view(timeline: Timeline, normalize: bool) -> View:
 
 
 def saved_dict(s: SavedSearch) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(s).items()}
+    return s.record()
 
 
 def saved_text(searches: list[SavedSearch]) -> str:
@@ -629,10 +638,7 @@ def saved_text(searches: list[SavedSearch]) -> str:
         return "No saved searches."
     lines = []
     for s in searches:
-        extra = [f"--source {x}" for x in s.sources] + [f"--exclude-source {x}" for x in s.exclude_sources]
-        extra += [f"--since {s.since}"] if s.since else []
-        extra += [f"--until {s.until}"] if s.until else []
-        extra += ["--any"] if s.any_words else []
+        extra = as_flags(s.options, SAVED)
         lines.append(f"{clean(s.name)}: {clean(s.query)}" + (" " + clean(" ".join(extra)) if extra else ""))
     return "\n".join(lines)
 
@@ -643,7 +649,7 @@ def saved_view(searches: list[SavedSearch]) -> View:
         text=lambda style: saved_text(searches),
         document=lambda: records,
         records=lambda: records,
-        columns=tuple(f.name for f in dataclasses.fields(SavedSearch)),
+        columns=tuple(SavedSearch("", "").record()),
     )
 
 

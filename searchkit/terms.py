@@ -50,12 +50,13 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import codec, postings
+from .results import SignificantTerms as SignificantTerms  # re-exported: the types live in results
+from .results import Term as Term
 from .spelling import FIELD
 
 STATISTIC = "jlh"
@@ -76,34 +77,6 @@ STOPWORDS = frozenset(
     yours yourself yourselves
     """.split()
 )
-
-
-@dataclass(frozen=True)
-class Term:
-    """One significant word: in ``foreground`` articles of the result set
-    and ``background`` articles of the index, scored by the statistic."""
-
-    term: str
-    foreground: int
-    background: int
-    score: float
-
-
-@dataclass(frozen=True)
-class SignificantTerms:
-    """The result set's significant words, best first.
-
-    ``foreground`` and ``background`` are the two sets' sizes (articles
-    in the result set, articles in the index).
-    """
-
-    query: str
-    foreground: int
-    background: int
-    terms: tuple[Term, ...]
-    statistic: str = STATISTIC
-    min_count: int = MIN_COUNT
-    warnings: tuple[str, ...] = ()
 
 
 def jlh(fg: np.ndarray, fg_size: int, bg: np.ndarray, bg_size: int) -> np.ndarray:

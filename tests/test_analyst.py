@@ -222,9 +222,9 @@ def test_cli_duplicates_and_copies_note(syndicated: tuple[SearchIndex, Path]) ->
 def test_folding_pages_and_totals_with_or_without_a_second_pass(
     syndicated: tuple[SearchIndex, Path], spare: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import searchkit.search
+    import searchkit.executor
 
-    monkeypatch.setattr(searchkit.search, "FOLD_SPARE", spare)
+    monkeypatch.setattr(searchkit.executor, "FOLD_SPARE", spare)
     ix, _ = syndicated
     pages = [ix.search("radar", sort="newest", limit=1, offset=k) for k in range(3)]
     assert {p.total for p in pages} == {3}  # the seed, 02 (with its 2 copies folded) and 03

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from searchkit import SearchIndex
 from searchkit.cli import cli
+from searchkit.options import SearchOptions, as_flags, as_params
 from searchkit.web import create_app
 
 from .conftest import DATA
@@ -42,7 +43,7 @@ def _check(case: dict[str, Any], ids: list[str], total: int) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_api(ix: SearchIndex, case: dict[str, Any]) -> None:
-    results = ix.search(case["query"], limit=50, **case.get("options", {}))
+    results = ix.search(case["query"], _options(case))
     _check(case, [h.id for h in results.hits], results.total)
     if "warning" in case:
         assert any(case["warning"] in w for w in results.warnings)
@@ -50,19 +51,14 @@ def test_api(ix: SearchIndex, case: dict[str, Any]) -> None:
         assert results.warnings == ()
 
 
+def _options(case: dict[str, Any]) -> SearchOptions:
+    """The case's options over the table's page size (an unknown key is a TypeError)."""
+    return SearchOptions.of(SearchOptions(limit=50), **case.get("options", {}))
+
+
 def _cli_args(case: dict[str, Any]) -> list[str]:
-    opts = case.get("options", {})
-    args = ["search", case["query"], "--format", "json", "--limit", "50"]
-    for name in opts.get("sources", []):
-        args += ["--source", name]
-    for name in opts.get("exclude_sources", []):
-        args += ["--exclude-source", name]
-    for key in ("since", "until", "sort"):
-        if key in opts:
-            args += [f"--{key}", opts[key]]
-    if opts.get("any_words"):
-        args.append("--any")
-    return args
+    """The case as CLI arguments: every option key translated, or ValueError."""
+    return ["search", case["query"], "--format", "json", *as_flags(_options(case))]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -74,15 +70,19 @@ def test_cli(library_dir: Path, case: dict[str, Any]) -> None:
 
 
 def _web_params(case: dict[str, Any]) -> list[tuple[str, str]]:
-    """The case as /api/search parameters (the CLI's option names, repeatable)."""
-    opts = case.get("options", {})
-    params = [("q", case["query"]), ("limit", "50")]
-    params += [("source", name) for name in opts.get("sources", [])]
-    params += [("exclude_source", name) for name in opts.get("exclude_sources", [])]
-    params += [(key, opts[key]) for key in ("since", "until", "sort") if key in opts]
-    if opts.get("any_words"):
-        params.append(("any", "1"))
-    return params
+    """The case as /api/search parameters: every option key translated, or ValueError."""
+    return [("q", case["query"]), *as_params(_options(case))]
+
+
+def test_every_option_reaches_cli_and_web() -> None:
+    """A case option the CLI or the web cannot give fails the case loudly."""
+    case = {"query": "x", "options": {"all_copies": True, "offset": 2, "facets": True}}
+    assert _cli_args(case)[4:] == ["--limit", "50", "--offset", "2", "--facets", "--all-copies"]
+    assert _web_params(case)[1:] == [("limit", "50"), ("offset", "2"), ("facets", "1"), ("all_copies", "1")]
+    with pytest.raises(ValueError, match="suggest_spelling"):
+        _cli_args({"query": "x", "options": {"suggest_spelling": False}})
+    with pytest.raises(TypeError, match="unknown search option"):
+        _cli_args({"query": "x", "options": {"recency_days": 3}})
 
 
 @pytest.fixture(scope="module")
