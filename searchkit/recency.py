@@ -27,9 +27,10 @@ Half-lives are a positive number and a unit: ``d`` (days), ``w`` (weeks,
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import QueryError
 
@@ -55,6 +56,9 @@ class HalfLife:
 
     def describe(self) -> str:
         days = f"{self.days:g}" if self.days == int(self.days) else f"{self.days:.1f}"
+        in_days = _HALF_LIFE_RE.fullmatch(self.text)
+        if in_days and _unit(in_days.group(2)) == "d":
+            return f"{days} days"
         return f"{self.text} ({days} days)"
 
 
@@ -131,3 +135,19 @@ def factors(days: np.ndarray, reference: Reference, life: HalfLife) -> np.ndarra
 def decayed(scores: np.ndarray, days: np.ndarray, reference: Reference, life: HalfLife) -> np.ndarray:
     """``scores`` (one per match) times their matches' decay factors."""
     return scores * factors(days, reference, life)
+
+
+_REFERENCES: weakref.WeakKeyDictionary[Any, Reference] = weakref.WeakKeyDictionary()
+
+
+def reference(arrays: Any) -> Reference:
+    """The newest and oldest dated live article of a searcher's arrays (kept with them)."""
+    found = _REFERENCES.get(arrays)
+    if found is None:
+        found = _REFERENCES[arrays] = Reference.of(arrays.days[arrays.live_ids])
+    return found
+
+
+def weigh(arrays: Any, ids: np.ndarray, scores: np.ndarray, text: str) -> np.ndarray:
+    """``scores`` of the matches ``ids`` decayed by the half-life ``text``."""
+    return decayed(scores, arrays.days[ids], reference(arrays), parse_half_life(text))

@@ -726,8 +726,7 @@ def duplicates_view(groups: list[DuplicateGroup]) -> View:
 
 def terms_rows(found: SignificantTerms) -> list[dict[str, Any]]:
     return [
-        {"term": t.term, "foreground": t.foreground, "background": t.background, "score": t.score}
-        for t in found.terms
+        {"term": t.term, "foreground": t.foreground, "background": t.background, "score": t.score} for t in found.terms
     ]
 
 
