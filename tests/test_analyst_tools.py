@@ -7,8 +7,13 @@ texts, series from per-query timelines.
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -190,3 +195,315 @@ def test_comparison_puts_every_series_on_the_same_periods() -> None:
 def test_comparison_without_dated_hits() -> None:
     cmp = build_comparison(["a", "b"], "year", [[1], []], [_day("1987-01-05"), 0], range(2))
     assert cmp.periods == () and [(t.undated, t.total) for t in cmp.series] == [(1, 1), (0, 0)]
+
+
+# -- recency through the API, CLI and web ---------------------------------------------
+
+
+def _expected_recency(ix: SearchIndex, q: str, days: float, **options: object) -> list[tuple[str, float]]:
+    """The recency order computed from the plain search's scores and the
+    hits' dates: score x 0.5^(age / half-life), age from the index's newest
+    article, an undated hit as old as the oldest."""
+    stats = ix.stats()
+    assert stats.first_date and stats.last_date
+    newest, oldest = stats.last_date.toordinal(), stats.first_date.toordinal()
+    plain = ix.search(q, limit=50, **options)  # type: ignore[arg-type]
+    weighed = []
+    for hit in plain.hits:
+        assert hit.score is not None
+        age = newest - (hit.date.toordinal() if hit.date else oldest)
+        weighed.append((hit.id, hit.score * 0.5 ** (age / days)))
+    return sorted(weighed, key=lambda pair: -pair[1])
+
+
+@pytest.mark.parametrize(
+    ("q", "half_life", "days", "options"),
+    [
+        ("missile", "20y", 20 * 365.2425, {}),
+        ("missile", "10y", 10 * 365.2425, {"exclude_sources": ["kyodo"]}),
+        ("missile defense", "26w", 26 * 7, {}),
+        ("radar OR satellite", "60m", 5 * 365.2425, {}),
+    ],
+)
+def test_recency_order_recomputed_from_scores_and_dates(
+    ix: SearchIndex, q: str, half_life: str, days: float, options: dict[str, object]
+) -> None:
+    expected = _expected_recency(ix, q, days, **options)
+    found = ix.search(q, limit=50, recency=half_life, **options)  # type: ignore[arg-type]
+    assert [h.id for h in found.hits] == [i for i, _ in expected]
+    assert [h.score for h in found.hits] == pytest.approx([s for _, s in expected], abs=1e-4)
+    # Neither the plain order nor the date order: the test can tell them apart.
+    assert [h.id for h in found.hits] != [h.id for h in ix.search(q, limit=50, **options).hits]  # type: ignore[arg-type]
+
+
+def test_recency_changes_order_only(ix: SearchIndex) -> None:
+    plain = ix.search("missile", limit=50, facets=True)
+    weighed = ix.search("missile", limit=50, facets=True, recency="1y")
+    assert weighed.total == plain.total and weighed.facets == plain.facets
+    assert sorted(h.id for h in weighed.hits) == sorted(h.id for h in plain.hits)
+    for sort in ("newest", "oldest"):
+        assert ix.search("missile", sort=sort, recency="1y").hits == ix.search("missile", sort=sort).hits
+    # The undated article weighs as the oldest one (04, 1987-01-27): the same factor.
+    by_id = {h.id: h.score for h in ix.search("missile", limit=50, recency="20y").hits}
+    plain_by_id = {h.id: h.score for h in plain.hits}
+    factor = by_id["04_reuters_union"] / plain_by_id["04_reuters_union"]
+    assert by_id["05_undated_interceptor"] / plain_by_id["05_undated_interceptor"] == pytest.approx(factor, rel=2e-3)
+
+
+def test_recency_same_on_the_whoosh_path(ix: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchkit import executor
+
+    engine = ix.search("missile", limit=5, offset=1, recency="20y")
+    monkeypatch.setattr(executor, "_matches", lambda cache, built: None)
+    whoosh = ix.search("missile", limit=5, offset=1, recency="20y")
+    assert [(h.id, h.score) for h in whoosh.hits] == [(h.id, h.score) for h in engine.hits]
+    assert whoosh.total == engine.total
+
+
+def test_recency_explained(ix: SearchIndex) -> None:
+    line = (
+        "recency: score × 0.5^(age / 2y (730.5 days)), age in days before 2013-12-03 (the newest article); "
+        "undated articles as old as the oldest (1987-01-27)"
+    )
+    assert line in ix.build("missile", recency="2y").explain().splitlines()
+    assert ix.build("missile", recency="90d").as_dict()["recency"].startswith("score × 0.5^(age / 90 days)")
+    assert ix.build("missile", recency="2y", sort="newest").explain().endswith("; not applied: sorted newest first")
+    assert ix.build("missile").as_dict()["recency"] is None
+    assert ix.search("missile", recency="2y").explain.splitlines()[-1] == line
+
+
+def test_recency_errors(ix: SearchIndex, library_dir: Path) -> None:
+    from click.testing import CliRunner
+    from starlette.testclient import TestClient
+
+    from searchkit.cli import cli
+    from searchkit.web import create_app
+
+    with pytest.raises(QueryError, match=r"^recency must be a half-life such as 90d, 12w, 6m or 2y, not 'soon'$"):
+        ix.search("missile", recency="soon")
+    result = CliRunner().invoke(cli, ["-i", str(library_dir), "search", "missile", "--recency", "soon"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--recency': recency must be a half-life such as 90d, 12w, 6m or 2y, not 'soon'"
+    )
+    web = TestClient(create_app(ix), base_url="http://localhost")
+    response = web.get("/api/search", params={"q": "missile", "recency": "0d"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "recency half-life must be more than 0 days and at most 1000 years, not '0d'"}
+
+
+def test_recency_on_the_search_page(ix: SearchIndex) -> None:
+    from starlette.testclient import TestClient
+
+    from searchkit.web import create_app
+
+    web = TestClient(create_app(ix), base_url="http://localhost")
+    page = web.get("/", params={"q": "missile", "recency": "20y"}).text
+    assert 'name="recency" value="20y"' in page
+    # The page lists the hits in the API's order, and its links keep the weighting.
+    first = ix.search("missile", recency="20y").hits[0]
+    assert page.index(first.id) < page.index(ix.search("missile").hits[0].id)
+    assert "recency=20y" in page
+
+
+# -- significant terms, recomputed from the articles' texts ------------------------------
+
+
+def _text_words(ix: SearchIndex, article_id: str) -> set[str]:
+    """An article's counted words, from its text with a regex of our own:
+    runs of letters, lowercased, two or more, not stopwords."""
+    article = ix.get(article_id)
+    words = re.findall(r"[^\W\d_]+", f"{article.headline}\n{article.body}".lower())
+    return {w for w in words if len(w) > 1} - STOPWORDS
+
+
+def _expected_terms(
+    ix: SearchIndex, q: str, min_count: int, limit: int, **options: object
+) -> list[tuple[str, int, int, float]]:
+    fg_ids = [h.id for h in ix.search(q, limit=1000, **options).hits]  # type: ignore[arg-type]
+    all_copies = bool(options.get("all_copies"))
+    bg_ids = [h.id for h in ix.search("*", limit=1000, all_copies=all_copies).hits]
+    fg = Counter(w for i in fg_ids for w in _text_words(ix, i))
+    bg = Counter(w for i in bg_ids for w in _text_words(ix, i))
+    rows = []
+    for word, n in fg.items():
+        p, r = n / len(fg_ids), bg[word] / len(bg_ids)
+        if n >= min_count and p > r:
+            rows.append((word, n, bg[word], (p - r) * (p / r)))
+    rows.sort(key=lambda row: (-row[3], -row[1], row[0]))
+    return rows[:limit]
+
+
+@pytest.mark.parametrize(
+    ("q", "min_count", "options"),
+    [
+        ("korea", 2, {}),
+        ("missile", 2, {"since": "2013"}),
+        ("reported", 2, {"sources": ["tass", "yonhap"]}),
+        ("radar OR satellite", 2, {}),
+        ("*", 2, {"until": "1987"}),
+    ],
+)
+def test_terms_are_jlh_of_counts_from_the_texts(
+    ix: SearchIndex, q: str, min_count: int, options: dict[str, object]
+) -> None:
+    expected = _expected_terms(ix, q, min_count, 10, **options)
+    found = ix.terms(q, min_count=min_count, limit=10, **options)  # type: ignore[arg-type]
+    assert [(t.term, t.foreground, t.background) for t in found.terms] == [row[:3] for row in expected]
+    assert [t.score for t in found.terms] == pytest.approx([row[3] for row in expected])
+    assert found.foreground == ix.search(q, limit=0, **options).total  # type: ignore[arg-type]
+    assert found.background == len(ix) and found.statistic == "jlh" and found.min_count == min_count
+    assert len(found.terms) > 1
+
+
+def test_terms_leave_out_numbers_stopwords_and_rare_words(ix: SearchIndex) -> None:
+    found = ix.terms("*", since="2013", min_count=1, limit=1000)
+    words = {t.term for t in found.terms}
+    assert words and all(w.isalpha() and len(w) > 1 for w in words)
+    assert not words & STOPWORDS and "the" not in words
+    assert all(t.foreground >= 2 for t in ix.terms("*", since="2013", limit=1000, min_count=2).terms)
+    # The whole index against itself: nothing stands out.
+    assert ix.terms("*").terms == ()
+    assert ix.terms("nosuchword").foreground == 0
+    assert ix.terms("korea", limit=0).terms == ()
+
+
+def test_terms_count_near_duplicates_once(tmp_path: Path) -> None:
+    from .test_analyst import LIBRARY as LIB
+    from .test_analyst import _syndicate
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(LIB, corpus)
+    _syndicate(corpus, "20_copy_a.txt", "October 23, 2013", "Reporting by a wire desk.")
+    _syndicate(corpus, "21_copy_b.txt", "October 25, 2013", "Distributed by a syndication service.")
+    with SearchIndex(tmp_path / "ix", create=True) as ix:
+        ix.update([corpus])
+        folded = ix.terms("radar", min_count=1, limit=100)
+        every = ix.terms("radar", min_count=1, limit=100, all_copies=True)
+        assert (folded.foreground, folded.background) == (2, 8)
+        assert (every.foreground, every.background) == (4, 10)
+        assert dict((t.term, t.foreground) for t in every.terms)["kyoto"] == 3
+        assert dict((t.term, t.foreground) for t in folded.terms)["kyoto"] == 1
+        for found, copies in ((folded, False), (every, True)):
+            expected = _expected_terms(ix, "radar", 1, 100, all_copies=copies)
+            assert [(t.term, t.foreground, t.background) for t in found.terms] == [row[:3] for row in expected]
+        assert ix.terms("*", min_count=1).terms == () == ix.terms("*", min_count=1, all_copies=True).terms
+
+
+def test_terms_command(ix: SearchIndex, library_dir: Path) -> None:
+    from click.testing import CliRunner
+    from starlette.testclient import TestClient
+
+    from searchkit import render
+    from searchkit.cli import cli
+    from searchkit.web import create_app
+
+    runner = CliRunner()
+    where = ["-i", str(library_dir), "terms"]
+    out = runner.invoke(cli, [*where, "korea", "--min-count", "2", "--limit", "3"]).stdout
+    assert out == (
+        "3 significant terms of 3 results against 9 articles (JLH; in at least 2 results)\n"
+        "\n"
+        "term      results  index   score\n"
+        "korea           3      3  2.0000\n"
+        "military        3      3  2.0000\n"
+        "seoul           3      3  2.0000\n"
+    )
+    as_json = runner.invoke(cli, [*where, "korea", "--min-count", "2", "--format", "json"]).stdout
+    assert json.loads(as_json) == render.terms_document(ix.terms("korea", min_count=2))
+    web = TestClient(create_app(ix), base_url="http://localhost")
+    assert web.get("/api/terms", params={"q": "korea", "min_count": "2"}).text == as_json
+    csv_out = runner.invoke(cli, [*where, "korea", "--since", "1987", "--min-count", "1", "--format", "csv"]).stdout
+    rows = csv_out.splitlines()
+    assert rows[0] == "term,foreground,background,score" and len(rows) > 2
+    assert runner.invoke(cli, [*where, "nosuchword"]).stdout == "No results.\n"
+    bad = runner.invoke(cli, [*where, "korea", "--min-count", "0"])
+    assert bad.exit_code == 2
+    assert bad.stderr.splitlines()[-1] == "Error: Invalid value for '--min-count': 0 is not in the range x>=1."
+    empty = runner.invoke(cli, [*where, " "])
+    assert (empty.exit_code, empty.stderr.splitlines()[-1]) == (
+        2,
+        "Error: QUERY is empty: give words to search for, or * for every article",
+    )
+    assert web.get("/api/terms", params={"q": "korea", "min_count": "0"}).json() == {
+        "error": "min_count must be at least 1, not 0"
+    }
+
+
+# -- compared timelines through the API and CLI -----------------------------------------------
+
+
+def test_timelines_share_periods_and_count_as_timeline(ix: SearchIndex) -> None:
+    queries = ["radar", "treaty", "korea"]
+    cmp = ix.timelines(queries, by="month")
+    assert [t.query for t in cmp.series] == queries
+    periods = [b.period for b in cmp.periods]
+    assert periods == ["1987-06", "2013-10", "2013-11", "2013-12"]
+    for t in cmp.series:
+        assert [b.period for b in t.buckets] == periods
+        alone = {b.period: (b.hits, b.articles) for b in ix.timeline(t.query, by="month").buckets}
+        for b in t.buckets:
+            assert (b.hits, b.articles) == alone.get(b.period, (0, b.articles))
+        assert t.total == ix.timeline(t.query, by="month").total
+    filtered = ix.timelines(queries, by="year", sources=["tass"])
+    assert [[b.hits for b in t.buckets] for t in filtered.series] == [[0], [1], [0]]
+    with pytest.raises(QueryError, match="unknown period 'fortnight'"):
+        ix.timelines(queries, by="fortnight")
+
+
+def test_timeline_compare_command(ix: SearchIndex, library_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    runner = CliRunner()
+    where = ["-i", str(library_dir), "timeline", "radar", "--compare", "treaty", "--by", "year"]
+    out = runner.invoke(cli_command(), [*where]).stdout
+    assert out == (
+        "1987  radar   ████████████████████ 1\n"
+        "      treaty   0\n"
+        "…     (25 years without hits)\n"
+        "2013  radar   ████████████████████████████████████████ 2\n"
+        "      treaty  ████████████████████████████████████████ 2\n"
+    )
+    shares = runner.invoke(cli_command(), [*where, "--normalize"]).stdout.splitlines()
+    # One scale for all series: the largest share (50%) fills the bar.
+    assert shares[0] == "1987  radar   " + "█" * 20 + "  25.0% (1/4)"
+    assert shares[-1] == "      treaty  " + "█" * 40 + "  50.0% (2/4)"
+    doc = json.loads(runner.invoke(cli_command(), [*where, "--format", "json"]).stdout)
+    assert doc["queries"] == ["radar", "treaty"] and doc["by"] == "year"
+    assert [[p["period"] for p in s["periods"]] for s in doc["series"]] == [["1987", "2013"], ["1987", "2013"]]
+    assert [s["periods"][1]["share"] for s in doc["series"]] == [0.5, 0.5]
+    rows = runner.invoke(cli_command(), [*where, "--format", "csv"]).stdout.splitlines()
+    assert rows == [
+        "query,period,start,hits,articles,share",
+        "radar,1987,1987-01-01,1,4,0.25",
+        "radar,2013,2013-01-01,2,4,0.5",
+        "treaty,1987,1987-01-01,0,4,0.0",
+        "treaty,2013,2013-01-01,2,4,0.5",
+    ]
+    bad = runner.invoke(cli_command(), [*where, "--compare", ""])
+    assert (bad.exit_code, bad.stderr.splitlines()[-1]) == (
+        2,
+        "Error: QUERY is empty: give words to search for, or * for every article",
+    )
+
+
+def cli_command() -> Any:
+    from searchkit.cli import cli
+
+    return cli
+
+
+@pytest.mark.parametrize(
+    ("command", "wanted"),
+    [
+        (["search"], ["--recency HALF_LIFE", "searchkit search 'missile defense' --recency 2y"]),
+        (["terms"], ["Example:", "searchkit terms '\"missile defense\"' --since 2013", "--min-count"]),
+        (["timeline"], ["--compare QUERY", "searchkit timeline radar --compare satellite"]),
+    ],
+)
+def test_help_shows_an_example(command: list[str], wanted: list[str]) -> None:
+    from click.testing import CliRunner
+
+    out = CliRunner().invoke(cli_command(), [*command, "--help"]).stdout
+    for text in wanted:
+        assert text in out
