@@ -39,10 +39,11 @@ The absolute change (``fg% - bg%``) alone favours common words, the
 relative change (``fg% / bg%``) alone rare ones (misspellings); their
 product favours words of middling frequency that the result set holds far
 more often than the index does. A background count of 0 is taken as 1
-(Elasticsearch does the same; here it cannot happen, as the foreground is
-a subset). As in Elasticsearch, a word must be in at least ``min_count``
-articles of the result set (default 3, its ``min_doc_count``) to be
-listed: one or two articles using a rare word say nothing about the set.
+(Elasticsearch does the same; here it cannot happen: a background count
+is never below the foreground's, see :func:`significant`). As in
+Elasticsearch, a word must be in at least ``min_count`` articles of the
+result set (default 3, its ``min_doc_count``) to be listed: one or two
+articles using a rare word say nothing about the set.
 Ties are broken by the higher foreground count, then alphabetically.
 """
 
