@@ -22,6 +22,7 @@ from .query import BuiltQuery, rebuild
 from .results import Hit, Results, article_from_stored
 from .snippets import make_snippet, match_spans, occurrences, plan_for
 from .spelling import suggest
+from .tuning import DEFAULT, Tuning
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -30,17 +31,17 @@ if TYPE_CHECKING:
 
 # Below this many hits a query "finds little", and did-you-mean is tried.
 SUGGEST_BELOW = 3
-# Extra top rows collected in case folded copies must be removed from them.
-FOLD_SPARE = 10
 
 Page = list[tuple[int, float]]
 
 
-def run(searcher: Searcher, cache: FilterCache, built: BuiltQuery, options: SearchOptions) -> Results:
+def run(
+    searcher: Searcher, cache: FilterCache, built: BuiltQuery, options: SearchOptions, tuning: Tuning = DEFAULT
+) -> Results:
     """One page of results of ``built`` under ``options`` (sort, limit, offset...)."""
     matched = _matches(cache, built)
     if matched is None:  # a query shape the engine leaves to Whoosh
-        return _run_whoosh(searcher, cache, built, options)
+        return _run_whoosh(searcher, cache, built, options, tuning.fold_spare)
     from .engine import by_date, top
 
     ids, scores, notes = matched
@@ -158,7 +159,9 @@ def _oldest_key(value: int) -> int:
     return value or 2**32
 
 
-def _run_whoosh(searcher: Searcher, cache: FilterCache, built: BuiltQuery, options: SearchOptions) -> Results:
+def _run_whoosh(
+    searcher: Searcher, cache: FilterCache, built: BuiltQuery, options: SearchOptions, fold_spare: int
+) -> Results:
     """The Whoosh path (its matchers and collectors), for query shapes
     the engine does not evaluate (engine.SUPPORTED lists those it does)."""
     from whoosh import sorting
@@ -167,7 +170,7 @@ def _run_whoosh(searcher: Searcher, cache: FilterCache, built: BuiltQuery, optio
     wanted = options.offset + options.limit
     # A few rows to spare, so that folding copies out of the top rows
     # rarely leaves the page short and needs a second pass.
-    kwargs: dict[str, Any] = {"limit": wanted + FOLD_SPARE}
+    kwargs: dict[str, Any] = {"limit": wanted + fold_spare}
     if options.sort == "newest":
         kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
     elif options.sort == "oldest":

@@ -17,6 +17,7 @@ neutralised by OWASP's rule).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -115,6 +116,20 @@ def csv_cell(value: Any, multiline: bool = False) -> Any:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def record(item: Any) -> dict[str, Any]:
+    """A result (a dataclass) as a JSON-ready record, its fields in their
+    declared order: dates as ISO text, tuples as lists."""
+    return {f.name: _plain(getattr(item, f.name)) for f in dataclasses.fields(item)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
 
 
 # -- terminal style ------------------------------------------------------
@@ -257,17 +272,7 @@ def hit_dict(
     hit: Hit, extra: Mapping[str, Any] | None = None, fields: Sequence[str] = DEFAULT_FIELDS
 ) -> dict[str, Any]:
     """One hit as a record; ``extra`` holds article fields (url, body...)."""
-    full: dict[str, Any] = {
-        "id": hit.id,
-        "headline": hit.headline,
-        "date": _iso(hit.date),
-        "sources": list(hit.sources),
-        "score": hit.score,
-        "snippet": hit.snippet,
-        "highlights": [list(h) for h in hit.highlights],
-        "path": hit.path,
-        "copies": hit.copies,
-    }
+    full = record(hit)
     for name in ARTICLE_FIELDS:
         full[name] = (extra or {}).get(name, getattr(hit, name, None))
     return {f: full[f] for f in fields}
@@ -382,17 +387,7 @@ def explain_document(built: Any) -> dict[str, Any]:
 
 
 def article_dict(article: Article) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "headline": article.headline,
-        "date": _iso(article.date),
-        "sources": list(article.sources),
-        "body": article.body,
-        "summary": article.summary,
-        "path": article.path,
-        "url": article.url,
-        "publisher": article.publisher,
-    }
+    return record(article)
 
 
 def article_json(article: Article) -> str:
@@ -692,7 +687,7 @@ def alerts_view(alerts: list[Alert]) -> View:
 
 
 def _copy_dict(c: Copy) -> dict[str, Any]:
-    return {"id": c.id, "headline": c.headline, "date": _iso(c.date), "sources": list(c.sources), "path": c.path}
+    return record(c)
 
 
 def duplicates_text(groups: list[DuplicateGroup]) -> str:

@@ -18,11 +18,17 @@ from .options import SAVED, SearchOptions
 
 
 @dataclass(frozen=True)
-class Article:
+class Facts:
+    """What every listing of an article shows: Article, Hit and Copy start with these."""
+
     id: str
     headline: str
     date: date | None
-    sources: tuple[str, ...]
+    sources: tuple[str, ...]  # the agencies the text cites, canonical names
+
+
+@dataclass(frozen=True)
+class Article(Facts):
     body: str
     summary: str = ""
     path: str | None = None
@@ -59,11 +65,7 @@ def _from_article(cls: type[Any], article: Article, **rest: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Hit:
-    id: str
-    headline: str
-    date: date | None
-    sources: tuple[str, ...]
+class Hit(Facts):
     score: float | None
     snippet: str
     highlights: tuple[tuple[int, int], ...]
@@ -77,11 +79,7 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class Copy:
-    id: str
-    headline: str
-    date: date | None
-    sources: tuple[str, ...]
+class Copy(Facts):
     path: str | None
 
     @classmethod

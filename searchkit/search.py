@@ -1,4 +1,9 @@
-"""The Python API: ``SearchIndex`` and its plain, frozen results."""
+"""The Python API: ``SearchIndex``, the façade over an index folder.
+
+It opens the committed generation (reopened when a commit lands, retried
+when one deletes files under a read), builds queries from SearchOptions
+and hands them to ``executor``; the types it returns live in ``results``.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ from .results import (
     day,
 )
 from .settings import DEFAULT_WAIT
+from .tuning import Tuning, current
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -95,12 +101,16 @@ class SearchIndex:
 
     ``SearchIndex(path)`` opens an existing index and raises
     IndexMissingError when there is none; ``create=True`` lets ``update``
-    create it.
+    create it. ``tuning`` sets the knobs that trade speed for memory
+    (tuning.Tuning), never what a search finds.
     """
 
-    def __init__(self, path: str | os.PathLike[str] = "index", create: bool = False) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] = "index", create: bool = False, tuning: Tuning | None = None
+    ) -> None:
         self.path = storage.check_dir(path)
         self._create = create
+        self.tuning = current(tuning)
         self._cat: Catalog | None = None
         self._ix: Any = None
         self._gen: int | None = None
@@ -205,7 +215,9 @@ class SearchIndex:
 
         if self._cat is None and not self._create:
             self._cat = storage.open_catalog(self.path)
-        return indexer.update(self.path, list(paths), rebuild=rebuild, wait=wait, progress=progress, clock=clock)
+        return indexer.update(
+            self.path, list(paths), rebuild=rebuild, wait=wait, progress=progress, clock=clock, tuning=self.tuning
+        )
 
     # -- reading ---------------------------------------------------------
     def build(self, text: str, options: SearchOptions | None = None, **keywords: Any) -> BuiltQuery:
@@ -244,7 +256,7 @@ class SearchIndex:
             opts = SearchOptions.of(opts, limit=MAX_LIMIT)
         built = self.build(q, opts)
         searcher, cache = self._current()
-        return executor.run(searcher, cache, built, opts)
+        return executor.run(searcher, cache, built, opts, self.tuning)
 
     @_retrying
     def timeline(self, q: str, by: str = "month", options: SearchOptions | None = None, **keywords: Any) -> Timeline:
