@@ -41,6 +41,7 @@ from .results import (
     SavedSearch,
     SignificantTerms,
     Stats,
+    Term,
     Timeline,
 )
 from .settings import ALL_FIELDS as ALL_FIELDS  # re-exported: the CLI's options need them before render loads
@@ -720,9 +721,7 @@ def duplicates_view(groups: list[DuplicateGroup]) -> View:
 
 
 def terms_rows(found: SignificantTerms) -> list[dict[str, Any]]:
-    return [
-        {"term": t.term, "foreground": t.foreground, "background": t.background, "score": t.score} for t in found.terms
-    ]
+    return [record(t) for t in found.terms]
 
 
 def terms_document(found: SignificantTerms) -> dict[str, Any]:
@@ -770,7 +769,7 @@ def terms_view(found: SignificantTerms) -> View:
         text=lambda style: terms_text(found, style),
         document=lambda: terms_document(found),
         records=lambda: terms_rows(found),
-        columns=("term", "foreground", "background", "score"),
+        columns=tuple(f.name for f in dataclasses.fields(Term)),
     )
 
 
