@@ -507,3 +507,18 @@ def test_help_shows_an_example(command: list[str], wanted: list[str]) -> None:
     out = CliRunner().invoke(cli_command(), [*command, "--help"]).stdout
     for text in wanted:
         assert text in out
+
+
+@pytest.mark.slow
+def test_benchmark_runs(library_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "analyst.py"), "--index", str(library_dir), "--rounds", "1"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("9 articles, 20 words x 1 rounds")
+    assert [line.split()[0] for line in lines[-4:-1]] == ["plain", "search", "terms"]
