@@ -21,7 +21,8 @@ from . import __version__
 from .errors import SearchkitError
 from .lazy import lazy_module
 from .options import FLAGGED, SAVED, TIMELINE, SearchOptions, kind, spelling
-from .settings import ALL_FIELDS, DEFAULT_WAIT, FORMATS, PERIODS
+from .results import ALL_FIELDS
+from .settings import DEFAULT_WAIT, FORMATS, PERIODS
 
 # The engine, readers and renderers load when a command first uses them, so
 # that `searchkit --help` and click's option parsing pay for none of them.
@@ -251,6 +252,13 @@ def output_options(*formats: str) -> Callable[[Callable[..., Any]], Callable[...
     return decorate
 
 
+def manifest_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--manifest FILE``: also write FILE, holding ``what``."""
+    return click.option(
+        "--manifest", "manifest_path", metavar="FILE", type=click.Path(dir_okay=False), help=f"Also write FILE: {what}."
+    )
+
+
 def _terminal() -> tuple[bool, int]:
     """Whether stdout is a terminal, and its width (a seam for tests)."""
     return sys.stdout.isatty(), shutil.get_terminal_size().columns
@@ -300,13 +308,7 @@ def _fields(value: str | None, fmt: str) -> tuple[str, ...]:
     metavar="F,F",
     help=f"Fields to export (json, jsonl, csv), from: {','.join(ALL_FIELDS)}.",
 )
-@click.option(
-    "--manifest",
-    "manifest_path",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Also write FILE: the query, options, dates and index state that reproduce this export.",
-)
+@manifest_option("the query, options, dates and index state that reproduce this export")
 @output_options(*FORMATS)
 @click.pass_context
 def search(
@@ -376,13 +378,7 @@ def search(
     metavar="QUERY",
     help="Another series on the same periods (repeatable), under the same options.",
 )
-@click.option(
-    "--manifest",
-    "manifest_path",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Also write FILE: the query, options, dates and index state behind these counts.",
-)
+@manifest_option("the query, options, dates and index state behind these counts")
 @output_options(*FORMATS)
 @click.pass_context
 def timeline(

@@ -140,10 +140,13 @@ class SearchOptions:
     arrived_after: int | None = field(default=None, metadata=_meta(INTERNAL))
 
     def __post_init__(self) -> None:
-        # Lists from callers and JSON become tuples: the options stay hashable.
+        # Lists from callers and JSON become tuples (the options stay
+        # hashable), and one name given alone is one name, not its letters.
         for name in ("sources", "exclude_sources"):
             value = getattr(self, name)
-            if not isinstance(value, tuple):
+            if isinstance(value, str):
+                object.__setattr__(self, name, (value,))
+            elif not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value or ()))
 
     @classmethod

@@ -28,6 +28,9 @@ from typing import Any
 
 from .analytics import periods_between
 from .options import SAVED, as_flags
+from .results import ALL_FIELDS as ALL_FIELDS  # re-exported: the field lists live with the types
+from .results import ARTICLE_FIELDS as ARTICLE_FIELDS
+from .results import HIT_FIELDS as HIT_FIELDS
 from .results import (
     Alert,
     Article,
@@ -44,10 +47,7 @@ from .results import (
     Term,
     Timeline,
 )
-from .settings import ALL_FIELDS as ALL_FIELDS  # re-exported: the CLI's options need them before render loads
-from .settings import ARTICLE_FIELDS as ARTICLE_FIELDS
 from .settings import FORMATS as FORMATS
-from .settings import HIT_FIELDS as HIT_FIELDS
 from .snippets import Snippet
 
 # -- the three doors -----------------------------------------------------

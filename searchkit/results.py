@@ -241,3 +241,8 @@ class Alert:
 
 
 _ARTICLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Article))
+# Fields an exported hit can carry (render, --fields): the hit's own, then
+# the article's that a hit lacks, read only when asked for.
+HIT_FIELDS = tuple(f.name for f in dataclasses.fields(Hit))
+ARTICLE_FIELDS = ("url", "body", "summary")
+ALL_FIELDS = HIT_FIELDS + ARTICLE_FIELDS

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -368,26 +367,19 @@ def test_terms_leave_out_numbers_stopwords_and_rare_words(ix: SearchIndex) -> No
     assert ix.terms("korea", limit=0).terms == ()
 
 
-def test_terms_count_near_duplicates_once(tmp_path: Path) -> None:
-    from .test_analyst import LIBRARY as LIB
-    from .test_analyst import _syndicate
-
-    corpus = tmp_path / "corpus"
-    shutil.copytree(LIB, corpus)
-    _syndicate(corpus, "20_copy_a.txt", "October 23, 2013", "Reporting by a wire desk.")
-    _syndicate(corpus, "21_copy_b.txt", "October 25, 2013", "Distributed by a syndication service.")
-    with SearchIndex(tmp_path / "ix", create=True) as ix:
-        ix.update([corpus])
-        folded = ix.terms("radar", min_count=1, limit=100)
-        every = ix.terms("radar", min_count=1, limit=100, all_copies=True)
-        assert (folded.foreground, folded.background) == (2, 8)
-        assert (every.foreground, every.background) == (4, 10)
-        assert dict((t.term, t.foreground) for t in every.terms)["kyoto"] == 3
-        assert dict((t.term, t.foreground) for t in folded.terms)["kyoto"] == 1
-        for found, copies in ((folded, False), (every, True)):
-            expected = _expected_terms(ix, "radar", 1, 100, all_copies=copies)
-            assert [(t.term, t.foreground, t.background) for t in found.terms] == [row[:3] for row in expected]
-        assert ix.terms("*", min_count=1).terms == () == ix.terms("*", min_count=1, all_copies=True).terms
+def test_terms_count_near_duplicates_once(syndicated: tuple[SearchIndex, Path]) -> None:
+    ix, _ = syndicated  # two later copies of 02_kyodo_radar
+    folded = ix.terms("radar", min_count=1, limit=1000)
+    every = ix.terms("radar", min_count=1, limit=1000, all_copies=True)
+    assert (folded.foreground, folded.background) == (3, 9)
+    assert (every.foreground, every.background) == (5, 11)
+    # "prefecture" is in 02 alone, and so in its copies.
+    assert dict((t.term, t.foreground) for t in every.terms)["prefecture"] == 3
+    assert dict((t.term, t.foreground) for t in folded.terms)["prefecture"] == 1
+    for found, copies in ((folded, False), (every, True)):
+        expected = _expected_terms(ix, "radar", 1, 1000, all_copies=copies)
+        assert [(t.term, t.foreground, t.background) for t in found.terms] == [row[:3] for row in expected]
+    assert ix.terms("*", min_count=1).terms == () == ix.terms("*", min_count=1, all_copies=True).terms
 
 
 def test_terms_command(ix: SearchIndex, library_dir: Path) -> None:

@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import export, render
-from ..options import FLAGGED, TIMELINE
 from ..search import SearchIndex
 from . import params
 from .shared import SharedIndex
@@ -56,22 +55,14 @@ def article(request: Request) -> Response:
 def timeline(request: Request) -> Response:
     form = params.Search.read(request.query_params)
     by = params.text(request.query_params, "by") or "month"
-    options = {
-        **form.filters(),
-        "any_words": params.flag(request.query_params, "any"),
-        "all_copies": params.flag(request.query_params, "all_copies"),
-    }
-    return _answer(request, lambda ix: render.timeline_view(ix.timeline(form.q, by=by, **options), False))
-
-
-# What /api/terms counts by (as /api/timeline): the filters and all_copies.
-TIMELINE_FLAGS = tuple(n for n in TIMELINE if n in FLAGGED)
+    options = params.read_options(request.query_params, params.TIMELINE_PARAMS)
+    return _answer(request, lambda ix: render.timeline_view(ix.timeline(form.q, by, options), False))
 
 
 def terms(request: Request) -> Response:
     """``searchkit terms --format json``: the query's significant terms (``limit``, ``min_count``)."""
     form = params.Search.read(request.query_params)
-    options = params.read_options(request.query_params, TIMELINE_FLAGS)
+    options = params.read_options(request.query_params, params.TIMELINE_PARAMS)
     limit = params.whole_number(request.query_params, "limit", 25)
     min_count = params.whole_number(request.query_params, "min_count", 3, minimum=1)
     return _answer(request, lambda ix: render.terms_view(ix.terms(form.q, options, limit=limit, min_count=min_count)))
