@@ -68,8 +68,8 @@ def flag(params: Params, name: str) -> bool:
 
 
 # The options a search form carries (the page's links keep them): the
-# filters and the order; paging is the page number's.
-FORM = tuple(n for n in FLAGGED if n in SAVED or n == "sort")
+# filters, the order and the recency weighting; paging is the page number's.
+FORM = tuple(n for n in FLAGGED if n in SAVED or n in ("sort", "recency"))
 # The options /api/timeline reads.
 TIMELINE_PARAMS = tuple(n for n in FLAGGED if n in TIMELINE)
 
