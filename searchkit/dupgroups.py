@@ -9,7 +9,8 @@ unlinked; only the links that changed are written.
 
 from __future__ import annotations
 
-from typing import Any
+from array import array
+from typing import TYPE_CHECKING, Any
 
 from whoosh.reading import IndexReader, TermNotFound
 
@@ -138,22 +139,134 @@ def rebuild(reader: IndexReader) -> Groups:
 
 Link = tuple[str, str]
 
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class RunAnchors:
+    """Every live article of an index this run has written all of, with its anchors.
+
+    When the run started from an empty index (a first run, a rebuild), each
+    article the index holds went through this process, so the candidates of
+    a batch are found by one sort-and-search over the anchors of all of
+    them instead of a term lookup per anchor per segment: what
+    :func:`link` finds from the index (articles sharing an anchor held by 2
+    to ANCHOR_MAX_DF articles; failing that, the first ANCHOR_MAX_DF holders
+    of the rarest one), from arrays. Sketches are kept packed (512 bytes an
+    article), not as tuples of Python ints (~2.8 KB).
+    """
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.days: list[int] = []
+        self.sketches: list[bytes] = []
+        self.alive = bytearray()
+        self.slot: dict[str, int] = {}
+        self._values = array("Q")  # (anchor value, slot) pairs, in slot order
+        self._slots = array("q")
+
+    def add(self, aid: str, day: int, sk: tuple[int, ...]) -> None:
+        self.remove(aid)
+        s = self.slot[aid] = len(self.ids)
+        self.ids.append(aid)
+        self.days.append(day)
+        self.sketches.append(duplicates.pack(sk))
+        self.alive.append(1)
+        first = sk[: duplicates.ANCHORS]
+        self._values.extend(first)
+        self._slots.extend([s] * len(first))
+
+    def remove(self, aid: str) -> None:
+        s = self.slot.pop(aid, None)
+        if s is not None:
+            self.alive[s] = 0
+
+    def candidates(self, articles: list[Sketched]) -> list[list[int]]:
+        """Each article's candidate slots (ascending), as :func:`link` would find them."""
+        import numpy as np
+
+        values = np.frombuffer(self._values, dtype=np.uint64)
+        slots = np.frombuffer(self._slots, dtype=np.int64)
+        live = np.frombuffer(self.alive, dtype=np.uint8)[slots].astype(bool)
+        values, slots = values[live], slots[live]
+        order = np.argsort(values, kind="stable")  # slot order within an anchor
+        sv, ss = values[order], slots[order]
+        qv = np.fromiter((v for _, _, sk in articles for v in sk[: duplicates.ANCHORS]), dtype=np.uint64)
+        per = np.asarray([min(len(sk), duplicates.ANCHORS) for _, _, sk in articles], dtype=np.int64)
+        qa = np.repeat(np.arange(len(articles)), per)
+        lo = np.searchsorted(sv, qv, side="left")
+        df = np.searchsorted(sv, qv, side="right") - lo
+        rare = (df >= 2) & (df <= duplicates.ANCHOR_MAX_DF)
+        n = np.where(rare, df, 0)
+        owner = np.repeat(qa, n)
+        cand = ss[np.repeat(lo, n) + _within(n)]
+        pairs = np.unique(owner * len(self.ids) + cand)  # by article, then slot
+        owner, cand = pairs // len(self.ids), pairs % len(self.ids)
+        bounds = np.searchsorted(owner, np.arange(len(articles) + 1))
+        flat = cand.tolist()
+        out = [flat[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+        # No rare anchor, some common one: the rarest's first holders (the first of equals).
+        lone = np.ones(len(articles), dtype=bool)
+        lone[qa[rare]] = False
+        common = df > duplicates.ANCHOR_MAX_DF
+        for a in np.flatnonzero(lone).tolist():
+            mine = np.flatnonzero((qa == a) & common)
+            if len(mine):
+                q = int(mine[np.argmin(df[mine])])
+                out[a] = sorted(ss[lo[q] : lo[q] + duplicates.ANCHOR_MAX_DF].tolist())
+        return out
+
+    def link(self, groups: Groups, articles: list[Sketched]) -> None:
+        ids, days, sketches = self.ids, self.days, self.sketches
+        for (aid, day, sk), found in zip(articles, self.candidates(articles), strict=True):
+            groups.add(aid, day, sk, [(ids[s], days[s], duplicates.unpack(sketches[s])) for s in found])
+
+
+def _within(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ... restarting for each group of ``counts`` items."""
+    import numpy as np
+
+    total = int(counts.sum())
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+
 
 class DupTracker:
-    """Collects what a batch added and removed; updates the groups on commit."""
+    """Collects what a batch added and removed; updates the groups on commit.
 
-    def __init__(self, groups: Groups) -> None:
+    ``complete``: the run started from an empty index, so :class:`RunAnchors`
+    can hold every article the index will and candidates come from arrays;
+    otherwise they come from the committed index's anchor postings.
+    """
+
+    def __init__(self, groups: Groups, complete: bool = False) -> None:
         self.groups = groups
         self.added: dict[str, tuple[int, tuple[int, ...]]] = {}  # id -> (day, sketch)
         self.removed: set[str] = set()
         self._links = set(groups.links())
+        self.known = RunAnchors() if complete else None
 
-    def committed(self, reader: IndexReader) -> tuple[list[Link], list[Link]]:
-        """Links the batch against ``reader`` (the new generation); returns
-        the links that appeared and those that went, for the catalog."""
+    def add(self, aid: str, day: int, sk: tuple[int, ...]) -> None:
+        self.added[aid] = (day, sk)
+        if self.known is not None:
+            self.known.add(aid, day, sk)
+
+    def remove(self, aid: str) -> None:
+        self.removed.add(aid)
+        if self.known is not None:
+            self.known.remove(aid)
+
+    def committed(self, reader: IndexReader | None) -> tuple[list[Link], list[Link]]:
+        """Links the batch against ``reader`` (the new generation; None when
+        ``complete``); returns the links that appeared and those that went,
+        for the catalog."""
         for aid in self.removed - self.added.keys():
             self.groups.remove(aid)
-        link(reader, self.groups, [(aid, day, sk) for aid, (day, sk) in sorted(self.added.items())])
+        batch = [(aid, day, sk) for aid, (day, sk) in sorted(self.added.items())]
+        if self.known is not None:
+            self.known.link(self.groups, batch)
+        else:
+            assert reader is not None
+            link(reader, self.groups, batch)
         self.added.clear()
         self.removed.clear()
         now = set(self.groups.links())

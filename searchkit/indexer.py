@@ -171,7 +171,9 @@ class _Run:
         self.aside = aside
         self.db = "temp" if aside else "main"
         self.old_stamps = old_stamps  # ids' first-commit stamps from before this run
-        self.dups = DupTracker(groups)
+        # A run from an empty index writes every article it will hold, so
+        # near-duplicate candidates come from the run's own anchor arrays.
+        self.dups = DupTracker(groups, complete=aside or not state.articles)
         self.report = report
         self.clock = clock
         self.roots = roots
@@ -205,11 +207,11 @@ class _Run:
             use(article, prepared)
             sk, words = prepared[0], prepared[1]
         self._writer().add_document(**_document(article, digest, stamp, sk, words))
-        self.dups.added[article.id] = (day_number(article.date) if article.date else 0, sk)
+        self.dups.add(article.id, day_number(article.date) if article.date else 0, sk)
 
     def delete_article(self, aid: str) -> None:
         self._writer().delete_by_term("id", aid)
-        self.dups.removed.add(aid)
+        self.dups.remove(aid)
 
     def remove_article(self, aid: str) -> None:
         row = self.state.articles.pop(aid)
@@ -356,8 +358,11 @@ class _Run:
             self.writer = None
             files = storage.segment_files(self.where, gen)
             storage.sync_files(self.where, files)
-            with storage.PinnedIndex(self.storage, gen).reader() as reader:
-                links_added, links_gone = self.dups.committed(reader)
+            if self.dups.known is not None:
+                links_added, links_gone = self.dups.committed(None)
+            else:
+                with storage.PinnedIndex(self.storage, gen).reader() as reader:
+                    links_added, links_gone = self.dups.committed(reader)
             self.change.links_added, self.change.links_gone = links_added, links_gone
             self.change.segfiles = files
             self.base = gen
