@@ -49,8 +49,79 @@ BATCH_ARTICLES = 10_000
 # ...and at least this often, whatever the count.
 COMMIT_SECONDS = 10.0
 
-Progress = Callable[[int, int], None]
 Clock = Callable[[], float]
+
+# Articles between progress reports inside a file.
+PROGRESS_ARTICLES = 500
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Where an index run is, for a progress display.
+
+    ``phase`` is "reading" (a file was read or found unchanged), "writing"
+    (articles of the current file went to the writer), "committing" (a
+    batch is being committed; the last one can take a while) or "done".
+    ``bytes_done`` counts the files finished plus the share of the current
+    file's bytes its articles written so far stand for, so a run of one
+    large file moves too; ``articles_done`` counts articles written or found
+    unchanged.
+    """
+
+    phase: str
+    files_done: int
+    files: int
+    bytes_done: int
+    bytes_total: int
+    articles_done: int
+
+
+Progress = Callable[[IndexProgress], None]
+
+
+class _Meter:
+    """Counts a run's files, bytes and articles and reports them to a Progress callback."""
+
+    def __init__(self, callback: Progress | None, files: int, bytes_total: int) -> None:
+        self.callback = callback
+        self.files = files
+        self.bytes_total = bytes_total
+        self.files_done = 0
+        self.bytes_done = 0
+        self.articles_done = 0
+        self._size = 0  # the current file's bytes and articles
+        self._articles = 0
+        self._written = 0
+
+    def file_read(self, size: int, articles: int) -> None:
+        self._size, self._articles, self._written = size, articles, 0
+
+    def article(self) -> None:
+        self._written += 1
+        self.articles_done += 1
+        if self.callback and self._written % PROGRESS_ARTICLES == 0:
+            self.report("writing")
+
+    def file_done(self, size: int) -> None:
+        self.files_done += 1
+        self.bytes_done += size
+        self._size = self._articles = self._written = 0
+        self.report("reading")
+
+    def report(self, phase: str) -> None:
+        if self.callback is None:
+            return
+        share = self._size * self._written // self._articles if self._articles else 0
+        self.callback(
+            IndexProgress(
+                phase,
+                self.files_done,
+                self.files,
+                min(self.bytes_done + share, self.bytes_total),
+                self.bytes_total,
+                self.articles_done,
+            )
+        )
 
 
 @dataclass
@@ -160,7 +231,9 @@ class _Run:
         report: UpdateReport,
         clock: Clock,
         roots: list[str],
+        meter: _Meter | None = None,
     ) -> None:
+        self.meter = meter or _Meter(None, 0, 0)
         self.where = where
         self.storage = storage.storage_for(where)
         self.cat = cat
@@ -296,7 +369,9 @@ class _Run:
         taken: set[str] = set()
         unchanged = 0
         prepared = self.prep.prepared([item.article for item in loaded])
+        self.meter.file_read(row.size, len(loaded))
         for item, prep in zip(loaded, prepared, strict=True):
+            self.meter.article()
             aid = self._assign_id(item, path, taken)
             if aid is None:
                 continue
@@ -342,9 +417,7 @@ class _Run:
 
     # -- committing ----------------------------------------------------------
     def maybe_commit(self) -> None:
-        if self.in_batch >= BATCH_ARTICLES or (
-            self.in_batch and self.clock() - self.last_commit >= COMMIT_SECONDS
-        ):
+        if self.in_batch >= BATCH_ARTICLES or (self.in_batch and self.clock() - self.last_commit >= COMMIT_SECONDS):
             self.commit()
 
     def commit(self) -> None:
@@ -352,6 +425,7 @@ class _Run:
         links_added: list[tuple[str, str]] = []
         links_gone: list[tuple[str, str]] = []
         if self.dirty:
+            self.meter.report("committing")
             w = self._writer()
             w.commit(mergetype=writing.MERGE_SMALL)
             gen = self.base + 1
@@ -562,7 +636,9 @@ def _index(
         old_stamps = {}
         groups = Groups.from_links(cat.links(), {a: r.day for a, r in articles.items()})
     before = set(old_stamps)
-    run = _Run(where, cat, state, gen, aside, old_stamps, groups, report, clock, roots)
+    sizes = [_size(p) for p in files]
+    meter = _Meter(progress, len(files), sum(sizes))
+    run = _Run(where, cat, state, gen, aside, old_stamps, groups, report, clock, roots, meter)
     present = set(files)
     readable = 0
     try:
@@ -581,12 +657,11 @@ def _index(
                 reason = "its folder could not be listed"
             kept = len(state.by_path.get(path, ()))
             report.skipped.append(Skipped(path, f"{reason}: its {kept} indexed articles are kept"))
-        for done, path in enumerate(files, 1):
+        for path, size in zip(files, sizes, strict=True):
             report.files += 1
             readable += _one_file(run, state, path, report)
             run.maybe_commit()
-            if progress:
-                progress(done, len(files))
+            meter.file_done(size)
         if not readable:
             raise NothingReadError(
                 f"none of the {len(files)} article files under {', '.join(roots)} could be read (nothing was changed)"
@@ -600,6 +675,7 @@ def _index(
                         st = os.stat(path)
                         run.sync_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest), read.loaded)
         run.finish(legacy)
+        meter.report("done")
     except BaseException:
         run.abandon()
         raise
@@ -612,6 +688,13 @@ def _index(
         # A rebuild indexes every article afresh; what it lost is counted.
         report.updated = 0
         report.removed = len(before - set(state.articles))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:

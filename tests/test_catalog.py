@@ -17,6 +17,7 @@ import searchkit.indexer
 from searchkit import IndexCorruptError, IndexMissingError, SearchIndex, SearchkitError
 from searchkit.catalog import Catalog
 from searchkit.cli import cli
+from searchkit.indexer import IndexProgress
 
 from .conftest import LIBRARY, ROOT
 
@@ -52,9 +53,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 # -- alerts ------------------------------------------------------------------
-def test_alerts_during_a_run_report_each_article_exactly_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_alerts_during_a_run_report_each_article_exactly_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 11: alerts run while an index run is going lost a third of it."""
     monkeypatch.setattr(searchkit.indexer, "BATCH_ARTICLES", 7)
     feeds = tmp_path / "feeds"
@@ -67,12 +66,12 @@ def test_alerts_during_a_run_report_each_article_exactly_once(
         _feed(feeds / f"a{f:02d}.jsonl", [_record(f * 10 + j) for j in range(3)])
     reported: list[str] = []
 
-    def alerts_now(done: int, total: int) -> None:
+    def alerts_now(progress: IndexProgress | None) -> None:
         for alert in reader.alerts(limit=10_000):
             reported.extend(h.id for h in alert.results.hits)
 
     writer.update([feeds], progress=alerts_now)
-    alerts_now(0, 0)
+    alerts_now(None)
     assert len(reported) == len(set(reported))
     assert sorted(reported) == sorted(f"r{f * 10 + j}" for f in range(1, 30) for j in range(3))
 
@@ -104,7 +103,9 @@ def test_prepending_an_id_less_record_alerts_only_the_new_one(tmp_path: Path) ->
 
 
 # -- rebuilds and missing things ----------------------------------------------
-def test_rebuild_from_the_wrong_folder_changes_nothing(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rebuild_from_the_wrong_folder_changes_nothing(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     where = tmp_path / "ix"
     assert _cli(where, "index", str(corpus))[0] == 0
     before = _cli(where, "search", "*", "--format", "json")[1]
@@ -154,8 +155,8 @@ def test_rebuild_interrupted_leaves_the_old_index_and_its_alert_marks(
     ix.save_search("all", "*")
     before = sorted(_ids(ix))
 
-    def interrupt(done: int, total: int) -> None:
-        if done == 5:
+    def interrupt(p: IndexProgress) -> None:
+        if p.phase == "reading" and p.files_done == 5:
             assert sorted(_ids(SearchIndex(tmp_path / "ix"))) == before  # readers still see the old index
             raise KeyboardInterrupt
 
@@ -178,8 +179,8 @@ def test_commits_by_time_as_well_as_by_count(tmp_path: Path, corpus: Path) -> No
         now[0] += 6.0  # each file "takes" six seconds
         return now[0]
 
-    def interrupt(done: int, total: int) -> None:
-        if done == 6:
+    def interrupt(p: IndexProgress) -> None:
+        if p.phase == "reading" and p.files_done == 6:
             raise KeyboardInterrupt
 
     ix = SearchIndex(tmp_path / "ix", create=True)
@@ -250,7 +251,10 @@ def test_deleting_the_first_copy_of_a_duplicated_id_keeps_the_other(tmp_path: Pa
 
 def test_same_named_id_less_files_in_two_folders(tmp_path: Path) -> None:
     for year in ("2013", "2014"):
-        _feed(tmp_path / "c" / year / "feed.jsonl", [json.dumps({"headline": f"H{k}", "body": f"{year} {k}"}) for k in range(3)])
+        _feed(
+            tmp_path / "c" / year / "feed.jsonl",
+            [json.dumps({"headline": f"H{k}", "body": f"{year} {k}"}) for k in range(3)],
+        )
     ix = SearchIndex(tmp_path / "ix", create=True)
     report = ix.update([tmp_path / "c"])
     assert report.added == 6 and not report.skipped
@@ -295,9 +299,10 @@ def test_a_missing_root_keeps_its_articles(tmp_path: Path, corpus: Path) -> None
 
 def test_150_identical_articles_fold_like_50(tmp_path: Path) -> None:
     for n in (50, 150):
-        feed = _feed(tmp_path / f"c{n}" / "same.jsonl", [
-            json.dumps({"id": f"s{k}", "headline": "Same", "date": "2013-10-01", "body": BODY}) for k in range(n)
-        ])
+        feed = _feed(
+            tmp_path / f"c{n}" / "same.jsonl",
+            [json.dumps({"id": f"s{k}", "headline": "Same", "date": "2013-10-01", "body": BODY}) for k in range(n)],
+        )
         ix = SearchIndex(tmp_path / f"ix{n}", create=True)
         ix.update([feed])
         assert ix.search("radar").total == 1

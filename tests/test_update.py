@@ -145,3 +145,48 @@ def test_foreign_folder_is_refused(tmp_path: Path, corpus: Path) -> None:
         SearchIndex(tmp_path)
     with pytest.raises(IndexCorruptError, match="no searchkit index"):
         SearchIndex(tmp_path, create=True).update([corpus])
+
+
+def test_progress_counts_articles_and_bytes_of_one_large_file_and_the_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run of one file used to report 0 files done, then 1: it reports the
+    articles written (every PROGRESS_ARTICLES), a share of the file's bytes,
+    each commit, and the end."""
+    import searchkit.indexer
+    from searchkit.indexer import IndexProgress
+
+    monkeypatch.setattr(searchkit.indexer, "PROGRESS_ARTICLES", 40)
+    monkeypatch.setattr(searchkit.indexer, "BATCH_ARTICLES", 100)
+    feed = tmp_path / "c" / "all.jsonl"
+    feed.parent.mkdir()
+    lines = [
+        json.dumps({"id": f"a{k}", "headline": f"Story {k}", "body": f"Radar order number {k}."}) for k in range(120)
+    ]
+    feed.write_text("\n".join(lines) + "\n")
+    (tmp_path / "c" / "one.txt").write_text("One\n\nA text file.\n")
+    size = feed.stat().st_size
+    total = size + (tmp_path / "c" / "one.txt").stat().st_size
+    seen: list[IndexProgress] = []
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    ix.update([tmp_path / "c"], progress=seen.append)
+    events = [(p.phase, p.files_done, p.bytes_done, p.articles_done) for p in seen]
+    assert events == [
+        ("writing", 0, size * 40 // 120, 40),
+        ("writing", 0, size * 80 // 120, 80),
+        ("committing", 0, size * 100 // 120, 100),  # a full batch, inside the file
+        ("writing", 0, size * 120 // 120, 120),
+        ("reading", 1, size, 120),
+        ("reading", 2, total, 121),
+        ("committing", 2, total, 121),  # the last batch
+        ("done", 2, total, 121),
+    ]
+    assert {(p.files, p.bytes_total) for p in seen} == {(2, total)}
+    # Nothing changed: the files are checked, nothing is committed.
+    seen.clear()
+    ix.update([tmp_path / "c"], progress=seen.append)
+    assert [(p.phase, p.files_done, p.bytes_done, p.articles_done) for p in seen] == [
+        ("reading", 1, size, 0),
+        ("reading", 2, total, 0),
+        ("done", 2, total, 0),
+    ]

@@ -159,4 +159,3 @@ def search_kwargs(params: Params) -> dict[str, Any]:
         **search.filters(),
         "any_words": flag(params, "any"),
     }
-
