@@ -119,7 +119,9 @@ def sketch(text: str) -> tuple[int, ...]:
         return ()
     cached = list(map(_WORD_CACHE.get, ws))
     hashes: list[int] = (
-        [_word_hash(w) if h is None else h for h, w in zip(cached, ws, strict=True)] if None in cached else cached  # type: ignore[assignment]  # no None left in it
+        [_word_hash(w) if h is None else h for h, w in zip(cached, ws, strict=True)]
+        if None in cached
+        else cached  # type: ignore[assignment]  # no None left in it
     )
     # Word i goes into 128-bit slot i of one big integer; times _KERNEL, slot
     # i + SHINGLE - 1 then holds the full 128-bit sum for the shingle starting

@@ -84,7 +84,9 @@ def add(cat: Catalog, item: SavedSearch, replace: bool) -> None:
         with cat.write() as conn:
             exists = conn.execute("SELECT 1 FROM saved WHERE name = ?", (item.name,)).fetchone()
             if exists and not replace:
-                raise SavedExistsError(f"a saved search named {item.name!r} exists: pass --replace to overwrite it")
+                raise SavedExistsError(
+                    f"a saved search named {item.name!r} exists: pass --replace to overwrite it"
+                )
             conn.execute(
                 "INSERT OR REPLACE INTO saved(name, query, options, created, seen) VALUES(?, ?, ?, ?, ?)",
                 (item.name, item.query, _options_json(item), item.created, item.seen_until),
@@ -140,3 +142,4 @@ def import_legacy(conn: sqlite3.Connection, index_dir: Path, seen: int) -> int:
         )
         count += 1
     return count
+

@@ -89,7 +89,7 @@ def check_dir(path: str | os.PathLike[str]) -> Path:
 
 
 def kind(path: Path) -> str:
-    """ "index", "legacy" (an older searchkit's), "foreign" (another Whoosh
+    """"index", "legacy" (an older searchkit's), "foreign" (another Whoosh
     index), "missing" or "empty" (no index, perhaps other files)."""
     if not path.is_dir():
         return "missing"

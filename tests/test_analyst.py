@@ -47,10 +47,7 @@ def test_timeline_keeps_periods_with_articles_but_no_hits(ix: SearchIndex) -> No
     assert [(b.period, b.hits, b.articles) for b in tl.buckets] == [("2013-10", 1, 2)]
     tl = ix.timeline("korea", by="month")
     assert [(b.period, b.hits, b.articles) for b in tl.buckets] == [
-        ("1987-06", 1, 2),
-        ("2013-10", 1, 2),
-        ("2013-11", 0, 1),
-        ("2013-12", 1, 1),
+        ("1987-06", 1, 2), ("2013-10", 1, 2), ("2013-11", 0, 1), ("2013-12", 1, 1)
     ]
 
 

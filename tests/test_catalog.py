@@ -53,7 +53,9 @@ def corpus(tmp_path: Path) -> Path:
 
 
 # -- alerts ------------------------------------------------------------------
-def test_alerts_during_a_run_report_each_article_exactly_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_alerts_during_a_run_report_each_article_exactly_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 11: alerts run while an index run is going lost a third of it."""
     monkeypatch.setattr(searchkit.indexer, "BATCH_ARTICLES", 7)
     feeds = tmp_path / "feeds"
@@ -103,9 +105,7 @@ def test_prepending_an_id_less_record_alerts_only_the_new_one(tmp_path: Path) ->
 
 
 # -- rebuilds and missing things ----------------------------------------------
-def test_rebuild_from_the_wrong_folder_changes_nothing(
-    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_rebuild_from_the_wrong_folder_changes_nothing(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     where = tmp_path / "ix"
     assert _cli(where, "index", str(corpus))[0] == 0
     before = _cli(where, "search", "*", "--format", "json")[1]
@@ -251,10 +251,7 @@ def test_deleting_the_first_copy_of_a_duplicated_id_keeps_the_other(tmp_path: Pa
 
 def test_same_named_id_less_files_in_two_folders(tmp_path: Path) -> None:
     for year in ("2013", "2014"):
-        _feed(
-            tmp_path / "c" / year / "feed.jsonl",
-            [json.dumps({"headline": f"H{k}", "body": f"{year} {k}"}) for k in range(3)],
-        )
+        _feed(tmp_path / "c" / year / "feed.jsonl", [json.dumps({"headline": f"H{k}", "body": f"{year} {k}"}) for k in range(3)])
     ix = SearchIndex(tmp_path / "ix", create=True)
     report = ix.update([tmp_path / "c"])
     assert report.added == 6 and not report.skipped
@@ -299,10 +296,9 @@ def test_a_missing_root_keeps_its_articles(tmp_path: Path, corpus: Path) -> None
 
 def test_150_identical_articles_fold_like_50(tmp_path: Path) -> None:
     for n in (50, 150):
-        feed = _feed(
-            tmp_path / f"c{n}" / "same.jsonl",
-            [json.dumps({"id": f"s{k}", "headline": "Same", "date": "2013-10-01", "body": BODY}) for k in range(n)],
-        )
+        feed = _feed(tmp_path / f"c{n}" / "same.jsonl", [
+            json.dumps({"id": f"s{k}", "headline": "Same", "date": "2013-10-01", "body": BODY}) for k in range(n)
+        ])
         ix = SearchIndex(tmp_path / f"ix{n}", create=True)
         ix.update([feed])
         assert ix.search("radar").total == 1

@@ -124,10 +124,7 @@ def test_usage_errors_exit_2(library_dir: Path, args: list[str], fragment: str) 
 def test_no_index_yet(tmp_path: Path) -> None:
     code, _, err = run("search", "x", index_dir=tmp_path / "index")
     where = tmp_path / "index"
-    assert (code, err) == (
-        1,
-        f"Error: no index at {where}: create it with `searchkit --index-dir {where} index PATH...`\n",
-    )
+    assert (code, err) == (1, f"Error: no index at {where}: create it with `searchkit --index-dir {where} index PATH...`\n")
 
 
 def test_older_searchkit_index(tmp_path: Path) -> None:

@@ -42,9 +42,7 @@ def _articles() -> list[Article]:
 
 def _docs(articles: list[Article]) -> list[dict[str, object]]:
     articles = articles[:3] + articles[-3:] + articles[3:]  # the empty ones early, not last
-    return [
-        _document(a, f"digest{i % 7}", 1_700_000_000 + i % 3, duplicates.sketch(a.body)) for i, a in enumerate(articles)
-    ]
+    return [_document(a, f"digest{i % 7}", 1_700_000_000 + i % 3, duplicates.sketch(a.body)) for i, a in enumerate(articles)]
 
 
 def _new_index(where: Path) -> Any:
@@ -87,9 +85,7 @@ def _everything(ix: Any) -> dict[str, Any]:
             "stored": [r.stored_fields(d) for d in range(n)],
             "lengths": {f: [r.doc_field_length(d, f) for d in range(n)] for f in scored},
             "totals": {f: r.field_length(f) for f in scored},
-            "columns": {
-                f: list(r.column_reader(f)) for f in schema.names() if schema[f].column_type and r.has_column(f)
-            },
+            "columns": {f: list(r.column_reader(f)) for f in schema.names() if schema[f].column_type and r.has_column(f)},
         }
 
 
@@ -163,9 +159,7 @@ def test_fast_and_generic_postings_agree(library_dir: Path) -> None:
                     ):
                         if fieldname == "headline" and fast is postings.term_chars:
                             continue
-                        for x, y in zip(
-                            fast(leaf, fieldname, text, ids), generic(leaf, fieldname, text, ids), strict=True
-                        ):
+                        for x, y in zip(fast(leaf, fieldname, text, ids), generic(leaf, fieldname, text, ids), strict=True):
                             assert x.dtype == y.dtype == np.int32 and np.array_equal(x, y)
                 checked += 1
         assert postings.term_postings(leaf, "body", "nosuchterm")[0].size == 0

@@ -511,10 +511,7 @@ def test_error_messages_are_cleaned(tmp_path: Path) -> None:
     # The message quotes the folder as given, not as repr() would.
     code, _, err = run("search", "x", index_dir=tmp_path / "no\x1b[2J\u202eix")
     shown = tmp_path / "noix"
-    assert (code, err) == (
-        1,
-        f"Error: no index at {shown}: create it with `searchkit --index-dir {shown} index PATH...`\n",
-    )
+    assert (code, err) == (1, f"Error: no index at {shown}: create it with `searchkit --index-dir {shown} index PATH...`\n")
     assert not [c for c in UNSAFE if c in err]
 
 

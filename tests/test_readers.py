@@ -53,11 +53,8 @@ def as_dict(read: FileRead) -> dict[str, object]:
         "articles": [article_dict(item.article) for item in read.loaded],
         "warnings": [list(item.warnings) for item in read.loaded],
         "skipped": [
-            {
-                "where": rel(s.path.split(":")[0]) + (f":{s.path.rsplit(':', 1)[1]}" if ":" in s.path else ""),
-                "reason": s.reason,
-                "kind": s.kind,
-            }
+            {"where": rel(s.path.split(":")[0]) + (f":{s.path.rsplit(':', 1)[1]}" if ":" in s.path else ""),
+             "reason": s.reason, "kind": s.kind}
             for s in read.skipped
         ],
     }
@@ -174,23 +171,14 @@ def test_editing_a_sidecar_changes_the_files_digest(tmp_path: Path) -> None:
 def test_jsonl_sidecar_by_file_name(tmp_path: Path) -> None:
     (tmp_path / "pages").mkdir()
     (tmp_path / "pages" / "p.html").write_text(
-        "<html><body><article><p>"
-        + "The ministry confirmed the drill took place near the border. " * 3
-        + "</p></article></body></html>"
+        "<html><body><article><p>" + "The ministry confirmed the drill took place near the border. " * 3 + "</p></article></body></html>"
     )
     (tmp_path / "meta.jsonl").write_text(
-        json.dumps(
-            {"file": "pages/p.html", "headline": "From The Sidecar", "date": "2019-09-09", "url": "https://x.example/p"}
-        )
-        + "\n"
+        json.dumps({"file": "pages/p.html", "headline": "From The Sidecar", "date": "2019-09-09", "url": "https://x.example/p"}) + "\n"
     )
     article = read_file(tmp_path / "pages" / "p.html").loaded[0].article
     # The page has no title of its own (a guess from its first line): the sidecar wins.
-    assert (article.headline, str(article.date), article.url) == (
-        "From The Sidecar",
-        "2019-09-09",
-        "https://x.example/p",
-    )
+    assert (article.headline, str(article.date), article.url) == ("From The Sidecar", "2019-09-09", "https://x.example/p")
 
 
 @pytest.mark.parametrize(
@@ -233,10 +221,7 @@ def test_readme_dry_run_output_is_what_it_shows(monkeypatch: pytest.MonkeyPatch,
 
     run = CliRunner().invoke(cli, ["-i", "ix", "index", "examples/archive"])
     assert run.exit_code == 0, run.output
-    found = CliRunner().invoke(
-        cli,
-        ["-i", "ix", "search", "strike group", "--since", "2021-06-01", "--until", "2021-06-01", "--format", "json"],
-    )
+    found = CliRunner().invoke(cli, ["-i", "ix", "search", "strike group", "--since", "2021-06-01", "--until", "2021-06-01", "--format", "json"])
     hits = json.loads(found.output)
     assert [h["id"] for h in hits["hits"]] == ["carrier-ops"]
 

@@ -127,9 +127,7 @@ def test_index_dry_run_and_report_by_type() -> None:
     root = shared_path("corpora", "muc34")
     run = subprocess.run(
         [sys.executable, "-m", "searchkit", "-i", "/nonexistent/never-created", "index", str(root), "--dry-run"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+        capture_output=True, text=True, timeout=120,
     )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()

@@ -148,9 +148,7 @@ def test_missing_segment_file_is_reported_and_rebuild_recovers(tmp_path: Path) -
     result = runner.invoke(cli, ["-i", str(index_dir), "search", "radar"])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: index at {index_dir} is damaged (")
-    assert result.stderr.endswith(
-        f"rebuild it with `searchkit --index-dir {index_dir} index --rebuild {ROOT / 'corpus'}`\n"
-    )
+    assert result.stderr.endswith(f"rebuild it with `searchkit --index-dir {index_dir} index --rebuild {ROOT / 'corpus'}`\n")
     assert runner.invoke(cli, ["-i", str(index_dir), "index", str(ROOT / "corpus")]).exit_code == 1
     assert runner.invoke(cli, ["-i", str(index_dir), "index", "--rebuild", str(ROOT / "corpus")]).exit_code == 0
     assert "1 result" in runner.invoke(cli, ["-i", str(index_dir), "search", "radar"]).stdout
@@ -278,10 +276,5 @@ def test_ctrl_c_mid_run_is_one_line_and_resumable(tmp_path: Path) -> None:
     )
     partial = _ids(index_dir)
     assert len(partial) == len(set(partial)) < 400
-    subprocess.run(
-        [sys.executable, "-m", "searchkit", "-i", str(index_dir), "index", str(corpus)],
-        env=_env(),
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run([sys.executable, "-m", "searchkit", "-i", str(index_dir), "index", str(corpus)], env=_env(), check=True, capture_output=True)
     assert sorted(_ids(index_dir)) == sorted(f"a{k:04d}" for k in range(400))

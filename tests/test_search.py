@@ -153,18 +153,12 @@ def test_source_counts(ix: SearchIndex) -> None:
     assert counts["Kyodo News"] == 2
 
 
-@pytest.mark.parametrize(
-    "query", ["missile", "missile defense", "radar OR satellite", '"missile defense"', "korea NOT radar"]
-)
+@pytest.mark.parametrize("query", ["missile", "missile defense", "radar OR satellite", '"missile defense"', "korea NOT radar"])
 @pytest.mark.parametrize("limit", [1, 2, 3])
 def test_total_does_not_depend_on_the_page_size(ix: SearchIndex, query: str, limit: int) -> None:
     # Whoosh's top-N collector may skip documents that cannot make the page;
     # searchkit's totals must not.
-    assert (
-        ix.search(query, limit=limit).total
-        == ix.search(query, limit=100).total
-        == len(ix.search(query, limit=100).hits)
-    )
+    assert ix.search(query, limit=limit).total == ix.search(query, limit=100).total == len(ix.search(query, limit=100).hits)
 
 
 def test_a_repeated_query_word_counts_twice(ix: SearchIndex) -> None:

@@ -119,18 +119,8 @@ def test_aliases() -> None:
 
 def test_gazetteer_size_and_data() -> None:
     assert gazetteer_size() >= 300
-    for name in (
-        "Defense News",
-        "Jane's",
-        "Aviation Week",
-        "Arms Control Today",
-        "Breaking Defense",
-        "Defense One",
-        "EFE",
-        "Agence France-Presse",
-        "Deutsche Presse-Agentur",
-        "Radio Venceremos",
-    ):
+    for name in ("Defense News", "Jane's", "Aviation Week", "Arms Control Today", "Breaking Defense",
+                 "Defense One", "EFE", "Agence France-Presse", "Deutsche Presse-Agentur", "Radio Venceremos"):
         assert canonical_source(name) == name
 
 
@@ -149,20 +139,9 @@ def test_muc_publishers_are_known() -> None:
         pytest.skip(f"needs {rdf} (the shared data folder beside the project)")
     publishers = set(re.findall(r"<dc:publisher>([^<]+)</dc:publisher>", rdf.read_text(encoding="utf-8")))
     # Service names and places are not agencies.
-    not_agencies = {
-        "DOMESTIC SERVICE",
-        "INTERNATIONAL SERVICE",
-        "OVERSEAS SERVICE",
-        "DOMESTIC SPANISH",
-        "MOSCOW",
-        "SALVADORAN",
-        "AF",
-        "THE NEWS",
-        "HACIENDO RADIO",
-        "TELAM-EFE",
-        "TELAM-DPA",
-        "TELAM-ANSA",
-    }
+    not_agencies = {"DOMESTIC SERVICE", "INTERNATIONAL SERVICE", "OVERSEAS SERVICE", "DOMESTIC SPANISH",
+                    "MOSCOW", "SALVADORAN", "AF", "THE NEWS", "HACIENDO RADIO", "TELAM-EFE", "TELAM-DPA",
+                    "TELAM-ANSA"}
     unknown = {p for p in publishers - not_agencies if canonical_source(p) == p and not aliases(p)}
     assert not unknown
 

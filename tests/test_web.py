@@ -97,23 +97,11 @@ def test_paging_reaches_the_last_page(client: TestClient, web_ix: SearchIndex) -
 
 
 def test_filters_sort_and_dates_are_the_library_s(client: TestClient, web_ix: SearchIndex) -> None:
-    params = {
-        "q": "radar",
-        "source": ["TASS", "Xinhua"],
-        "exclude_source": "Kyodo News",
-        "since": "2013-01",
-        "until": "2013-12",
-        "sort": "oldest",
-    }
+    params = {"q": "radar", "source": ["TASS", "Xinhua"], "exclude_source": "Kyodo News", "since": "2013-01",
+              "until": "2013-12", "sort": "oldest"}
     r = client.get("/", params=params)
-    expected = web_ix.search(
-        "radar",
-        sources=["TASS", "Xinhua"],
-        exclude_sources=["Kyodo News"],
-        since="2013-01",
-        until="2013-12",
-        sort="oldest",
-    )
+    expected = web_ix.search("radar", sources=["TASS", "Xinhua"], exclude_sources=["Kyodo News"], since="2013-01",
+                             until="2013-12", sort="oldest")
     assert expected.total > 2
     assert hit_ids(r.text) == [h.id for h in expected.hits]
     # The form comes back filled in, so the next search keeps the filters.
@@ -141,10 +129,7 @@ def test_chart_has_a_bar_per_month_drawn_from_the_result_set(client: TestClient,
     r = client.get("/", params={"q": "radar"})
     svg = re.search(r'<svg class="timeline".*?</svg>', r.text, re.S)
     assert svg, "no chart"
-    bars = re.findall(
-        r'<rect class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"><title>([\d-]+): (\d+) results?</title>',
-        svg.group(0),
-    )
+    bars = re.findall(r'<rect class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"><title>([\d-]+): (\d+) results?</title>', svg.group(0))
     facets = web_ix.search("radar", facets=True).facets
     assert facets is not None
     months = dict(facets.months)
@@ -154,9 +139,7 @@ def test_chart_has_a_bar_per_month_drawn_from_the_result_set(client: TestClient,
     assert {period: int(n) for _, period, n in bars if int(n)} == months
     tallest = max(months.values())
     assert all((float(h) > 0) == (int(n) > 0) for h, _, n in bars)
-    assert max(float(h) for h, _, n in bars if int(n) == tallest) > max(
-        float(h) for h, _, n in bars if int(n) < tallest
-    )
+    assert max(float(h) for h, _, n in bars if int(n) == tallest) > max(float(h) for h, _, n in bars if int(n) < tallest)
     assert "and 1 undated" not in r.text  # the undated note does not match "radar"
 
 
@@ -210,38 +193,11 @@ def test_unknown_article_is_a_404_page(client: TestClient) -> None:
 
 
 def test_api_search_is_the_cli_json_byte_for_byte(client: TestClient, web_dir: Path) -> None:
-    r = client.get(
-        "/api/search",
-        params={
-            "q": "radar",
-            "source": "TASS",
-            "since": "2012-06",
-            "limit": "4",
-            "offset": "2",
-            "sort": "newest",
-            "facets": "1",
-        },
-    )
+    r = client.get("/api/search", params={"q": "radar", "source": "TASS", "since": "2012-06", "limit": "4",
+                                          "offset": "2", "sort": "newest", "facets": "1"})
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
-    expected = cli_out(
-        "-i",
-        str(web_dir),
-        "search",
-        "radar",
-        "--source",
-        "TASS",
-        "--since",
-        "2012-06",
-        "--limit",
-        "4",
-        "--offset",
-        "2",
-        "--sort",
-        "newest",
-        "--facets",
-        "--format",
-        "json",
-    )
+    expected = cli_out("-i", str(web_dir), "search", "radar", "--source", "TASS", "--since", "2012-06", "--limit",
+                       "4", "--offset", "2", "--sort", "newest", "--facets", "--format", "json")
     assert r.text == expected
     assert len(json.loads(r.text)["hits"]) == 4
 
@@ -260,9 +216,8 @@ def test_api_article_is_show_json(client: TestClient, web_dir: Path) -> None:
 
 def test_api_timeline_is_timeline_json(client: TestClient, web_dir: Path) -> None:
     r = client.get("/api/timeline", params={"q": "radar", "by": "year", "exclude_source": "TASS"})
-    expected = cli_out(
-        "-i", str(web_dir), "timeline", "radar", "--by", "year", "--exclude-source", "TASS", "--format", "json"
-    )
+    expected = cli_out("-i", str(web_dir), "timeline", "radar", "--by", "year", "--exclude-source", "TASS",
+                       "--format", "json")
     assert r.text == expected
 
 
@@ -277,9 +232,7 @@ def test_api_timeline_is_timeline_json(client: TestClient, web_dir: Path) -> Non
         ("/api/article/no-such-id", ["show", "no-such-id"]),
     ],
 )
-def test_api_errors_carry_the_cli_message(
-    client: TestClient, web_dir: Path, url: str, cli_args: list[str] | None
-) -> None:
+def test_api_errors_carry_the_cli_message(client: TestClient, web_dir: Path, url: str, cli_args: list[str] | None) -> None:
     r = client.get(url)
     assert r.status_code == (404 if "article" in url else 400)
     assert r.headers["content-type"] == "application/json"
@@ -397,9 +350,8 @@ def test_hostile_query_is_escaped_where_it_is_echoed(client: TestClient) -> None
     assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in r.text
 
 
-@pytest.mark.parametrize(
-    "url", ["/", "/?q=radar", "/article/hostile", "/api/search?q=radar", "/static/style.css", "/article/nope", "/saved"]
-)
+@pytest.mark.parametrize("url", ["/", "/?q=radar", "/article/hostile", "/api/search?q=radar", "/static/style.css",
+                                 "/article/nope", "/saved"])
 def test_every_response_carries_the_security_headers(client: TestClient, url: str) -> None:
     r = client.get(url)
     assert r.headers["content-security-policy"] == CSP
@@ -428,18 +380,8 @@ def test_saving_from_the_page_then_alerts(writable: tuple[TestClient, SearchInde
 
     # An article arrives (an index run by another writer); the page lists it, and looking does not mark it seen.
     new = tmp_path / "new.jsonl"
-    new.write_text(
-        json.dumps(
-            {
-                "id": "late-radar",
-                "headline": "Late radar story",
-                "date": "2014-05-05",
-                "sources": ["TASS"],
-                "body": "A late radar story for the alert test.",
-            }
-        )
-        + "\n"
-    )
+    new.write_text(json.dumps({"id": "late-radar", "headline": "Late radar story", "date": "2014-05-05",
+                               "sources": ["TASS"], "body": "A late radar story for the alert test."}) + "\n")
     SearchIndex(index_dir).update([new])
     for _ in range(2):
         page = client.get("/saved")
@@ -448,22 +390,16 @@ def test_saving_from_the_page_then_alerts(writable: tuple[TestClient, SearchInde
     assert r.status_code == 303
     assert "0 new" in client.get("/saved").text
 
-    r = client.post(
-        "/saved/delete", data={"name": "radar-tass"}, headers={"referer": BASE + "/saved"}, follow_redirects=False
-    )
+    r = client.post("/saved/delete", data={"name": "radar-tass"}, headers={"referer": BASE + "/saved"},
+                    follow_redirects=False)
     assert r.status_code == 303
     assert ix.saved_searches() == []
 
 
 @pytest.mark.parametrize(
     "headers",
-    [
-        {},
-        {"origin": "http://attacker.example"},
-        {"origin": "null"},
-        {"referer": "http://attacker.example/x"},
-        {"origin": "http://localhost:9999"},
-    ],
+    [{}, {"origin": "http://attacker.example"}, {"origin": "null"}, {"referer": "http://attacker.example/x"},
+     {"origin": "http://localhost:9999"}],
     ids=["none", "foreign-origin", "null-origin", "foreign-referer", "other-port"],
 )
 def test_cross_site_posts_are_refused(writable: tuple[TestClient, SearchIndex, Path], headers: dict[str, str]) -> None:
@@ -492,45 +428,27 @@ def test_an_unsaveable_query_is_refused(writable: tuple[TestClient, SearchIndex,
 
 def test_oversized_form_is_refused(writable: tuple[TestClient, SearchIndex, Path]) -> None:
     client, _, _ = writable
-    r = client.post(
-        "/saved",
-        content=b"name=x&q=" + b"a" * 70_000,
-        headers={"origin": BASE, "content-type": "application/x-www-form-urlencoded"},
-    )
+    r = client.post("/saved", content=b"name=x&q=" + b"a" * 70_000, headers={"origin": BASE,
+                    "content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 413
 
 
 # -- live updates and concurrent clients ------------------------------------
 
 
-def test_an_index_run_elsewhere_is_searchable_without_restart(
-    writable: tuple[TestClient, SearchIndex, Path], tmp_path: Path
-) -> None:
+def test_an_index_run_elsewhere_is_searchable_without_restart(writable: tuple[TestClient, SearchIndex, Path],
+                                                             tmp_path: Path) -> None:
     client, _, index_dir = writable
     assert client.get("/api/search", params={"q": "zeppelin"}).json()["total"] == 0
     extra = tmp_path / "extra.jsonl"
-    extra.write_text(
-        json.dumps(
-            {"id": "zep", "headline": "Zeppelin radar", "date": "2014-01-02", "body": "A zeppelin carried the radar."}
-        )
-        + "\n"
-    )
+    extra.write_text(json.dumps({"id": "zep", "headline": "Zeppelin radar", "date": "2014-01-02",
+                                 "body": "A zeppelin carried the radar."}) + "\n")
     SearchIndex(index_dir).update([extra])  # another SearchIndex: what another process would do
     assert [h["id"] for h in client.get("/api/search", params={"q": "zeppelin"}).json()["hits"]] == ["zep"]
 
 
-QUERIES = [
-    "radar",
-    "missile OR satellite",
-    '"early-warning radar"',
-    "radar source:tass",
-    "deployment",
-    "navy drills",
-    "*",
-    "pact",
-    "radar date:2013",
-    "interceptor",
-]
+QUERIES = ["radar", "missile OR satellite", '"early-warning radar"', "radar source:tass", "deployment",
+           "navy drills", "*", "pact", "radar date:2013", "interceptor"]
 
 
 def test_eight_concurrent_clients_get_the_answers_one_client_gets(web_ix: SearchIndex) -> None:
@@ -563,6 +481,7 @@ def test_eight_concurrent_clients_get_the_answers_one_client_gets(web_ix: Search
     assert all(json.loads(body)["total"] >= 0 for body in expected.values())
 
 
+
 def test_server_timing_reports_the_library_call(client: TestClient) -> None:
     timing = client.get("/api/search", params={"q": "radar"}).headers["server-timing"]
     assert re.fullmatch(r'wait;dur=\d+\.\d\d;desc="index lock", index;dur=\d+\.\d\d', timing)
@@ -580,26 +499,14 @@ def test_a_source_no_article_cites_is_named_with_the_nearest(client: TestClient,
     assert f'<p class="warning">{warning}</p>' in r.text.replace("&#39;", "'").replace("&#34;", '"')
 
 
-def test_copies_are_found_anew_after_an_index_run(
-    writable: tuple[TestClient, SearchIndex, Path], tmp_path: Path
-) -> None:
+def test_copies_are_found_anew_after_an_index_run(writable: tuple[TestClient, SearchIndex, Path], tmp_path: Path) -> None:
     client, ix, index_dir = writable
     page = client.get(f"/article/{web_corpus.COPY_ID}").text
     assert f'href="/article/{web_corpus.DUPLICATE_ID}"' in page.split('id="copies"')[1].split('id="similar"')[0]
     original = ix.get(web_corpus.DUPLICATE_ID)
     third = tmp_path / "third.jsonl"
-    third.write_text(
-        json.dumps(
-            {
-                "id": "dup-third",
-                "headline": "Radar pact, third copy",
-                "date": "2013-06-09",
-                "sources": ["TASS"],
-                "body": "MOSCOW. " + original.body,
-            }
-        )
-        + "\n"
-    )
+    third.write_text(json.dumps({"id": "dup-third", "headline": "Radar pact, third copy", "date": "2013-06-09",
+                                 "sources": ["TASS"], "body": "MOSCOW. " + original.body}) + "\n")
     SearchIndex(index_dir).update([third])
     copies = client.get(f"/article/{web_corpus.COPY_ID}").text.split('id="copies"')[1].split('id="similar"')[0]
     assert 'href="/article/dup-third"' in copies and f'href="/article/{web_corpus.DUPLICATE_ID}"' in copies

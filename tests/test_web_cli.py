@@ -37,10 +37,7 @@ def test_serve_without_an_index_says_so_before_listening(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["-i", str(tmp_path / "none"), "serve", "--port", "1"])
     assert result.exit_code == 1
     none = tmp_path / "none"
-    assert (
-        result.stderr.strip()
-        == f"Error: no index at {none}: create it with `searchkit --index-dir {none} index PATH...`"
-    )
+    assert result.stderr.strip() == f"Error: no index at {none}: create it with `searchkit --index-dir {none} index PATH...`"
 
 
 def test_serve_without_the_web_extra_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,9 +73,7 @@ def test_serve_process_answers_and_sees_an_index_run_from_another_process(tmp_pa
         # `searchkit index` in its own process while the server keeps running.
         run = subprocess.run(
             [sys.executable, "-m", "searchkit", "-i", str(index), "index", str(corpus.parent), str(late)],
-            capture_output=True,
-            text=True,
-            timeout=120,
+            capture_output=True, text=True, timeout=120,
         )
         assert run.returncode == 0, run.stderr
         doc = json.loads(get(f"{url}/api/search?{query}")[2])
@@ -86,9 +81,8 @@ def test_serve_process_answers_and_sees_an_index_run_from_another_process(tmp_pa
         assert "Zeppelin radar" in get(url + "/?q=zeppelin")[2]
 
 
-@pytest.mark.parametrize(
-    ("host", "hosts", "warned"), [("127.0.0.1", ["127.0.0.1", "::1", "localhost"], False), ("0.0.0.0", ["*"], True)]
-)
+@pytest.mark.parametrize(("host", "hosts", "warned"), [("127.0.0.1", ["127.0.0.1", "::1", "localhost"], False),
+                                                       ("0.0.0.0", ["*"], True)])
 def test_serve_binds_what_it_is_told_and_warns_off_loopback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, hosts: list[str], warned: bool
 ) -> None:

@@ -25,9 +25,7 @@ def test_lengths_are_read_as_before(perdoc: whoosh3.W3PerDocReader) -> None:
     assert perdoc.doc_field_length(0, "words", 7) == 7  # no length column: the default
 
 
-def test_a_missing_length_column_is_looked_up_once(
-    perdoc: whoosh3.W3PerDocReader, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_missing_length_column_is_looked_up_once(perdoc: whoosh3.W3PerDocReader, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     real = whoosh3.W3PerDocReader.has_column
 

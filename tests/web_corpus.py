@@ -64,46 +64,15 @@ def records(seed: int = 18) -> list[dict[str, Any]]:
             }
         )
     shared_body = " ".join(SENTENCES[6:16]) + " The radar copy test story."
-    out.append(
-        {
-            "id": DUPLICATE_ID,
-            "headline": "Satellite radar pact signed",
-            "date": "2013-06-01",
-            "sources": ["Kyodo News"],
-            "body": shared_body,
-        }
-    )
-    out.append(
-        {
-            "id": COPY_ID,
-            "headline": "Satellite radar pact signed (reissued)",
-            "date": "2013-06-03",
-            "sources": ["Xinhua"],
-            "body": "BEIJING. " + shared_body,
-        }
-    )
-    out.append(
-        {
-            "id": "hostile",
-            "headline": HOSTILE_HEADLINE,
-            "date": "2013-07-04",
-            "sources": ["TASS"],
-            "body": HOSTILE_BODY,
-            "summary": "<i>summary</i>\x1b]0;title\x07",
-            "url": "javascript:alert('url')",
-        }
-    )
-    out.append(
-        {"id": "undated-note", "headline": "Undated interceptor note", "body": "An interceptor note without a date."}
-    )
-    out.append(
-        {
-            "id": ODD_ID,
-            "headline": "Odd identifier note",
-            "date": "2013-02-02",
-            "body": "A note filed under an identifier with a slash, a space, a hash and a question mark.",
-        }
-    )
+    out.append({"id": DUPLICATE_ID, "headline": "Satellite radar pact signed", "date": "2013-06-01",
+                "sources": ["Kyodo News"], "body": shared_body})
+    out.append({"id": COPY_ID, "headline": "Satellite radar pact signed (reissued)", "date": "2013-06-03",
+                "sources": ["Xinhua"], "body": "BEIJING. " + shared_body})
+    out.append({"id": "hostile", "headline": HOSTILE_HEADLINE, "date": "2013-07-04", "sources": ["TASS"],
+                "body": HOSTILE_BODY, "summary": "<i>summary</i>\x1b]0;title\x07", "url": "javascript:alert('url')"})
+    out.append({"id": "undated-note", "headline": "Undated interceptor note", "body": "An interceptor note without a date."})
+    out.append({"id": ODD_ID, "headline": "Odd identifier note", "date": "2013-02-02",
+                "body": "A note filed under an identifier with a slash, a space, a hash and a question mark."})
     return out
 
 

@@ -38,9 +38,7 @@ def serving(args: list[str], cwd: Path, timeout: float = 30.0) -> Iterator[str]:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise AssertionError(
-                    f"searchkit serve exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}"
-                )
+                raise AssertionError(f"searchkit serve exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}")
             try:
                 with urllib.request.urlopen(url + "/", timeout=5):
                     break

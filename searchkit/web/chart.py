@@ -93,18 +93,9 @@ def build(facets: Facets) -> Chart | None:
         if hits and height < 1.5:
             height = 1.5
         x = LEFT + i * step
-        bars.append(
-            Bar(
-                period,
-                hits,
-                round(x + gap / 2, 2),
-                round(HEIGHT - BOTTOM - height, 2),
-                round(max(step - gap, 0.5), 2),
-                round(height, 2),
-            )
-        )
+        bars.append(Bar(period, hits, round(x + gap / 2, 2), round(HEIGHT - BOTTOM - height, 2),
+                        round(max(step - gap, 0.5), 2), round(height, 2)))
     every = max(1, -(-len(rows) // MAX_LABELS))  # ceiling division
-    labels = tuple(
-        Label(period, round(LEFT + i * step + step / 2, 2)) for i, (period, _) in enumerate(rows) if i % every == 0
-    )
+    labels = tuple(Label(period, round(LEFT + i * step + step / 2, 2)) for i, (period, _) in enumerate(rows)
+                   if i % every == 0)
     return Chart(by=by, bars=tuple(bars), labels=labels, top=top, undated=facets.undated)

@@ -178,9 +178,8 @@ async def save_search(request: Request) -> Response:
     except SearchkitError as exc:
         failure = describe(exc)
         context = await run_in_threadpool(shared.call, _saved_context)
-        context.update(
-            form=params.Search(), error=failure.message, attempt={"name": name, "search": search}, notice=None
-        )
+        context.update(form=params.Search(), error=failure.message, attempt={"name": name, "search": search},
+                       notice=None)
         return templating.page("saved.html", context, failure.status)
     return _done(f"saved {name}")
 

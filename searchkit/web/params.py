@@ -159,3 +159,4 @@ def search_kwargs(params: Params) -> dict[str, Any]:
         **search.filters(),
         "any_words": flag(params, "any"),
     }
+

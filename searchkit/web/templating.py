@@ -35,7 +35,8 @@ def marked(text: str, highlights: Any) -> Markup:
     """The snippet with its matched words in ``<mark>``, everything escaped."""
     pieces = Snippet(text, tuple(tuple(h) for h in highlights)).parts()
     return Markup("").join(
-        Markup("<mark>%s</mark>") % render.clean(piece) if hit else escape(render.clean(piece)) for piece, hit in pieces
+        Markup("<mark>%s</mark>") % render.clean(piece) if hit else escape(render.clean(piece))
+        for piece, hit in pieces
     )
 
 
