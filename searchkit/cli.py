@@ -26,6 +26,7 @@ from .settings import ALL_FIELDS, DEFAULT_WAIT, FORMATS, PERIODS, SORTS
 # that `searchkit --help` and click's option parsing pay for none of them.
 if TYPE_CHECKING:
     from . import export, render
+    from . import indexer as _indexer
     from . import search as _search
     from .indexer import UpdateReport
     from .readers import survey as _survey
@@ -35,6 +36,7 @@ else:
     render = lazy_module("searchkit.render")
     _survey = lazy_module("searchkit.readers.survey")
     _search = lazy_module("searchkit.search")
+    _indexer = lazy_module("searchkit.indexer")
 
 # Runs shorter than this finish before a progress bar would be worth drawing.
 PROGRESS_AFTER = 2.0
@@ -160,7 +162,8 @@ def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float
     progress, finish = _progress()
     targets = list(paths) or ["corpus"]
     try:
-        report = _open(ctx, create=True).update(targets, rebuild=rebuild, wait=wait, progress=progress)
+        # The indexer alone: SearchIndex would bring the query side (whoosh.query, snippets, ranking).
+        report = _indexer.update(ctx.obj["index_dir"], targets, rebuild=rebuild, wait=wait, progress=progress)
     except KeyboardInterrupt:
         again = shlex.join(["searchkit", "--index-dir", ctx.obj["index_dir"], "index", *targets])
         if rebuild:

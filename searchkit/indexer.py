@@ -202,18 +202,87 @@ def _line_id(path: str) -> re.Pattern[str]:
     return re.compile(re.escape(record_stem(Path(path))) + r"-L[0-9]+")
 
 
+class _Articles:
+    """The committed articles (id -> row), read from the catalog as the run
+    asks for them, with the run's own changes over them.
+
+    A run over a large index that finds few files changed reads the rows of
+    those files only; building every row up front was most of a no-change
+    run. Without a catalog (a rebuild) it is the run's own rows alone.
+    """
+
+    def __init__(self, cat: Catalog | None = None) -> None:
+        self._cat = cat
+        self._rows: dict[str, ArticleRow | None] = {}  # None: known absent (or removed)
+        self._paths: dict[str, set[str]] = {}  # the ids of each file read so far
+        self._counts: dict[str, int] | None = None if cat is not None else {}
+
+    def get(self, aid: str) -> ArticleRow | None:
+        try:
+            return self._rows[aid]
+        except KeyError:
+            row = self._rows[aid] = self._cat.article(aid) if self._cat is not None else None
+            return row
+
+    def __contains__(self, aid: str) -> bool:
+        return self.get(aid) is not None
+
+    def __getitem__(self, aid: str) -> ArticleRow:
+        row = self.get(aid)
+        if row is None:
+            raise KeyError(aid)
+        return row
+
+    def __setitem__(self, aid: str, row: ArticleRow) -> None:
+        self._rows[aid] = row
+
+    def pop(self, aid: str) -> ArticleRow:
+        row = self[aid]
+        self._rows[aid] = None
+        return row
+
+    def ids(self, path: str) -> set[str]:
+        """The ids the file holds (the set itself: the run keeps it up to date)."""
+        ids = self._paths.get(path)
+        if ids is None:
+            rows = self._cat.articles_of(path) if self._cat is not None else {}
+            for aid, row in rows.items():
+                self._rows.setdefault(aid, row)  # the run's own change wins
+            ids = self._paths[path] = set(rows)
+        return ids
+
+    def count(self, path: str) -> int:
+        if path in self._paths:
+            return len(self._paths[path])
+        if self._counts is None:
+            self._counts = self._cat.article_counts() if self._cat is not None else {}
+        return self._counts.get(path, 0)
+
+    def drop_path(self, path: str) -> set[str]:
+        ids = self.ids(path)
+        self._paths[path] = set()
+        return ids
+
+    def live(self) -> set[str]:
+        """Every id (only without a catalog: a rebuild's own rows)."""
+        assert self._cat is None
+        return {aid for aid, row in self._rows.items() if row is not None}
+
+    def empty(self) -> bool:
+        if self._cat is None:
+            return not any(row is not None for row in self._rows.values())
+        if self._counts is None:
+            self._counts = self._cat.article_counts()
+        return not self._counts
+
+
 @dataclass
 class _State:
     """The committed (or, in a rebuild, the rebuilt so far) state of the run."""
 
     files: dict[str, FileRow]
-    articles: dict[str, ArticleRow]
+    articles: _Articles
     shadows: dict[str, set[str]]  # id -> other files holding a copy of it
-    by_path: dict[str, set[str]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for aid, row in self.articles.items():
-            self.by_path.setdefault(row.path, set()).add(aid)
 
 
 class _Run:
@@ -246,7 +315,7 @@ class _Run:
         self.old_stamps = old_stamps  # ids' first-commit stamps from before this run
         # A run from an empty index writes every article it will hold, so
         # near-duplicate candidates come from the run's own anchor arrays.
-        self.dups = DupTracker(groups, complete=aside or not state.articles)
+        self.dups = DupTracker(groups, complete=aside or state.articles.empty())
         self.report = report
         self.clock = clock
         self.roots = roots
@@ -288,7 +357,7 @@ class _Run:
 
     def remove_article(self, aid: str) -> None:
         row = self.state.articles.pop(aid)
-        self.state.by_path.get(row.path, set()).discard(aid)
+        self.state.articles.ids(row.path).discard(aid)
         self.delete_article(aid)
         self.change.articles.pop(aid, None)
         self.change.articles_gone.add(aid)
@@ -301,8 +370,8 @@ class _Run:
             self.requeue.add(other)
 
     def remove_file(self, path: str) -> None:
-        for aid in sorted(self.state.by_path.pop(path, set())):
-            if self.state.articles.get(aid, None) is not None and self.state.articles[aid].path == path:
+        for aid in sorted(self.state.articles.drop_path(path)):
+            if (row := self.state.articles.get(aid)) is not None and row.path == path:
                 self.remove_article(aid)
         self._reset_shadows(path)
         self.state.files.pop(path, None)
@@ -364,7 +433,7 @@ class _Run:
         ``rolling``: the file is a window onto a stream (a feed keeps only its
         newest entries), so an article that dropped out of it stays indexed.
         """
-        old_ids = set(self.state.by_path.get(path, set()))
+        old_ids = set(self.state.articles.ids(path))
         self._reset_shadows(path)
         taken: set[str] = set()
         unchanged = 0
@@ -395,7 +464,7 @@ class _Run:
             self.write_article(article, digest, stamp, prep)
             new = ArticleRow(path, digest, stamp, day_number(article.date) if article.date else 0)
             self.state.articles[aid] = new
-            self.state.by_path.setdefault(path, set()).add(aid)
+            self.state.articles.ids(path).add(aid)
             self.change.articles[aid] = new
             self.change.articles_gone.discard(aid)
             self.dirty = True
@@ -406,7 +475,7 @@ class _Run:
             self.maybe_commit()
         for aid in sorted(old_ids - taken):
             if rolling and aid in self.state.articles and self.state.articles[aid].path == path:
-                self.state.by_path.setdefault(path, set()).add(aid)
+                self.state.articles.ids(path).add(aid)
                 continue
             if aid in self.state.articles and self.state.articles[aid].path == path:
                 self.remove_article(aid)
@@ -625,16 +694,16 @@ def _index(
             _, old, _ = cat.load_state()
             old_stamps = {aid: row.stamp for aid, row in old.items()}
         cat.start_aside()
-        state = _State({}, {}, {})
+        state = _State({}, _Articles(), {})
         groups = Groups()
     else:
-        file_rows, articles, shadow_rows = cat.load_state()
+        file_rows, shadow_rows = cat.load_files()
         shadows: dict[str, set[str]] = {}
         for aid, path in shadow_rows:
             shadows.setdefault(aid, set()).add(path)
-        state = _State(file_rows, articles, shadows)
+        state = _State(file_rows, _Articles(cat), shadows)
         old_stamps = {}
-        groups = Groups.from_links(cat.links(), {a: r.day for a, r in articles.items()})
+        groups = Groups.from_links(cat.links(), cat.linked_days())
     before = set(old_stamps)
     sizes = [_size(p) for p in files]
     meter = _Meter(progress, len(files), sum(sizes))
@@ -655,7 +724,7 @@ def _index(
                 reason = exc.strerror or str(exc)
             else:
                 reason = "its folder could not be listed"
-            kept = len(state.by_path.get(path, ()))
+            kept = state.articles.count(path)
             report.skipped.append(Skipped(path, f"{reason}: its {kept} indexed articles are kept"))
         for path, size in zip(files, sizes, strict=True):
             report.files += 1
@@ -687,7 +756,7 @@ def _index(
     if aside:
         # A rebuild indexes every article afresh; what it lost is counted.
         report.updated = 0
-        report.removed = len(before - set(state.articles))
+        report.removed = len(before - state.articles.live())
 
 
 def _size(path: str) -> int:
@@ -708,12 +777,12 @@ def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:
     # A file a sidecar describes is read again (its digest covers the row):
     # editing the sidecar changes it without touching the file.
     if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns and not find_row(Path(path)):
-        report.unchanged += len(state.by_path.get(path, ()))
+        report.unchanged += state.articles.count(path)
         return 1
     read = read_file(path, row.digest if row else None)
     if read.unchanged:
         run.touch_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest))
-        report.unchanged += len(state.by_path.get(path, ()))
+        report.unchanged += state.articles.count(path)
         return 1
     report.skipped.extend(read.skipped)
     if read.digest == "":
