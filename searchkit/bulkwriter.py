@@ -34,6 +34,7 @@ from whoosh.analysis import KeywordAnalyzer
 from whoosh.fields import FieldType
 from whoosh.writing import SegmentWriter
 
+from . import dupgroups
 from .analysis import FAST, POSSESSIVES, news_analyzer
 from .codec import (
     V_CHARS,
@@ -447,6 +448,9 @@ class BulkWriter(SegmentWriter):
             for other in sources[1:]:
                 merged = _merge(merged, other)
             fw.add_field_postings(fieldname, field, merged[0], merged[1])
+            if fieldname == dupgroups.ANCHOR_FIELD:
+                fp = merged[1]
+                dupgroups.write_anchor_array(self.storage, self.newsegment, merged[0], fp.term_starts, fp.ids)
         fw.close()
         pdr.close()
 

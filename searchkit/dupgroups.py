@@ -33,23 +33,74 @@ def decode_sketch(raw: bytes) -> tuple[int, ...]:
 Sketched = tuple[str, int, tuple[int, ...]]  # (article id, day, sketch)
 
 
+ANCHOR_FIELD = "anchors"
+# A segment's anchor postings as two arrays, written beside the segment by
+# the bulk writer: "SKa1", the posting count (uint64), then the anchors'
+# values (uint64, ascending) and their segment document numbers (uint32).
+ANCHOR_EXT = ".anc"
+_ANCHOR_MAGIC = b"SKa1"
+
+
+def write_anchor_array(storage: Any, segment: Any, terms: list[bytes], term_starts: Any, ids: Any) -> None:
+    """The anchors field's postings of a new segment, as arrays (see ANCHOR_EXT)."""
+    import numpy as np
+
+    try:
+        values = np.asarray([int(t, 16) for t in terms], dtype=np.uint64)
+    except ValueError:
+        return  # not searchkit's anchors: the linker looks the terms up
+    starts = np.asarray(term_starts, dtype=np.int64)
+    per = starts[1:] - starts[:-1]
+    f = segment.create_file(storage, ANCHOR_EXT)
+    f.write(_ANCHOR_MAGIC + np.uint64(len(ids)).tobytes())
+    f.write(np.repeat(values, per).astype("<u8").tobytes())
+    f.write(np.asarray(ids, dtype="<u4").tobytes())
+    f.close()
+
+
+def _anchor_array(leaf: IndexReader) -> tuple[Any, Any] | None:
+    """A segment's anchor values and documents, if the bulk writer wrote them."""
+    segment = getattr(leaf, "_segment", None)
+    storage = getattr(leaf, "_storage", None)
+    if segment is None or storage is None or not hasattr(segment, "make_filename"):
+        return None
+    name = segment.make_filename(ANCHOR_EXT)
+    if not storage.file_exists(name):
+        return None
+    import numpy as np
+
+    f = storage.open_file(name)
+    try:
+        raw = f.read(storage.file_length(name))
+    finally:
+        f.close()
+    if raw[:4] != _ANCHOR_MAGIC:
+        return None
+    n = int(np.frombuffer(raw, dtype="<u8", count=1, offset=4)[0])
+    values = np.frombuffer(raw, dtype="<u8", count=n, offset=12)
+    docs = np.frombuffer(raw, dtype="<u4", count=n, offset=12 + 8 * n)
+    return values, docs
+
+
 def link(reader: IndexReader, groups: Groups, articles: list[Sketched]) -> None:
     """Links each article to the indexed articles its sketch is close to.
 
     Only the candidates' columns are read: the articles themselves come
     with their sketches, so adding a batch costs a few postings per article.
+    A segment with anchor arrays (ANCHOR_EXT) answers all of the batch's
+    anchors with one search; any other is asked anchor by anchor.
     """
     ids = reader.column_reader("id")
     days = reader.column_reader("date")
     sketches = reader.column_reader("sketch")
-    leaves = list(reader.leaf_readers())
+    leaves = _Leaves(list(reader.leaf_readers()), {v for _, _, sk in articles for v in sk[: duplicates.ANCHORS]})
     for article_id, day, sk in articles:
         found: set[int] = set()
         common: list[tuple[int, list[Present], str]] = []
         # An empty sketch (a text too short to judge) still goes to add(),
         # which drops the links an earlier version of the article had.
         for anchor in duplicates.anchors(sk):
-            df, present = _sharing(leaves, anchor)
+            df, present = leaves.sharing(anchor)
             if 2 <= df <= duplicates.ANCHOR_MAX_DF:
                 found.update(_postings(present, anchor))
             elif df > duplicates.ANCHOR_MAX_DF:
@@ -66,8 +117,57 @@ def link(reader: IndexReader, groups: Groups, articles: list[Sketched]) -> None:
 
 
 # A segment holding an anchor: the reader, its first document number in the
-# whole index, and the anchor's term info there (None: the reader's own lookup).
+# whole index, and the anchor's term info there (None: the reader's own
+# lookup), or the anchor's documents in the segment when it has anchor arrays.
 Present = tuple[IndexReader, int, Any]
+
+
+class _ArrayHit:
+    """An anchor's documents in a segment with anchor arrays."""
+
+    __slots__ = ("docs",)
+
+    def __init__(self, docs: list[int]) -> None:
+        self.docs = docs
+
+    def doc_frequency(self) -> int:
+        return len(self.docs)
+
+
+class _Leaves:
+    """The index's segments, each answering "which documents carry this anchor"."""
+
+    def __init__(self, leaves: list[tuple[IndexReader, int]], values: set[int]) -> None:
+        self.order: list[tuple[IndexReader, int, dict[str, list[int]] | None]] = []
+        wanted = sorted(values)
+        for leaf, offset in leaves:
+            arrays = _anchor_array(leaf) if wanted else None
+            if arrays is None:
+                self.order.append((leaf, offset, None))
+                continue
+            import numpy as np
+
+            sv, docs = arrays
+            q = np.asarray(wanted, dtype=np.uint64)
+            lo = np.searchsorted(sv, q, side="left").tolist()
+            hi = np.searchsorted(sv, q, side="right").tolist()
+            held = {f"{v:016x}": docs[a:b].tolist() for v, a, b in zip(wanted, lo, hi, strict=True) if b > a}
+            self.order.append((leaf, offset, held))
+
+    def sharing(self, anchor: str) -> tuple[int, list[Present]]:
+        """As :func:`_sharing`, over both kinds of segment, in index order."""
+        present: list[Present] = []
+        df = 0
+        for leaf, offset, held in self.order:
+            if held is None:
+                n, found = _sharing([(leaf, offset)], anchor)
+                df += n
+                present.extend(found)
+            elif anchor in held:
+                hit = _ArrayHit(held[anchor])
+                df += hit.doc_frequency()
+                present.append((leaf, offset, hit))
+        return df, present
 
 
 def _sharing(leaves: list[tuple[IndexReader, int]], anchor: str) -> tuple[int, list[Present]]:
@@ -116,6 +216,10 @@ def _anchor_docs(leaf: IndexReader, info: Any, anchor: str) -> list[int]:
     up a second time, build a matcher and a frozenset of the deleted
     documents for every anchor. Any other segment keeps Whoosh's matcher.
     """
+    if isinstance(info, _ArrayHit):
+        if leaf.has_deletions():
+            return [d for d in info.docs if not leaf.is_deleted(d)]
+        return info.docs
     if info is not None and not info.is_inlined() and getattr(leaf, "searchkit_term_postings", None) is not None:
         from . import codec  # numpy: already loaded by the commit that called us
 

@@ -326,10 +326,14 @@ def _linked(index_dir: object) -> list[tuple[str, str]]:
         cat.close()
 
 
-def test_a_first_run_links_what_an_update_of_an_index_links(tmp_path: object) -> None:
+@pytest.mark.parametrize("arrays", [True, False], ids=["anchor arrays", "term lookups"])
+def test_a_first_run_links_what_an_update_of_an_index_links(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch, arrays: bool
+) -> None:
     """A run from an empty index finds candidates from its own anchor arrays
-    (dupgroups.RunAnchors); one over a non-empty index looks each anchor up
-    in the committed segments. Both must make the same links: near copies,
+    (dupgroups.RunAnchors); one over a non-empty index searches each
+    segment's anchor arrays, or looks each anchor up in a segment without
+    them. All must make the same links: near copies,
     a story copied more often than ANCHOR_MAX_DF (every anchor common),
     a copy changed in a later run, and short texts without a sketch."""
     from pathlib import Path
@@ -361,6 +365,10 @@ def test_a_first_run_links_what_an_update_of_an_index_links(tmp_path: object) ->
     fresh = SearchIndex(tmp / "fresh", create=True)
     fresh.update([corpus.parent])
     fresh.close()
+    if not arrays:  # segments without anchor arrays (another writer's): each anchor looked up
+        from searchkit import dupgroups
+
+        monkeypatch.setattr(dupgroups, "_anchor_array", lambda leaf: None)
     grown = SearchIndex(tmp / "grown", create=True)
     grown.update([seed.parent])
     grown.update([seed.parent, corpus.parent])
