@@ -216,13 +216,38 @@ class _Articles:
         self._rows: dict[str, ArticleRow | None] = {}  # None: known absent (or removed)
         self._paths: dict[str, set[str]] = {}  # the ids of each file read so far
         self._counts: dict[str, int] | None = None if cat is not None else {}
+        self._lookups = 0
+
+    # Ids looked up one at a time before the rest are read in one query (a
+    # large new file asks for every one of its ids).
+    LOOKUPS = 500
 
     def get(self, aid: str) -> ArticleRow | None:
         try:
             return self._rows[aid]
         except KeyError:
-            row = self._rows[aid] = self._cat.article(aid) if self._cat is not None else None
-            return row
+            pass
+        row = None
+        if self._cat is not None and not self.empty():
+            self._lookups += 1
+            if self._lookups <= self.LOOKUPS:
+                row = self._cat.article(aid)
+            else:
+                self._read_all()
+                return self._rows.get(aid)
+        self._rows[aid] = row
+        return row
+
+    def _read_all(self) -> None:
+        assert self._cat is not None
+        rows = self._cat.load_state()[1]
+        # Files not read yet have no change of this run: their ids as committed.
+        unread: dict[str, set[str]] = {}
+        for aid, row in rows.items():
+            if self._rows.setdefault(aid, row) is row and row.path not in self._paths:
+                unread.setdefault(row.path, set()).add(aid)
+        self._cat = None  # every row is here now
+        self._paths.update(unread)
 
     def __contains__(self, aid: str) -> bool:
         return self.get(aid) is not None
@@ -329,6 +354,7 @@ class _Run:
         self.removed: set[str] = set()
         self.requeue: set[str] = set()
         self.prep = Preparer()  # sketches, spelling words and token cuts, on the other cores
+        self.synced: dict[str, int] = {}  # files an earlier commit fsynced, with their sizes
 
     # -- writing -----------------------------------------------------------
     def _writer(self) -> writing.IndexWriter:
@@ -500,7 +526,10 @@ class _Run:
             gen = self.base + 1
             self.writer = None
             files = storage.segment_files(self.where, gen)
-            storage.sync_files(self.where, files)
+            # Segment files never change once written: those an earlier
+            # commit of this run synced need no second fsync.
+            storage.sync_files(self.where, [f for f in files if self.synced.get(f) != files[f]])
+            self.synced = dict(files)
             if self.dups.known is not None:
                 links_added, links_gone = self.dups.committed(None)
             else:

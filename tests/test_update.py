@@ -190,3 +190,38 @@ def test_progress_counts_articles_and_bytes_of_one_large_file_and_the_commits(
         ("reading", 2, total, 0),
         ("done", 2, total, 0),
     ]
+
+
+@pytest.mark.parametrize("lookups", [2, 10_000])
+def test_a_run_reads_the_catalog_rows_it_needs_one_by_one_or_all_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lookups: int
+) -> None:
+    """indexer._Articles reads a changed file's rows, then ids of other files
+    one query each until LOOKUPS, then every row at once; the run must come
+    out the same either way."""
+    import searchkit.indexer
+
+    monkeypatch.setattr(searchkit.indexer._Articles, "LOOKUPS", lookups)
+    c = tmp_path / "c"
+    c.mkdir()
+
+    def feed(name: str, ids: list[str], text: str = "radar") -> None:
+        recs = [json.dumps({"id": i, "headline": f"H {i}", "body": f"{text} {i}"}) for i in ids]
+        (c / name).write_text("\n".join(recs) + "\n")
+
+    feed("a.jsonl", ["a1", "a2", "a3", "shared"])
+    feed("b.jsonl", ["b1", "b2"])
+    feed("z.jsonl", ["z1"])
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    ix.update([c])
+    # New ids, one already in a.jsonl, and b.jsonl changed.
+    feed("m.jsonl", ["m1", "m2", "m3", "m4", "shared", "m5"])
+    feed("b.jsonl", ["b1", "b2"], text="sonar")
+    report = ix.update([c])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (5, 2, 0, 5)
+    assert [s.reason for s in report.skipped] == ["duplicate id 'shared' (indexed from " + str(c / "a.jsonl") + "): kept as its copy"]
+    (c / "a.jsonl").unlink()  # its copy in m.jsonl takes over
+    report = ix.update([c])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 3, 8)
+    assert sorted(_ids(ix)) == ["b1", "b2", "m1", "m2", "m3", "m4", "m5", "shared", "z1"]
+    assert ix.get("shared").path == str(c / "m.jsonl")
