@@ -155,9 +155,9 @@ def test_progress_counts_articles_and_bytes_of_one_large_file_and_the_commits(
     each commit, and the end."""
     import searchkit.indexer
     from searchkit.indexer import IndexProgress
+    from searchkit.tuning import Tuning
 
     monkeypatch.setattr(searchkit.indexer, "PROGRESS_ARTICLES", 40)
-    monkeypatch.setattr(searchkit.indexer, "BATCH_ARTICLES", 100)
     feed = tmp_path / "c" / "all.jsonl"
     feed.parent.mkdir()
     lines = [
@@ -168,7 +168,7 @@ def test_progress_counts_articles_and_bytes_of_one_large_file_and_the_commits(
     size = feed.stat().st_size
     total = size + (tmp_path / "c" / "one.txt").stat().st_size
     seen: list[IndexProgress] = []
-    ix = SearchIndex(tmp_path / "ix", create=True)
+    ix = SearchIndex(tmp_path / "ix", create=True, tuning=Tuning(batch_articles=100))
     ix.update([tmp_path / "c"], progress=seen.append)
     events = [(p.phase, p.files_done, p.bytes_done, p.articles_done) for p in seen]
     assert events == [
