@@ -3,6 +3,7 @@ against the library call each request makes.
 
     python benchmarks/web_load.py               # all ~19,000 Reuters stories
     python benchmarks/web_load.py --docs 3000   # a quicker run
+    python benchmarks/web_load.py --articles 30 # article pages: first view, then again
 
 The server is a real `searchkit serve` process on a loopback port; the
 clients are threads here, each with its own keep-alive connection, sending
@@ -229,6 +230,48 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def article_pages(port: int, ids: Sequence[str]) -> tuple[list[float], list[float]]:
+    """GET /article/ID for each id, then each again: seconds per page, first and second view."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def get(article_id: str) -> float:
+        started = time.perf_counter()
+        conn.request("GET", "/article/" + urllib.parse.quote(article_id, safe=""))
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"/article/{article_id}: {response.status}")
+        return time.perf_counter() - started
+
+    get(ids[-1])  # the near-duplicate groups, read once per index state, before anything is timed
+    first = [get(i) for i in ids[:-1]]
+    again = [get(i) for i in ids[:-1]]
+    conn.close()
+    return first, again
+
+
+def articles_main(args: argparse.Namespace) -> int:
+    index, recs = build_index(args.docs)
+    step = max(1, len(recs) // (args.articles + 1))
+    ids = [str(r["id"]) for r in recs[::step]][: args.articles + 1]
+    proc, port = start_server(index, args.workers, args.server_tree)
+    try:
+        first, again = article_pages(port, ids)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    where = f", from {args.server_tree}" if args.server_tree else ""
+    print(f"article pages of searchkit serve{where} on {len(recs)} Reuters stories, one client, "
+          f"load average {os.getloadavg()[0]:.2f} at the end")
+    print()
+    rows = [("view", "pages", "p50 ms", "p95 ms", "mean ms")]
+    for name, times in (("first", first), ("again", again)):
+        rows.append((name, str(len(times)), f"{ms(times, 50):.1f}", f"{ms(times, 95):.1f}",
+                     f"{1000 * sum(times) / len(times):.1f}"))
+    print_table(rows, lambda col: col == 0)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=None, help="use only the first N Reuters stories")
@@ -239,7 +282,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=None, help="searchkit serve --workers (default: serve's own)")
     ap.add_argument("--server-tree", type=Path, default=None,
                     help="serve from this source tree instead (e.g. an older commit's git archive), for before/after")
+    ap.add_argument("--articles", type=int, default=0,
+                    help="instead: time N article pages (similar articles, copies), first view and again")
     args = ap.parse_args(argv)
+    if args.articles:
+        return articles_main(args)
 
     index, recs = build_index(args.docs)
     queries = QueryMaker(recs, args.seed).batch(args.queries)
@@ -252,7 +299,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for endpoint, path in (("api", "/api/search"), ("page", "/")):
             urls = [url_for(path, q) for q in queries]
-            load(port, urls[:10], 1, 10, args.limit)  # warm-up
+            # Warm-up on 8 connections: every worker process, and each of its
+            # searchers, has read its caches before anything is timed.
+            load(port, urls[:10], 8, 80, args.limit)
             for clients in (1, 2, 4, 8):
                 rows.append((endpoint, clients, load(port, urls, clients, args.requests, args.limit)))
         rss = tree_rss_mb(proc.pid)
