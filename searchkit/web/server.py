@@ -1,8 +1,8 @@
 """``searchkit serve``: the app under uvicorn, in one process or several.
 
-In one process the threads share a small pool of SearchIndex objects over
-the folder (shared.py), but searching is Python under one GIL: they take
-turns. ``workers`` > 1 runs that many uvicorn worker processes on one
+In one process the threads share a pool of SearchIndex objects over the
+folder (shared.py; one by default), and searching is Python under one GIL:
+they take turns. ``workers`` > 1 runs that many uvicorn worker processes on one
 listening socket (uvicorn's supervisor restarts one that dies), each with
 its own pool and caches, reopening by itself when an index run commits:
 what they share is the index folder, its catalog database and the OS's

@@ -33,9 +33,12 @@ from ..search import SearchIndex
 
 T = TypeVar("T")
 _TIMING: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar("searchkit_timing", default=None)
-# Searchers per process: beyond the cores, more only adds memory and cold
-# caches (each member reads its own filter arrays on its first call).
-DEFAULT_SIZE = 2
+# Searchers per process. One: in one process the GIL runs one search at a
+# time anyway, and benchmarks/web_load.py measured 2 per worker no faster
+# under 8 clients (BENCHMARKS.md) for ~25 MB more per worker at 19,000
+# stories; each member also reads its own caches on its first call. More
+# than one lets a quick request overtake a slow one in the same process.
+DEFAULT_SIZE = 1
 
 
 class SharedIndex:
