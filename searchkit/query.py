@@ -112,6 +112,8 @@ class BuiltQuery:
     # The options' filters alone, before the query's own source: and date:
     # were pulled into ``filters``: what a corrected spelling is built on.
     base_filters: Filters = field(default_factory=Filters)
+    # How scores are weighed by age (``recency``, see recency.py), one line; "": not at all.
+    recency: str = ""
 
     @property
     def match_all(self) -> bool:
@@ -122,6 +124,8 @@ class BuiltQuery:
         fq = self.filters.as_query()
         if fq is not None:
             lines.append(f"as query: {describe(fq)}")
+        if self.recency:
+            lines.append(f"recency: {self.recency}")
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -143,6 +147,7 @@ class BuiltQuery:
                 "exclude_sources": sorted(f.exclude),
                 "arrived_after": f.arrived_after,
             },
+            "recency": self.recency or None,
             "warnings": list(self.warnings),
         }
 

@@ -85,7 +85,14 @@ def search_page(request: Request) -> Response:
             def run(ix: SearchIndex) -> Any:
                 # The CLI's search call: its results plus a warning for a source name no article cites.
                 return export.run_search(
-                    ix, form.q, sort=form.sort, limit=params.PAGE_SIZE, offset=offset, facets=True, **form.filters()
+                    ix,
+                    form.q,
+                    sort=form.sort,
+                    recency=form.recency,
+                    limit=params.PAGE_SIZE,
+                    offset=offset,
+                    facets=True,
+                    **form.filters(),
                 ).results
 
             results = _shared(request).call(run)
