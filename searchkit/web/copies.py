@@ -28,7 +28,7 @@ from typing import Generic, TypeVar
 from ..search import Copy, Hit, SearchIndex
 
 V = TypeVar("V")
-SIMILAR_KEPT = 4096  # articles whose similar list is kept (5 hits each: a few MB)
+SIMILAR_KEPT = 4096  # articles whose similar list is kept (5 hits with snippets each: up to ~20 MB)
 
 
 def index_state(ix: SearchIndex) -> tuple[int, int]:
