@@ -44,6 +44,9 @@ SYNTAX = (
     ("source:kyodo", "articles citing a source"),
     ("date:1987-03", "a year or month; date:[1987-03 TO 1987-06] a range"),
     ("telemet*, telemtry~", "wildcard, fuzzy match"),
+    ("oil w/5 prices, north pre/1 korea", "within 5 words; in order"),
+    ("seoul /s drill, seoul /p drill", "same sentence; same paragraph"),
+    ("atleast3(oil), lead:oil, =START", "3+ mentions; headline or lead; exact case"),
     ("*", "every article (browse with the filters)"),
 )
 
