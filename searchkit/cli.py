@@ -611,8 +611,10 @@ def sources(ctx: click.Context, fmt: str, color: str) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes (default: one per core, at most 4).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int | None) -> None:
     """Serve the web UI: search, filter, read and save searches in a browser.
 
     Listens on this machine only unless --host says otherwise. An index run
@@ -628,7 +630,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         from .web import server  # the web extra is optional
     except ImportError as exc:
         raise click.ClickException(f"the web UI needs the web extra: pip install 'searchkit[web]' ({exc})") from None
-    server.run(server.open_index(ctx.obj["index_dir"]), host, port)
+    server.run(server.open_index(ctx.obj["index_dir"]), host, port, workers or server.default_workers())
 
 
 def main() -> None:
