@@ -106,7 +106,7 @@ def source_keys(rec: dict[str, Any]) -> list[str]:
     searchkit matches ``sources=[name]`` through ``source_key``; the other
     engines store the same keys, so the filter means the same everywhere.
     """
-    from searchkit.sources import source_key  # late: only when sources exist
+    from searchkit.gazetteer import source_key  # late: only when sources exist
 
     return list(dict.fromkeys(source_key(s) for s in rec.get("sources") or ()))
 

@@ -246,7 +246,7 @@ class QueryMaker:
         return tuple(self.rng.sample(words, 2)) if len(words) >= 2 else None
 
     def make(self, shape: str, filt: str) -> QuerySpec:
-        from searchkit.sources import source_key
+        from searchkit.gazetteer import source_key
 
         for _ in range(10_000):
             if filt == "source":

@@ -21,12 +21,12 @@ from typing import Any
 
 from . import __version__, storage
 from .errors import SearchkitError
+from .gazetteer import source_key
 from .headlines import HeadlineMatcher
 from .options import SearchOptions
 from .render import ARTICLE_FIELDS, Span
 from .results import Hit, Results
 from .search import MAX_LIMIT, SearchIndex
-from .sources import source_key
 from .spelling import near_names
 
 # Hits fetched per search call while streaming an export.

@@ -34,6 +34,7 @@ from .analysis import FAST
 from .articles import Article, Loaded, Skipped, read_file, record_stem, walk
 from .catalog import ArticleRow, Catalog, Change, FileRow
 from .errors import IndexCorruptError, IndexVersionError, NothingReadError, PathMissingError
+from .gazetteer import source_key
 from .neardup import sketches as duplicates
 from .neardup.links import DupTracker, encode_sketch
 from .neardup.sketches import Groups
@@ -42,7 +43,6 @@ from .readers.sidecar import find_row
 from .readers.walk import left_out
 from .schema import SCHEMA_VERSION, day_number
 from .settings import DEFAULT_WAIT
-from .sources import source_key
 from .tuning import Tuning, current
 
 Clock = Callable[[], float]

@@ -21,12 +21,12 @@ from whoosh.fields import Schema
 from . import proximity
 from .dates import period
 from .errors import QueryError
+from .gazetteer import source_key
 from .options import SearchOptions
 from .querytext import describe, tree
 from .ranking import CombinedTerm, combine_fields, field_boosts, word_query
 from .schema import SEARCH_FIELDS, day_number
 from .settings import SORTS
-from .sources import source_key
 
 if TYPE_CHECKING:  # the parser loads only for queries the fast path leaves to it
     from whoosh.qparser import MultifieldParser

@@ -16,7 +16,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .analysis import news_analyzer
 from .dates import period
 from .errors import SearchkitError
-from .sources import source_key
+from .gazetteer import source_key
 
 # Bump whenever an index written by an older searchkit would be read wrongly.
 # 2: postings in searchkit's codec (searchkit.codec), tokens NFKC-normalised

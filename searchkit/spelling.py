@@ -28,9 +28,9 @@ from collections.abc import Iterable
 from whoosh.reading import IndexReader
 
 from .analysis import word_analyzer
+from .gazetteer import source_key
 from .query import OPERATORS
 from .schema import as_text
-from .sources import source_key
 
 FIELD = "words"
 # Below this many hits a query "finds little", and the search (executor.py)

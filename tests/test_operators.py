@@ -31,7 +31,7 @@ from searchkit.boundaries import boundaries, decode, exact_forms, sentence_start
 from searchkit.cli import cli
 from searchkit.dates import period
 from searchkit.errors import QueryError
-from searchkit.sources import source_key
+from searchkit.gazetteer import source_key
 
 from .conftest import DATA, LIBRARY, ROOT
 

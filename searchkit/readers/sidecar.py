@@ -29,7 +29,7 @@ from typing import Any
 from ..articles import Article, _first
 from ..dates import read_day
 from ..errors import ArticleError
-from ..sources import canonical_source
+from ..gazetteer import canonical_source
 from .fileio import decode, read_bounded
 from .jsonl import RecordError, parse_record
 from .limits import MAX_SIDECAR_BYTES
