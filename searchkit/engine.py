@@ -93,7 +93,7 @@ class Arrays:
         self.live_ids = np.flatnonzero(live).astype(np.int64)
         self._lengths: dict[str, np.ndarray] = {}
         self._lexicons: dict[str, list[str] | None] = {}
-        self._lexicon_lengths: dict[str, np.ndarray] = {}
+        self._letters: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._expansions: dict[tuple[Any, ...], tuple[list[Any], str | None]] = {}
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
 
@@ -187,12 +187,21 @@ class Arrays:
             self._lexicons[fieldname] = sorted(w.decode("utf-8") for w in words)
         return self._lexicons[fieldname]
 
-    def lexicon_lengths(self, fieldname: str) -> np.ndarray:
-        found = self._lexicon_lengths.get(fieldname)
+    def letters(self, fieldname: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The field's dictionary (``lexicon``) as arrays: each word's length,
+        its code points as a row of a matrix padded with zeros, and how often
+        each letter occurs in it (see ``words_within``)."""
+        found = self._letters.get(fieldname)
         if found is None:
             words = self.lexicon(fieldname) or []
-            found = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
-            self._lexicon_lengths[fieldname] = found
+            lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+            width = int(lengths.max()) if len(words) else 0
+            joined = "".join([w.ljust(width, "\0") for w in words]).encode("utf-32-le")
+            codes = np.frombuffer(joined, dtype="<u4").reshape(len(words), width)
+            cells = (np.arange(len(words), dtype=np.int64)[:, None] * (_PAD + 1) + _buckets(codes)).ravel()
+            counts = np.bincount(cells, minlength=len(words) * (_PAD + 1)).reshape(len(words), _PAD + 1)
+            found = lengths, codes, counts[:, :_PAD].astype(np.uint8)
+            self._letters[fieldname] = found
         return found
 
     def expansion(self, q: wq.Query) -> tuple[list[Any], str | None]:
@@ -577,31 +586,65 @@ def words_within(
 ) -> list[str] | None:
     """The field's words starting with ``prefix`` within ``k`` edits of
     ``text``: Levenshtein, or with ``transpositions`` the restricted
-    Damerau-Levenshtein distance of whoosh.support.levenshtein.
+    Damerau-Levenshtein distance of whoosh.support.levenshtein; in
+    dictionary order.
 
-    Words of a hopeless length are dropped first; then the distance table is
-    filled one letter of ``text`` at a time for all candidates together,
-    insertions along a row as a running minimum.
+    Only words whose length is within ``k`` of the text's can be that near;
+    their letters are rows of the dictionary's code-point matrix, kept per
+    searcher (``Arrays.letters``). The distance table is filled one letter
+    of ``text`` at a time for all candidates together, insertions along a
+    row as a running minimum.
     """
     words = arrays.lexicon(fieldname)
     if words is None:
         return None
-    lengths = arrays.lexicon_lengths(fieldname)
     # The words sharing the prefix are one slice of the sorted dictionary.
     lo, hi = (
         (bisect.bisect_left(words, prefix), bisect.bisect_left(words, prefix + "\U0010ffff"))
         if prefix
         else (0, len(words))
     )
-    near = lo + np.flatnonzero(np.abs(lengths[lo:hi] - len(text)) <= k)
-    cands = [words[i] for i in near.tolist()]
-    if not cands:
+    if hi <= lo:
         return []
-    width = max(len(c) for c in cands)
-    n = len(cands)
-    codes = np.frombuffer("".join(c.ljust(width, "\0") for c in cands).encode("utf-32-le"), dtype="<u4")
-    codes = codes.reshape(n, width)
-    lens = np.fromiter((len(c) for c in cands), dtype=np.int64, count=n)
+    lengths, letters, counts = arrays.letters(fieldname)
+    near = lo + np.flatnonzero(np.abs(lengths[lo:hi] - len(text)) <= k)
+    if len(near) > 32:
+        # Letters the word has and the text lacks (or the reverse) each cost
+        # an edit: a cheap lower bound that drops most words before the table.
+        diff = counts[near].astype(np.int16) - _letter_counts(text)
+        near = near[np.maximum(np.maximum(diff, 0).sum(axis=1), np.maximum(-diff, 0).sum(axis=1)) <= k]
+    if not len(near):
+        return []
+    width = min(len(text) + k, letters.shape[1])
+    close = _distances(letters[near, :width], lengths[near], text, k, transpositions)
+    return [words[i] for i in near[close].tolist()]
+
+
+# Letter counts (see words_within): one column per letter a-z, one for any
+# other character (a coarser count stays a lower bound), one for padding.
+_OTHER, _PAD = 26, 27
+
+
+def _buckets(codes: np.ndarray) -> np.ndarray:
+    return np.where((codes >= 97) & (codes <= 122), codes.astype(np.int64) - 97, np.where(codes == 0, _PAD, _OTHER))
+
+
+def _letter_counts(text: str) -> np.ndarray:
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    return np.bincount(_buckets(codes), minlength=_PAD + 1)[:_PAD].astype(np.int16)
+
+
+def _distances(codes: np.ndarray, lens: np.ndarray, text: str, k: int, transpositions: bool) -> np.ndarray:
+    """Which words are within ``k`` edits of ``text``: each word's code
+    points are a row of ``codes`` padded with zeros, its length in ``lens``.
+
+    A word is dropped as soon as its table's row (and, with transpositions,
+    the row before, which a swap reads from) exceeds ``k`` everywhere: no
+    later row can come below it again (Ukkonen's cut-off), and most words
+    are out after a few letters.
+    """
+    n, width = codes.shape
+    alive = np.arange(n)
     steps = np.arange(width + 1, dtype=np.int64)
     row = np.broadcast_to(steps, (n, width + 1))  # distance from the empty prefix of text
     before = row
@@ -613,10 +656,18 @@ def words_within(
             swap = np.zeros_like(here)
             swap[:, 1:] = (codes[:, :-1] == ord(ch)) & (codes[:, 1:] == ord(text[i - 2])) & ~here[:, 1:]
             best = np.where(swap, np.minimum(best, np.pad(before[:, :-2], ((0, 0), (1, 0))) + 1), best)
-        start = np.full((n, 1), i, dtype=np.int64)
+        start = np.full((len(alive), 1), i, dtype=np.int64)
         before, row = row, np.minimum.accumulate(np.concatenate([start, best], axis=1) - steps, axis=1) + steps
-    dist = row[np.arange(n), lens]
-    return [c for c, d in zip(cands, dist.tolist(), strict=True) if d <= k]
+        hope = row.min(axis=1) <= k
+        if transpositions:
+            hope |= before.min(axis=1) <= k
+        if not hope.all():
+            alive, codes, lens, row, before = alive[hope], codes[hope], lens[hope], row[hope], before[hope]
+            if not len(alive):
+                break
+    found = np.zeros(n, dtype=bool)
+    found[alive[row[np.arange(len(alive)), lens] <= k]] = True
+    return found
 
 
 class QuickTerms:
