@@ -17,6 +17,7 @@ caller runs Whoosh's own matchers instead (``SUPPORTED`` lists the shapes).
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from array import array
 from collections import OrderedDict
@@ -57,8 +58,9 @@ MAX_EXPANSIONS = 1000
 _POS_BITS = 32
 
 Match = tuple[np.ndarray, np.ndarray]  # global docnums (int64, ascending), scores (float64)
-# A term's cached postings: global ids, weights, raw values for positions (or None).
-_Entry = tuple[np.ndarray, np.ndarray, "list[bytes] | None"]
+# A term's cached postings: global ids, weights, raw values for positions (or
+# None), and the number of postings before deleted documents were dropped.
+_Entry = tuple[np.ndarray, np.ndarray, "list[bytes] | None", int]
 _NO_IDS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 
@@ -157,6 +159,7 @@ class Arrays:
             if len(ids):
                 ids_parts.append(ids.astype(np.int64) + offset)
                 weight_parts.append(weights.astype(np.float64))
+        stored = sum(len(p) for p in ids_parts)
         if ids_parts:
             ids = np.concatenate(ids_parts)
             weights = np.concatenate(weight_parts)
@@ -167,7 +170,7 @@ class Arrays:
                     values = [v for v, k in zip(values, keep.tolist(), strict=True) if k]
         else:
             ids, weights = _NO_IDS, _NO_SCORES
-        entry = (ids, weights, values)
+        entry = (ids, weights, values, stored)
         self._postings[key] = entry
         if len(self._postings) > POSTINGS_CACHE:
             self._postings.popitem(last=False)
@@ -260,7 +263,7 @@ class Arrays:
         btext = _to_bytes(self.schema, fieldname, text)
         if btext is None:
             return {}
-        ids, _, values = self._entry(fieldname, btext)
+        ids, _, values, _ = self._entry(fieldname, btext)
         wanted = np.asarray(sorted(docs), dtype=np.int64)
         at = np.searchsorted(ids, wanted)
         held = [(doc, i) for doc, i in zip(wanted.tolist(), at.tolist(), strict=True) if i < len(ids) and ids[i] == doc]
@@ -279,28 +282,41 @@ class Arrays:
             if hi <= lo:
                 continue
             local = (present[lo:hi] - offset).astype(np.int32)
-            spots = postings.term_positions(leaf, fieldname, btext, local)
-            spans = postings.term_chars(leaf, fieldname, btext, local)
-            for doc, pos, chars in zip(present[lo:hi].tolist(), spots, spans, strict=True):
-                found[doc] = [(int(p), int(a), int(b)) for p, (a, b) in zip(pos.tolist(), chars.tolist(), strict=True)]
+            counts, spans = postings.flat_spans(leaf, fieldname, btext, local)
+            rows = [(p, a, b) for p, a, b in spans.tolist()]
+            ends = np.cumsum(counts).tolist()
+            for doc, end, count in zip(present[lo:hi].tolist(), ends, counts.tolist(), strict=True):
+                found[doc] = rows[end - count : end]
         return found
 
-    def positions(self, fieldname: str, btext: Any, docs: np.ndarray) -> list[np.ndarray]:
+    def positions(self, fieldname: str, btext: Any, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The term's positions in each of ``docs`` (global ids, ascending,
-        a subset of the term's live postings)."""
-        ids, _, values = self._entry(fieldname, btext)
+        a subset of the term's live postings), flat: each document's number
+        of positions, and all of them one document after another."""
+        ids, _, values, _ = self._entry(fieldname, btext)
         if values is not None:
             decode = self.schema[fieldname].format.decode_positions
-            at = np.searchsorted(ids, docs).tolist()
-            return [np.asarray(decode(values[i]), dtype=np.int64) for i in at]
-        out: list[np.ndarray] = []
+            lists = [decode(values[i]) for i in np.searchsorted(ids, docs).tolist()]
+            counts = np.fromiter((len(p) for p in lists), dtype=np.int64, count=len(lists))
+            return counts, np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+        count_parts: list[np.ndarray] = []
+        pos_parts: list[np.ndarray] = []
         bounds = [offset for _, offset in self.leaves] + [self.count]
         for i, (leaf, offset) in enumerate(self.leaves):
             lo, hi = np.searchsorted(docs, [offset, bounds[i + 1]])
             if hi > lo:
                 local = (docs[lo:hi] - offset).astype(np.int32)
-                out.extend(postings.term_positions(leaf, fieldname, btext, local))
-        return out
+                counts, pos = postings.flat_positions(leaf, fieldname, btext, local)
+                count_parts.append(counts)
+                pos_parts.append(pos)
+        if not count_parts:
+            return _NO_IDS, _NO_IDS
+        return np.concatenate(count_parts), np.concatenate(pos_parts)
+
+    def doc_frequency(self, fieldname: str, btext: Any) -> int:
+        """Whoosh's document frequency of the term (deleted documents
+        included, as its term info counts them), from the postings read."""
+        return self._entry(fieldname, btext)[3]
 
 
 def _to_bytes(schema: Any, fieldname: str, text: Any) -> Any | None:
@@ -419,7 +435,7 @@ class Evaluator:
             return _boosted((ids, tf), boost)  # Whoosh's WeightScorer: the weight
         # scoring.bm25 as BM25FScorer calls it, term for term.
         parent = self.parent
-        idf = lucene_idf(parent.doc_frequency(fieldname, btext), parent.doc_count_all())
+        idf = lucene_idf(self.a.doc_frequency(fieldname, btext), parent.doc_count_all())
         avgfl = parent.avg_field_length(fieldname) or 1
         fl = self.a.lengths(fieldname)[ids]
         scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
@@ -433,10 +449,12 @@ class Evaluator:
         fields = [s.fieldname for s in subs]
         text = subs[0].text
         found = []
+        frequencies = []
         for s in subs:
             btext = _to_bytes(schema, s.fieldname, s.text)
             if btext is not None:
                 ids, w = self.a.postings(s.fieldname, btext)
+                frequencies.append(self.a.doc_frequency(s.fieldname, btext))
                 if len(ids):
                     found.append((ids, w, s.boost))
         if not found:
@@ -450,7 +468,11 @@ class Evaluator:
         for s in subs:
             length += s.boost * self.a.lengths(s.fieldname)[ids]
         avg = combined_avg_length(self.searcher, [(s.fieldname, s.boost) for s in subs]) or 1.0
-        idf = combined_idf(self.searcher, fields, text)
+        if len(frequencies) == len(subs):
+            # ranking.combined_idf's number, from the postings just read.
+            idf = lucene_idf(max(frequencies), self.parent.doc_count_all())
+        else:
+            idf = combined_idf(self.searcher, fields, text)
         norm = K1 * ((1 - B) + B * length / avg)
         scores = q.boost * idf * tf * (K1 + 1) / (tf + norm)
         return ids, scores
@@ -544,9 +566,7 @@ class Evaluator:
         which = np.arange(n, dtype=np.int64)
         ends: np.ndarray | None = None  # sorted (document index, position) keys
         for btext in words:
-            lists = self.a.positions(fieldname, btext, ids)
-            counts = np.fromiter((len(p) for p in lists), dtype=np.int64, count=n)
-            pos = np.concatenate(lists).astype(np.int64) if n else _NO_IDS
+            counts, pos = self.a.positions(fieldname, btext, ids)
             keys = (np.repeat(which, counts) << _POS_BITS) | pos
             if ends is None:
                 ends = np.unique(keys)

@@ -24,6 +24,16 @@ Contract (both paths must give identical answers, proven by a test):
   character offsets as an ``int32`` array of shape ``(n, 2)``.
 
 ``text`` is the term as Whoosh stores it (``str`` for text fields).
+
+The same values flat, for many documents at once (what the engine asks
+for: a phrase's candidates, a page of snippets), without a Python step per
+document on the codec's segments:
+
+- ``flat_positions(leaf, field, text, docs)``: ``(counts, positions)``, each
+  document's number of positions (``int64``, in the order of ``docs``) and
+  all of them one document after another (``int64``).
+- ``flat_spans(leaf, field, text, docs)``: ``(counts, spans)``, likewise
+  with an ``int64`` array of shape ``(m, 3)``: position, start, end.
 """
 
 from __future__ import annotations
@@ -153,3 +163,82 @@ def generic_term_chars(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -
         arr = np.asarray(v if v is not None else (), dtype=np.int32).reshape(-1, 3)
         out.append(np.ascontiguousarray(arr[:, 1:]))
     return out
+
+
+def _is_codec_segment(leaf: Any) -> bool:
+    return getattr(leaf, "searchkit_term_postings", None) is not None
+
+
+def flat_positions(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    found = _fast_flat(leaf, fieldname, text, docs, spans=False) if _is_codec_segment(leaf) else None
+    if found is not None:
+        return found
+    lists = term_positions(leaf, fieldname, text, docs)
+    return _counts(lists), (np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, dtype=np.int64))
+
+
+def flat_spans(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    found = _fast_flat(leaf, fieldname, text, docs, spans=True) if _is_codec_segment(leaf) else None
+    if found is not None:
+        return found
+    spots = term_positions(leaf, fieldname, text, docs)
+    chars = term_chars(leaf, fieldname, text, docs)
+    if not spots:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 3), dtype=np.int64)
+    pos = np.concatenate(spots).astype(np.int64)
+    return _counts(spots), np.column_stack((pos, np.concatenate(chars).astype(np.int64).reshape(-1, 2)))
+
+
+def _counts(lists: list[np.ndarray]) -> np.ndarray:
+    return np.fromiter((len(v) for v in lists), dtype=np.int64, count=len(lists))
+
+
+def _fast_flat(
+    leaf: Any, fieldname: str, text: Any, docs: np.ndarray, spans: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """flat_positions / flat_spans over the codec's blocks: each block
+    holding one of ``docs`` decoded once, the documents' values gathered
+    from it with one index array."""
+    terminfo = _fast_terminfo(leaf, fieldname, text)
+    if terminfo is None:
+        return None
+    kind = codec.value_kind(leaf.schema[fieldname].format)
+    if kind not in ((codec.V_CHARS,) if spans else (codec.V_POSITIONS, codec.V_CHARS)):
+        return None  # the generic path raises what Whoosh raises for a format without them
+    want = np.asarray(docs, dtype=np.int64)
+    counts = np.zeros(len(want), dtype=np.int64)
+    pieces: list[np.ndarray] = []
+    if terminfo is not False and len(want):
+        postfile = leaf._terms._postfile
+        blocks = codec._blocks(postfile, terminfo.extent()[0])
+        maxids = np.asarray([b.maxid for b in blocks], dtype=np.int64)
+        which = np.searchsorted(maxids, want, side="left")
+        # docs ascending, so each block's documents are one run of ``want``.
+        bounds = np.flatnonzero(np.diff(which)) + 1
+        los = np.concatenate(([0], bounds)).tolist()
+        his = np.concatenate((bounds, [len(want)])).tolist()
+        for lo, hi in zip(los, his, strict=True):
+            bi = int(which[lo])
+            if bi >= len(blocks):
+                break
+            ids, _, _ = blocks[bi].ids_weights(postfile)
+            vals = blocks[bi].values(postfile, kind)
+            if vals.offsets is None or vals.positions is None:
+                continue
+            sub = want[lo:hi]
+            at = np.minimum(np.searchsorted(ids, sub), len(ids) - 1)
+            at = np.where(ids[at] == sub, at, -1)
+            rows = at[at >= 0]
+            first = vals.offsets[rows]
+            n = vals.offsets[rows + 1] - first
+            counts[lo:hi][at >= 0] = n
+            # Each document's values are one run of the block's arrays.
+            take = np.repeat(first - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
+            if spans:
+                assert vals.starts is not None and vals.ends is not None
+                pieces.append(np.column_stack((vals.positions[take], vals.starts[take], vals.ends[take])))
+            else:
+                pieces.append(vals.positions[take])
+    if pieces:
+        return counts, np.concatenate(pieces).astype(np.int64)
+    return counts, (np.zeros((0, 3), dtype=np.int64) if spans else np.zeros(0, dtype=np.int64))

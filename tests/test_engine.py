@@ -134,6 +134,10 @@ def test_arrays_leave_out_deleted_documents(tmp_path: Path) -> None:
     assert searcher.doc_count_all() > searcher.doc_count() == before - 1
     assert len(cache.arrays.live_ids) == searcher.doc_count()
     assert ix.search("*", limit=0).total == before - 1
+    # Whoosh's document frequencies still count it, and the engine's idf with them.
+    reader = searcher.reader()
+    for btext in list(reader.lexicon("body"))[:300]:
+        assert cache.arrays.doc_frequency("body", btext) == reader.doc_frequency("body", btext)
     ix.close()
 
 
@@ -259,3 +263,39 @@ def test_snippet_offsets_from_the_engine_match_the_matcher_path(ix: SearchIndex)
     fast = occurrences(searcher, docs, words, cache.arrays)
     assert fast == occurrences(searcher, docs, words, None)
     assert sum(len(v) for v in fast.values()) > 10
+
+
+def test_flat_values_are_the_per_document_values(ix: SearchIndex) -> None:
+    """postings.flat_positions / flat_spans: the contract's per-document
+    arrays, one document after another (the codec's block path here)."""
+    from searchkit import postings
+
+    searcher, _ = ix._current()
+    checked = 0
+    for leaf, _offset in searcher.reader().leaf_readers():
+        for btext in list(leaf.lexicon("body"))[:300]:
+            ids, _ = postings.term_postings(leaf, "body", btext)
+            for docs in (ids, ids[::2], ids[1::3]):
+                spots = postings.term_positions(leaf, "body", btext, docs)
+                chars = postings.term_chars(leaf, "body", btext, docs)
+                counts, flat = postings.flat_positions(leaf, "body", btext, docs)
+                assert counts.tolist() == [len(p) for p in spots]
+                assert flat.tolist() == [int(p) for ps in spots for p in ps.tolist()]
+                counts, spans = postings.flat_spans(leaf, "body", btext, docs)
+                assert counts.tolist() == [len(p) for p in spots]
+                expected = [
+                    [int(p), *map(int, c)]
+                    for ps, cs in zip(spots, chars, strict=True)
+                    for p, c in zip(ps, cs, strict=True)
+                ]
+                assert spans.reshape(-1, 3).tolist() == expected
+            checked += 1
+    assert checked > 100
+
+
+def test_document_frequency_is_whoosh_s(ix: SearchIndex) -> None:
+    searcher, cache = ix._current()
+    reader = searcher.reader()
+    for fieldname in ("body", "headline", "sources"):
+        for btext in list(reader.lexicon(fieldname))[:300]:
+            assert cache.arrays.doc_frequency(fieldname, btext) == reader.doc_frequency(fieldname, btext)
