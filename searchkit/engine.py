@@ -98,6 +98,7 @@ class Arrays:
         self._letters: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._expansions: dict[tuple[Any, ...], tuple[list[Any], str | None]] = {}
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
+        self.blocks = postings.BlockMemo()
 
     def _column(self, fieldname: str, typecode: str) -> np.ndarray:
         parts = []
@@ -282,7 +283,7 @@ class Arrays:
             if hi <= lo:
                 continue
             local = (present[lo:hi] - offset).astype(np.int32)
-            counts, spans = postings.flat_spans(leaf, fieldname, btext, local)
+            counts, spans = postings.flat_spans(leaf, fieldname, btext, local, self.blocks)
             rows = [(p, a, b) for p, a, b in spans.tolist()]
             ends = np.cumsum(counts).tolist()
             for doc, end, count in zip(present[lo:hi].tolist(), ends, counts.tolist(), strict=True):
@@ -306,7 +307,7 @@ class Arrays:
             lo, hi = np.searchsorted(docs, [offset, bounds[i + 1]])
             if hi > lo:
                 local = (docs[lo:hi] - offset).astype(np.int32)
-                counts, pos = postings.flat_positions(leaf, fieldname, btext, local)
+                counts, pos = postings.flat_positions(leaf, fieldname, btext, local, self.blocks)
                 count_parts.append(counts)
                 pos_parts.append(pos)
         if not count_parts:

@@ -38,6 +38,7 @@ document on the codec's segments:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -169,16 +170,57 @@ def _is_codec_segment(leaf: Any) -> bool:
     return getattr(leaf, "searchkit_term_postings", None) is not None
 
 
-def flat_positions(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    found = _fast_flat(leaf, fieldname, text, docs, spans=False) if _is_codec_segment(leaf) else None
+class BlockMemo:
+    """Decoded blocks of the codec's postings, kept by the caller (the
+    engine keeps one per searcher): a phrase's candidates and then the
+    page's snippets read the same blocks, and a word is often asked for
+    again. Keys hold the postings file's identity, valid while the
+    searcher holding that file is open."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._chains: OrderedDict[tuple[int, int], tuple[list[Any], np.ndarray]] = OrderedDict()
+        self._decoded: OrderedDict[tuple[int, int], tuple[np.ndarray, Any]] = OrderedDict()
+
+    def chain(self, postfile: Any, offset: int) -> tuple[list[Any], np.ndarray]:
+        """A term's blocks and each block's last id."""
+        key = (id(postfile), offset)
+        found = self._chains.get(key)
+        if found is None:
+            blocks = codec._blocks(postfile, offset)
+            found = blocks, np.asarray([b.maxid for b in blocks], dtype=np.int64)
+            self._keep(self._chains, key, found)
+        return found
+
+    def block(self, postfile: Any, block: Any, kind: int) -> tuple[np.ndarray, Any]:
+        """A block's ids and decoded values."""
+        key = (id(postfile), block.dataoffset)
+        found = self._decoded.get(key)
+        if found is None:
+            found = block.ids_weights(postfile)[0], block.values(postfile, kind)
+            self._keep(self._decoded, key, found)
+        return found
+
+    def _keep(self, table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+        table[key] = value
+        if len(table) > self.size:
+            table.popitem(last=False)
+
+
+def flat_positions(
+    leaf: Any, fieldname: str, text: Any, docs: np.ndarray, memo: BlockMemo | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    found = _fast_flat(leaf, fieldname, text, docs, False, memo) if _is_codec_segment(leaf) else None
     if found is not None:
         return found
     lists = term_positions(leaf, fieldname, text, docs)
     return _counts(lists), (np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, dtype=np.int64))
 
 
-def flat_spans(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    found = _fast_flat(leaf, fieldname, text, docs, spans=True) if _is_codec_segment(leaf) else None
+def flat_spans(
+    leaf: Any, fieldname: str, text: Any, docs: np.ndarray, memo: BlockMemo | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    found = _fast_flat(leaf, fieldname, text, docs, True, memo) if _is_codec_segment(leaf) else None
     if found is not None:
         return found
     spots = term_positions(leaf, fieldname, text, docs)
@@ -194,11 +236,11 @@ def _counts(lists: list[np.ndarray]) -> np.ndarray:
 
 
 def _fast_flat(
-    leaf: Any, fieldname: str, text: Any, docs: np.ndarray, spans: bool
+    leaf: Any, fieldname: str, text: Any, docs: np.ndarray, spans: bool, memo: BlockMemo | None
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """flat_positions / flat_spans over the codec's blocks: each block
-    holding one of ``docs`` decoded once, the documents' values gathered
-    from it with one index array."""
+    holding one of ``docs`` decoded once (or found in ``memo``), the
+    documents' values gathered from it with one index array."""
     terminfo = _fast_terminfo(leaf, fieldname, text)
     if terminfo is None:
         return None
@@ -210,8 +252,8 @@ def _fast_flat(
     pieces: list[np.ndarray] = []
     if terminfo is not False and len(want):
         postfile = leaf._terms._postfile
-        blocks = codec._blocks(postfile, terminfo.extent()[0])
-        maxids = np.asarray([b.maxid for b in blocks], dtype=np.int64)
+        memo = memo if memo is not None else BlockMemo()
+        blocks, maxids = memo.chain(postfile, terminfo.extent()[0])
         which = np.searchsorted(maxids, want, side="left")
         # docs ascending, so each block's documents are one run of ``want``.
         bounds = np.flatnonzero(np.diff(which)) + 1
@@ -221,8 +263,7 @@ def _fast_flat(
             bi = int(which[lo])
             if bi >= len(blocks):
                 break
-            ids, _, _ = blocks[bi].ids_weights(postfile)
-            vals = blocks[bi].values(postfile, kind)
+            ids, vals = memo.block(postfile, blocks[bi], kind)
             if vals.offsets is None or vals.positions is None:
                 continue
             sub = want[lo:hi]
