@@ -299,3 +299,19 @@ def test_document_frequency_is_whoosh_s(ix: SearchIndex) -> None:
     for fieldname in ("body", "headline", "sources"):
         for btext in list(reader.lexicon(fieldname))[:300]:
             assert cache.arrays.doc_frequency(fieldname, btext) == reader.doc_frequency(fieldname, btext)
+
+
+@pytest.mark.slow
+def test_a_search_command_loads_only_what_it_needs(library_dir: Path) -> None:
+    """Start-up (issue 15): `searchkit search radar` parses no date and
+    reads no article file, so dateutil and the readers stay unloaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from searchkit.cli import cli; "
+        f"cli(['-i', {str(library_dir)!r}, 'search', 'radar'], standalone_mode=False); "
+        "print(sorted(m for m in ('dateutil', 'searchkit.readers.html', 'searchkit.indexer') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
