@@ -94,7 +94,8 @@ class Arrays:
         self.live = live
         self.live_ids = np.flatnonzero(live).astype(np.int64)
         self._lengths: dict[str, np.ndarray] = {}
-        self._lexicons: dict[str, list[str] | None] = {}
+        self._lexicons: dict[str, list[str]] = {}
+        self._frequencies: dict[str, dict[str, int] | None] = {}
         self._letters: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._expansions: dict[tuple[Any, ...], tuple[list[Any], str | None]] = {}
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
@@ -180,16 +181,27 @@ class Arrays:
     def lexicon(self, fieldname: str) -> list[str] | None:
         """The field's indexed words over all segments, sorted; None when a
         segment's term dictionary cannot be read in bulk."""
-        if fieldname not in self._lexicons:
-            words: set[bytes] = set()
+        found = self.frequencies(fieldname)
+        return None if found is None else self._lexicons[fieldname]
+
+    def frequencies(self, fieldname: str) -> dict[str, int] | None:
+        """Each indexed word of the field with its document frequency over
+        all segments (Whoosh's ``doc_frequency``), from the bulk read that
+        gives ``lexicon``; None when a segment's dictionary cannot be read
+        in bulk."""
+        if fieldname not in self._frequencies:
+            counts: dict[bytes, int] = {}
             for leaf, _ in self.leaves:
-                found = w3blocks.lexicon(leaf, fieldname)
+                found = w3blocks.dictionary(leaf, fieldname)
                 if found is None:
-                    self._lexicons[fieldname] = None
+                    self._frequencies[fieldname] = None
                     return None
-                words.update(found)
-            self._lexicons[fieldname] = sorted(w.decode("utf-8") for w in words)
-        return self._lexicons[fieldname]
+                for word, n in zip(*found, strict=True):
+                    counts[word] = counts.get(word, 0) + n
+            freqs = {w.decode("utf-8"): n for w, n in counts.items()}
+            self._frequencies[fieldname] = freqs
+            self._lexicons[fieldname] = sorted(freqs)
+        return self._frequencies[fieldname]
 
     def letters(self, fieldname: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The field's dictionary (``lexicon``) as arrays: each word's length,
@@ -693,8 +705,8 @@ def _distances(codes: np.ndarray, lens: np.ndarray, text: str, k: int, transposi
 
 class QuickTerms:
     """A reader whose ``terms_within`` (did-you-mean's search for near
-    spellings) runs over the engine's bulk-read dictionary; everything else
-    goes to the wrapped reader. Finds the words Whoosh would: its merged
+    spellings), ``doc_frequency`` and ``in`` run over the engine's bulk-read
+    dictionary; everything else goes to the wrapped reader. Finds the words Whoosh would: its merged
     reader measures restricted Damerau-Levenshtein distance, one segment's
     automaton plain Levenshtein."""
 
@@ -707,7 +719,13 @@ class QuickTerms:
         return getattr(self._reader, name)
 
     def __contains__(self, term: Any) -> bool:
-        return term in self._reader
+        fieldname, text = term
+        freqs = self._arrays.frequencies(fieldname) if isinstance(text, str) else None
+        return term in self._reader if freqs is None else text in freqs
+
+    def doc_frequency(self, fieldname: str, text: Any) -> int:
+        freqs = self._arrays.frequencies(fieldname) if isinstance(text, str) else None
+        return self._reader.doc_frequency(fieldname, text) if freqs is None else freqs.get(text, 0)
 
     def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0) -> list[str]:
         found = words_within(self._arrays, fieldname, text, maxdist, text[:prefix], self._transpositions)

@@ -252,6 +252,10 @@ def test_did_you_mean_terms_are_whoosh_s(ix: SearchIndex, tmp_path: Path, merged
             for prefix in (0, 1):
                 theirs = set(reader.terms_within("words", text, maxdist, prefix=prefix))
                 assert set(quick.terms_within("words", text, maxdist, prefix)) == theirs, (text, maxdist, prefix)
+    # The frequencies did-you-mean weighs candidates by, from the same bulk read.
+    for text in probes:
+        assert (("words", text) in quick) == (("words", text) in reader)
+        assert quick.doc_frequency("words", text) == reader.doc_frequency("words", text), text
 
 
 def test_snippet_offsets_from_the_engine_match_the_matcher_path(ix: SearchIndex) -> None:
