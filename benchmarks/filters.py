@@ -27,8 +27,8 @@ if str(ROOT) not in sys.path:
 from whoosh import query as wq  # noqa: E402
 
 from searchkit import SearchIndex  # noqa: E402
+from searchkit.executor import _collect  # noqa: E402
 from searchkit.query import Filters  # noqa: E402
-from searchkit.search import _collect  # noqa: E402
 
 WORDS = ["oil", "bank", "trade", "prices", "dollar", "shares", "loan", "coffee", "government", "market",
          "tax", "wheat", "profit", "exports", "yen", "debt", "rate", "gold", "strike", "minister"]

@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             hit_ids = [h.id for h in alert.results.hits]
             reported[alert.search.name] = len(hit_ids)
             checks.append((f"alerts {alert.search.name}: only new articles", not set(hit_ids) & before))
-            want = ix.search(alert.search.query, limit=10_000, all_copies=True, **alert.search.options())
+            want = ix.search(alert.search.query, alert.search.options, limit=10_000, all_copies=True)
             new_matches = {h.id for h in want.hits} - before
             # Alerts fold near-duplicates, so they show a subset of the new matches, each once.
             ok = len(hit_ids) == len(set(hit_ids)) and set(hit_ids) <= new_matches and bool(hit_ids)

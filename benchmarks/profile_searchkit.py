@@ -107,10 +107,10 @@ def profile_queries(index: Path, queries: Sequence[QuerySpec], warm: Sequence[Qu
         f"  floor: Whoosh's own Searcher.search(limit=10) of the same parsed queries, without filters, "
         f"exact count or snippets: p50 {run.percentile(bare, 50):.1f} ms, p95 {run.percentile(bare, 95):.1f} ms"
     )
-    print("  SearchIndex._run, per query (profiled ms):")
-    print("\n".join(breakdown(stats, r"search\.py:\d+\(_run\)", n, "ms", 1000)))
-    print("  SearchIndex._hits, per query (profiled ms):")
-    print("\n".join(breakdown(stats, r"search\.py:\d+\(_hits\)", n, "ms", 1000, 8)))
+    print("  executor.run, per query (profiled ms):")
+    print("\n".join(breakdown(stats, r"executor\.py:\d+\(run\)", n, "ms", 1000)))
+    print("  executor.hits, per query (profiled ms):")
+    print("\n".join(breakdown(stats, r"executor\.py:\d+\(hits\)", n, "ms", 1000, 8)))
     print("\n" + top(stats, "tottime", n_top))
     eng.close()
 

@@ -17,23 +17,52 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .articles import Article, load_article, parse_article
+    from .articles import load_article, parse_article
     from .indexer import UpdateReport
-    from .search import Hit, Results, SearchIndex, Stats
+    from .options import SearchOptions
+    from .query import BuiltQuery
+    from .results import (
+        Alert,
+        Article,
+        Bucket,
+        Copy,
+        DuplicateGroup,
+        Facets,
+        Hit,
+        Results,
+        SavedSearch,
+        Stats,
+        Timeline,
+    )
+    from .search import SearchIndex
 
 __version__ = "0.1.0"
 
 # Loaded on first use (PEP 562): `searchkit --help` and `import searchkit`
 # need none of the index, reader or query machinery.
 _LAZY = {
-    "Article": "articles",
     "load_article": "articles",
     "parse_article": "articles",
     "UpdateReport": "indexer",
-    "Hit": "search",
-    "Results": "search",
+    "SearchOptions": "options",
+    "BuiltQuery": "query",
     "SearchIndex": "search",
-    "Stats": "search",
+    **{
+        name: "results"
+        for name in (
+            "Alert",
+            "Article",
+            "Bucket",
+            "Copy",
+            "DuplicateGroup",
+            "Facets",
+            "Hit",
+            "Results",
+            "SavedSearch",
+            "Stats",
+            "Timeline",
+        )
+    },
 }
 
 
@@ -49,9 +78,15 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Alert",
     "Article",
     "ArticleError",
+    "Bucket",
+    "BuiltQuery",
+    "Copy",
     "DateParseError",
+    "DuplicateGroup",
+    "Facets",
     "Hit",
     "IndexCorruptError",
     "IndexLockedError",
@@ -60,9 +95,12 @@ __all__ = [
     "NotFoundError",
     "QueryError",
     "Results",
+    "SavedSearch",
     "SearchIndex",
+    "SearchOptions",
     "SearchkitError",
     "Stats",
+    "Timeline",
     "UpdateReport",
     "__version__",
     "load_article",

@@ -8,39 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .results import Bucket as Bucket  # re-exported: the types live in results
+from .results import Facets as Facets
+from .results import Timeline as Timeline
 from .settings import PERIODS as PERIODS  # re-exported: defined in settings
-
-
-@dataclass(frozen=True)
-class Facets:
-    sources: tuple[tuple[str, int], ...]
-    years: tuple[tuple[str, int], ...]
-    months: tuple[tuple[str, int], ...]
-    undated: int
-
-
-@dataclass(frozen=True)
-class Bucket:
-    period: str
-    start: date
-    hits: int
-    articles: int  # all articles of the period, for normalizing
-
-    @property
-    def share(self) -> float | None:
-        return self.hits / self.articles if self.articles else None
-
-
-@dataclass(frozen=True)
-class Timeline:
-    query: str
-    by: str
-    buckets: tuple[Bucket, ...]
-    undated: int
-    total: int
 
 
 def facet_counts(

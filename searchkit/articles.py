@@ -20,26 +20,12 @@ from .dates import looks_like_date_line, parse_date_line, read_day
 from .errors import ArticleError
 from .readers.fileio import decode, read_bounded
 from .readers.limits import MAX_ARTICLE_BYTES
+from .results import Article as Article  # the model lives with the API's other types
 from .sources import canonical_source, extract_sources
 
 # Kept for callers of the old name: the limit now applies to one article.
 MAX_FILE_BYTES = MAX_ARTICLE_BYTES
 ARTICLE_SUFFIXES = (".txt", ".jsonl")
-
-
-@dataclass(frozen=True)
-class Article:
-    id: str
-    headline: str
-    date: date | None
-    sources: tuple[str, ...]
-    body: str
-    summary: str = ""
-    path: str | None = None
-    url: str | None = None
-    # Who published it (a feed's title, a sidecar's publisher column), as
-    # opposed to the agencies the text cites (``sources``).
-    publisher: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ import click
 from . import __version__
 from .errors import SearchkitError
 from .lazy import lazy_module
-from .settings import ALL_FIELDS, DEFAULT_WAIT, FORMATS, PERIODS, SORTS
+from .options import FLAGGED, SAVED, TIMELINE, SearchOptions, kind, spelling
+from .settings import ALL_FIELDS, DEFAULT_WAIT, FORMATS, PERIODS
 
 # The engine, readers and renderers load when a command first uses them, so
 # that `searchkit --help` and click's option parsing pay for none of them.
@@ -173,26 +174,36 @@ def _report(report: UpdateReport) -> None:
     click.echo(report.summary())
 
 
-def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The filter options shared by search, timeline and save."""
-    options = [
-        click.option(
-            "--source", "sources", multiple=True, metavar="S", help="Only articles citing S (repeatable: any of)."
-        ),
-        click.option("--exclude-source", "exclude", multiple=True, metavar="S", help="Leave out articles citing S."),
-        click.option("--since", metavar="DATE", help="From DATE (e.g. 2013-10, 'March 1987', 7d), inclusive."),
-        click.option("--until", metavar="DATE", help="Up to DATE, inclusive (1987-03 includes March 31)."),
-        click.option("--any", "any_words", is_flag=True, help="Match any word instead of all words."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+def option_flags(*names: str, **helps: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The flags of SearchOptions ``names``, as the options module spells them
+    (``helps`` replaces a name's help text); :func:`_options` reads them back."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for name in reversed(names):
+            spelt, typ, default = spelling(name), kind(name), getattr(SearchOptions(), name)
+            assert spelt.flag is not None, name
+            extra: dict[str, Any] = {"help": helps.get(name, spelt.help) or None, "metavar": spelt.metavar}
+            if typ is tuple:
+                extra["multiple"] = True
+            elif typ is bool:
+                extra["is_flag"] = True
+            elif typ is int:
+                extra.update(type=click.IntRange(min=0), default=default, show_default=bool(default))
+            elif spelt.choices:
+                extra.update(type=click.Choice(spelt.choices), default=default, show_default=True)
+            command = click.option(spelt.flag, name, **extra)(command)
+        return command
+
+    return decorate
 
 
-def _filters(
-    sources: tuple[str, ...], exclude: tuple[str, ...], since: str | None, until: str | None, any_words: bool
-) -> dict[str, Any]:
-    return {"sources": sources, "exclude_sources": exclude, "since": since, "until": until, "any_words": any_words}
+# The filter options shared by search, timeline and save.
+filter_options = option_flags(*SAVED)
+
+
+def _options(given: dict[str, Any]) -> SearchOptions:
+    """The SearchOptions among a command's parameters (taken out of ``given``)."""
+    return SearchOptions(**{name: given.pop(name) for name in FLAGGED if name in given})
 
 
 def _check_query(query: str) -> None:
@@ -263,12 +274,7 @@ def _fields(value: str | None, fmt: str) -> tuple[str, ...]:
 
 @cli.command()
 @click.argument("query")
-@filter_options
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True, help="Hits to show or export.")
-@click.option("--offset", type=click.IntRange(min=0), default=0, help="Hits to skip (paging).")
-@click.option("--facets", is_flag=True, help="Also count all hits by source, year and month.")
-@click.option("--all-copies", is_flag=True, help="Show every near-duplicate copy instead of folding them.")
+@option_flags(*FLAGGED)
 @click.option("--explain", is_flag=True, help="Print the parsed query and filters instead of searching.")
 @click.option(
     "--fields",
@@ -287,17 +293,12 @@ def _fields(value: str | None, fmt: str) -> tuple[str, ...]:
 def search(
     ctx: click.Context,
     query: str,
-    sort: str,
-    limit: int,
-    offset: int,
-    facets: bool,
-    all_copies: bool,
     explain: bool,
     fields: str | None,
     manifest_path: str | None,
     fmt: str,
     color: str,
-    **filters: Any,
+    **given: Any,
 ) -> None:
     """Search the index. QUERY uses the query language; * matches every article.
 
@@ -316,41 +317,25 @@ def search(
     """
     _check_query(query)
     chosen = _fields(fields, fmt)
-    if facets and fmt == "csv":
+    options = _options(given)
+    if options.facets and fmt == "csv":
         raise click.UsageError("CSV holds one table: use --facets with --format text, json or jsonl")
     ix = _open(ctx)
-    options = _filters(**filters)
     style = _style(color)
     if explain:
-        built = ix.build(query, **options)
+        built = ix.build(query, options)
         if fmt == "text":
             click.echo(built.explain())
         else:
             click.echo(render.to_json(render.explain_document(built)))
         return
     found = export.run_search(
-        ix,
-        query,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-        facets=facets,
-        all_copies=all_copies,
-        fields=chosen,
-        stream=fmt != "text",
-        highlight=fmt == "text" and style.color,
-        **options,
+        ix, query, options, fields=chosen, stream=fmt != "text", highlight=fmt == "text" and style.color
     )
-    settings = {
-        "sort": sort,
-        "limit": limit,
-        "offset": offset,
-        "facets": facets,
-        "all_copies": all_copies,
-        "fields": list(chosen),
-        **options,
-    }
-    card = export.manifest(ix, "search", query, settings, found.results.total) if manifest_path else None
+    card = None
+    if manifest_path:
+        settings = {**options.record(FLAGGED), "fields": list(chosen)}
+        card = export.manifest(ix, "search", query, options, settings, found.results.total)
     hits = found.hits() if fmt != "text" else iter(())
     listing = render.HitList(found.results, hits, chosen, card if fmt == "json" else None, found.headline_spans)
     _emit(render.results_view(listing), fmt, style)
@@ -363,7 +348,7 @@ def search(
 @filter_options
 @click.option("--by", type=click.Choice(PERIODS), default="month", show_default=True)
 @click.option("--normalize", is_flag=True, help="Show each period's hits as a share of all its articles.")
-@click.option("--all-copies", is_flag=True, help="Count every near-duplicate copy instead of one per group.")
+@option_flags("all_copies", all_copies="Count every near-duplicate copy instead of one per group.")
 @click.option(
     "--manifest",
     "manifest_path",
@@ -378,11 +363,10 @@ def timeline(
     query: str,
     by: str,
     normalize: bool,
-    all_copies: bool,
     manifest_path: str | None,
     fmt: str,
     color: str,
-    **filters: Any,
+    **given: Any,
 ) -> None:
     """Hit counts over time, as a bar chart (or JSON/CSV).
 
@@ -395,13 +379,14 @@ def timeline(
     """
     _check_query(query)
     ix = _open(ctx)
-    options = _filters(**filters)
-    for hint in export.source_hints(ix, options["sources"]):
+    options = _options(given)
+    for hint in export.source_hints(ix, options.sources):
         click.echo(f"warning: {render.clean(hint)}", err=True)
-    result = ix.timeline(query, by=by, all_copies=all_copies, **options)
+    result = ix.timeline(query, by, options)
     _emit(render.timeline_view(result, normalize), fmt, _style(color))
     if manifest_path:
-        card = export.manifest(ix, "timeline", query, {"by": by, "all_copies": all_copies, **options}, result.total)
+        settings = {"by": by, **options.record(n for n in TIMELINE if n in FLAGGED)}
+        card = export.manifest(ix, "timeline", query, options, settings, result.total)
         export.write_sidecar(manifest_path, render.to_json({**card, "format": fmt}) + "\n")
 
 
@@ -446,7 +431,7 @@ def duplicates(ctx: click.Context, fmt: str, color: str) -> None:
 @filter_options
 @click.option("--replace", is_flag=True, help="Overwrite a saved search of the same NAME.")
 @click.pass_context
-def save(ctx: click.Context, name: str, query: str, replace: bool, **filters: Any) -> None:
+def save(ctx: click.Context, name: str, query: str, replace: bool, **given: Any) -> None:
     """Save a search under NAME, for `searchkit alerts`.
 
     \b
@@ -454,7 +439,7 @@ def save(ctx: click.Context, name: str, query: str, replace: bool, **filters: An
       searchkit save radar-japan 'radar japan' --source kyodo
     """
     _check_query(query)
-    item = _open(ctx).save_search(name, query, replace=replace, **_filters(**filters))
+    item = _open(ctx).save_search(name, query, replace=replace, options=_options(given))
     click.echo(f"saved {render.clean(item.name)}")
 
 

@@ -22,8 +22,10 @@ from typing import Any
 from . import __version__, storage
 from .errors import SearchkitError
 from .headlines import HeadlineMatcher
+from .options import SearchOptions
 from .render import ARTICLE_FIELDS, Span
-from .search import MAX_LIMIT, Hit, Results, SearchIndex
+from .results import Hit, Results
+from .search import MAX_LIMIT, SearchIndex
 from .sources import source_key
 from .spelling import near_names
 
@@ -75,44 +77,39 @@ class Export:
 def run_search(
     ix: SearchIndex,
     query: str,
+    options: SearchOptions | None = None,
     *,
-    limit: int,
-    offset: int = 0,
     fields: Sequence[str] = (),
     stream: bool = False,
     highlight: bool = False,
-    **options: Any,
+    **keywords: Any,
 ) -> Export:
-    """Runs ``query``; with ``stream``, hits beyond one page are fetched
-    page by page as they are consumed (``--limit`` is the only cap)."""
-    first = ix.search(query, limit=min(limit, PAGE), offset=offset, **options)
-    hints = source_hints(ix, options.get("sources") or ())
+    """Runs ``query`` under ``options`` (changed by ``keywords``); with
+    ``stream``, hits beyond one page are fetched page by page as they are
+    consumed (``limit`` is the only cap)."""
+    opts = SearchOptions.of(options, **keywords)
+    first = ix.search(query, opts, limit=min(opts.limit, PAGE))
+    hints = source_hints(ix, opts.sources)
     if hints:
         first = dataclasses.replace(first, warnings=first.warnings + tuple(hints))
     need = [f for f in ARTICLE_FIELDS if f in fields and f not in _HIT_FIELDS]
-    pages = _more_pages(ix, query, first, limit, offset, options) if stream else iter(())
-    found = Export(first, pages, need, ix, limit if stream else len(first.hits))
+    pages = _more_pages(ix, query, first, opts) if stream else iter(())
+    found = Export(first, pages, need, ix, opts.limit if stream else len(first.hits))
     if highlight and first.hits:
-        matcher = HeadlineMatcher(ix.build(query, **_build_options(options)).query)
+        matcher = HeadlineMatcher(ix.build(query, opts).query)
         found.headline_spans = {h.id: matcher.spans(h.headline) for h in first.hits}
     return found
 
 
-def _build_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("sources", "exclude_sources", "since", "until", "any_words")
-    return {k: options[k] for k in keys if k in options}
-
-
-def _more_pages(
-    ix: SearchIndex, query: str, first: Results, limit: int, offset: int, options: Mapping[str, Any]
-) -> Iterator[Results]:
+def _more_pages(ix: SearchIndex, query: str, first: Results, options: SearchOptions) -> Iterator[Results]:
+    limit, offset = options.limit, options.offset
     if len(first.hits) < PAGE or limit <= PAGE:
         return
     state = generation(ix)
-    later = {**options, "facets": False, "suggest_spelling": False}
+    later = SearchOptions.of(options, facets=False, suggest_spelling=False)
     done = PAGE
     while done < limit:
-        page = ix.search(query, limit=min(limit - done, PAGE), offset=offset + done, **later)
+        page = ix.search(query, later, limit=min(limit - done, PAGE), offset=offset + done)
         if generation(ix) != state:
             raise IndexChangedError("the index changed while exporting (an index run committed): export again")
         yield page
@@ -164,17 +161,21 @@ def _text(value: str | bytes) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
-def manifest(ix: SearchIndex, command: str, query: str, options: Mapping[str, Any], total: int) -> dict[str, Any]:
-    """What reproduces a result set: the query and options as given, the
-    date window and sources they resolved to, and the index state."""
-    built = ix.build(query, **_build_options(options))
+def manifest(
+    ix: SearchIndex, command: str, query: str, options: SearchOptions, settings: Mapping[str, Any], total: int
+) -> dict[str, Any]:
+    """What reproduces a result set: the query and the command's
+    ``settings`` as given (its options' record and its own, such as
+    ``fields``), the date window and sources they resolved to, and the
+    index state."""
+    built = ix.build(query, options)
     f = built.filters
     meta = storage.read_meta(ix.path)
     return {
         "searchkit": __version__,
         "command": command,
         "query": query,
-        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
+        "options": dict(settings),
         "resolved": {
             "since": f.since.isoformat() if f.since else None,
             "until": f.until.isoformat() if f.until else None,

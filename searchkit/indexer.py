@@ -1,8 +1,8 @@
 """Index runs: what changed on disk since the last run, written in batches
 that each commit atomically (see storage.py and catalog.py).
 
-A batch commits when it holds BATCH_ARTICLES articles or COMMIT_SECONDS
-have passed, so an interrupted run keeps nearly all its work. Each commit
+A batch commits when it holds ``Tuning.batch_articles`` articles or
+``Tuning.commit_seconds`` have passed, so an interrupted run keeps nearly all its work. Each commit
 writes a new Whoosh generation, then records it in the catalog with the
 file and article rows and near-duplicate links that describe it, in one
 transaction: a run killed at any point leaves the last committed pair.
@@ -42,12 +42,7 @@ from .readers.walk import left_out
 from .schema import SCHEMA_VERSION, day_number
 from .settings import DEFAULT_WAIT
 from .sources import source_key
-
-# Articles per commit: small enough that an interrupted run keeps most of
-# its work, large enough that commit overhead stays a few percent.
-BATCH_ARTICLES = 10_000
-# ...and at least this often, whatever the count.
-COMMIT_SECONDS = 10.0
+from .tuning import Tuning, current
 
 Progress = Callable[[int, int], None]
 Clock = Callable[[], float]
@@ -160,6 +155,7 @@ class _Run:
         report: UpdateReport,
         clock: Clock,
         roots: list[str],
+        tuning: Tuning,
     ) -> None:
         self.where = where
         self.storage = storage.storage_for(where)
@@ -180,6 +176,7 @@ class _Run:
         self.in_batch = 0
         self.dirty = False
         self.last_commit = clock()
+        self.tuning = tuning
         self.added: set[str] = set()
         self.updated: set[str] = set()
         self.removed: set[str] = set()
@@ -340,8 +337,8 @@ class _Run:
 
     # -- committing ----------------------------------------------------------
     def maybe_commit(self) -> None:
-        if self.in_batch >= BATCH_ARTICLES or (
-            self.in_batch and self.clock() - self.last_commit >= COMMIT_SECONDS
+        if self.in_batch >= self.tuning.batch_articles or (
+            self.in_batch and self.clock() - self.last_commit >= self.tuning.commit_seconds
         ):
             self.commit()
 
@@ -501,8 +498,10 @@ def update(
     wait: float = DEFAULT_WAIT,
     progress: Progress | None = None,
     clock: Clock = time.monotonic,
+    tuning: Tuning | None = None,
 ) -> UpdateReport:
-    """Brings the index at ``index_dir`` in line with the files under ``paths``."""
+    """Brings the index at ``index_dir`` in line with the files under ``paths``
+    (committing in batches of ``tuning``'s size)."""
     started = time.perf_counter()
     where = storage.check_dir(index_dir)
     roots = _roots(paths)
@@ -521,7 +520,7 @@ def update(
             )
         cat, gen, aside, legacy = _open(where, rebuild, roots)
         try:
-            _index(where, cat, gen, aside, legacy, roots, files, report, progress, clock)
+            _index(where, cat, gen, aside, legacy, roots, files, report, progress, clock, current(tuning))
         finally:
             cat.close()
     report.seconds = time.perf_counter() - started
@@ -539,6 +538,7 @@ def _index(
     report: UpdateReport,
     progress: Progress | None,
     clock: Clock,
+    tuning: Tuning,
 ) -> None:
     if aside:
         old_stamps: dict[str, int] = {}
@@ -557,7 +557,7 @@ def _index(
         old_stamps = {}
         groups = Groups.from_links(cat.links(), {a: r.day for a, r in articles.items()})
     before = set(old_stamps)
-    run = _Run(where, cat, state, gen, aside, old_stamps, groups, report, clock, roots)
+    run = _Run(where, cat, state, gen, aside, old_stamps, groups, report, clock, roots, tuning)
     present = set(files)
     readable = 0
     try:

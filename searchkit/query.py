@@ -8,10 +8,9 @@ Filters never edit the user's text; they travel beside the query.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -21,6 +20,7 @@ from whoosh.fields import Schema
 
 from .dates import period
 from .errors import QueryError
+from .options import SearchOptions
 from .querytext import describe, tree
 from .ranking import CombinedTerm, combine_fields, field_boosts, word_query
 from .schema import SEARCH_FIELDS, day_number
@@ -356,41 +356,26 @@ def _pull_filters(q: wq.Query, filters: Filters) -> tuple[wq.Query, Filters]:
     return text_q, Filters(since, until, tuple(require), frozenset(exclude), filters.arrived_after)
 
 
-def option_filters(
-    sources: Sequence[str] | None = None,
-    exclude_sources: Sequence[str] | None = None,
-    since: str | date | None = None,
-    until: str | date | None = None,
-) -> Filters:
+def option_filters(options: SearchOptions) -> Filters:
     """Filters from the structured options; bad dates raise DateParseError."""
+    since, until = options.since, options.until
     lo = period(since)[0] if since not in (None, "") else None
     hi = period(until)[1] if until not in (None, "") else None
-    require = (frozenset(source_key(s) for s in sources),) if sources else ()
-    exclude = frozenset(source_key(s) for s in exclude_sources or ())
-    return Filters(lo, hi, require, exclude)
+    require = (frozenset(source_key(s) for s in options.sources),) if options.sources else ()
+    exclude = frozenset(source_key(s) for s in options.exclude_sources)
+    return Filters(lo, hi, require, exclude, options.arrived_after)
 
 
-def build_query(
-    text: str,
-    schema: Schema,
-    *,
-    sources: Sequence[str] | None = None,
-    exclude_sources: Sequence[str] | None = None,
-    since: str | date | None = None,
-    until: str | date | None = None,
-    any_words: bool = False,
-    arrived_after: int | None = None,
-) -> BuiltQuery:
-    """Parses ``text`` with the options into a BuiltQuery (see module doc)."""
+def build_query(text: str, schema: Schema, options: SearchOptions | None = None) -> BuiltQuery:
+    """Parses ``text`` with the options into a BuiltQuery (see module doc);
+    of the options, those in ``options.QUERY`` count."""
     if text is None or not str(text).strip():
         raise QueryError("empty query: give words to search for, or * for every article")
     text = str(text).strip()
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
-    filters = option_filters(sources, exclude_sources, since, until)
-    if arrived_after is not None:
-        filters = dataclasses.replace(filters, arrived_after=arrived_after)
-    return _build(text, schema, filters, any_words)
+    options = options if options is not None else SearchOptions()
+    return _build(text, schema, option_filters(options), options.any_words)
 
 
 def rebuild(text: str, built: BuiltQuery, schema: Schema) -> BuiltQuery:

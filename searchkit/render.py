@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .analytics import Bucket, Facets, Timeline, periods_between
-from .articles import Article
-from .saved import SavedSearch
-from .search import Alert, Copy, DuplicateGroup, Hit, Results, Stats
+from .analytics import periods_between
+from .options import SAVED, as_flags
+from .results import Alert, Article, Bucket, Copy, DuplicateGroup, Facets, Hit, Results, SavedSearch, Stats, Timeline
 from .settings import ALL_FIELDS as ALL_FIELDS  # re-exported: the CLI's options need them before render loads
 from .settings import ARTICLE_FIELDS as ARTICLE_FIELDS
 from .settings import FORMATS as FORMATS
@@ -103,6 +102,20 @@ def csv_cell(value: Any, multiline: bool = False) -> Any:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def record(item: Any) -> dict[str, Any]:
+    """A result (a dataclass) as a JSON-ready record, its fields in their
+    declared order: dates as ISO text, tuples as lists."""
+    return {f.name: _plain(getattr(item, f.name)) for f in dataclasses.fields(item)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
 
 
 # -- terminal style ------------------------------------------------------
@@ -245,17 +258,7 @@ def hit_dict(
     hit: Hit, extra: Mapping[str, Any] | None = None, fields: Sequence[str] = DEFAULT_FIELDS
 ) -> dict[str, Any]:
     """One hit as a record; ``extra`` holds article fields (url, body...)."""
-    full: dict[str, Any] = {
-        "id": hit.id,
-        "headline": hit.headline,
-        "date": _iso(hit.date),
-        "sources": list(hit.sources),
-        "score": hit.score,
-        "snippet": hit.snippet,
-        "highlights": [list(h) for h in hit.highlights],
-        "path": hit.path,
-        "copies": hit.copies,
-    }
+    full = record(hit)
     for name in ARTICLE_FIELDS:
         full[name] = (extra or {}).get(name, getattr(hit, name, None))
     return {f: full[f] for f in fields}
@@ -370,17 +373,7 @@ def explain_document(built: Any) -> dict[str, Any]:
 
 
 def article_dict(article: Article) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "headline": article.headline,
-        "date": _iso(article.date),
-        "sources": list(article.sources),
-        "body": article.body,
-        "summary": article.summary,
-        "path": article.path,
-        "url": article.url,
-        "publisher": article.publisher,
-    }
+    return record(article)
 
 
 def article_json(article: Article) -> str:
@@ -618,7 +611,7 @@ def timeline_view(timeline: Timeline, normalize: bool) -> View:
 
 
 def saved_dict(s: SavedSearch) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(s).items()}
+    return s.record()
 
 
 def saved_text(searches: list[SavedSearch]) -> str:
@@ -626,10 +619,7 @@ def saved_text(searches: list[SavedSearch]) -> str:
         return "No saved searches."
     lines = []
     for s in searches:
-        extra = [f"--source {x}" for x in s.sources] + [f"--exclude-source {x}" for x in s.exclude_sources]
-        extra += [f"--since {s.since}"] if s.since else []
-        extra += [f"--until {s.until}"] if s.until else []
-        extra += ["--any"] if s.any_words else []
+        extra = as_flags(s.options, SAVED)
         lines.append(f"{clean(s.name)}: {clean(s.query)}" + (" " + clean(" ".join(extra)) if extra else ""))
     return "\n".join(lines)
 
@@ -640,7 +630,7 @@ def saved_view(searches: list[SavedSearch]) -> View:
         text=lambda style: saved_text(searches),
         document=lambda: records,
         records=lambda: records,
-        columns=tuple(f.name for f in dataclasses.fields(SavedSearch)),
+        columns=tuple(SavedSearch("", "").record()),
     )
 
 
@@ -683,7 +673,7 @@ def alerts_view(alerts: list[Alert]) -> View:
 
 
 def _copy_dict(c: Copy) -> dict[str, Any]:
-    return {"id": c.id, "headline": c.headline, "date": _iso(c.date), "sources": list(c.sources), "path": c.path}
+    return record(c)
 
 
 def duplicates_text(groups: list[DuplicateGroup]) -> str:

@@ -12,39 +12,15 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .catalog import Catalog
 from .errors import IndexCorruptError, NotFoundError, SavedExistsError, SearchkitError
+from .options import SAVED, from_record
+from .results import SavedSearch as SavedSearch  # re-exported: the type lives in results
 from .storage import now_iso
 
 _NAME_RE = re.compile(r"^[\w.-]{1,64}$")
-_OPTION_KEYS = ("sources", "exclude_sources", "since", "until", "any_words")
-
-
-@dataclass(frozen=True)
-class SavedSearch:
-    name: str
-    query: str
-    sources: tuple[str, ...] = ()
-    exclude_sources: tuple[str, ...] = ()
-    since: str | None = None
-    until: str | None = None
-    any_words: bool = False
-    created: str = field(default_factory=now_iso)
-    # Newest index generation whose articles alerts has reported.
-    seen_until: int = 0
-
-    def options(self) -> dict[str, Any]:
-        return {
-            "sources": list(self.sources),
-            "exclude_sources": list(self.exclude_sources),
-            "since": self.since,
-            "until": self.until,
-            "any_words": self.any_words,
-        }
 
 
 def check_name(name: str) -> str:
@@ -54,7 +30,7 @@ def check_name(name: str) -> str:
 
 
 def _options_json(item: SavedSearch) -> str:
-    return json.dumps(item.options(), ensure_ascii=False, sort_keys=True)
+    return json.dumps(item.options.record(SAVED), ensure_ascii=False, sort_keys=True)
 
 
 def load(cat: Catalog) -> dict[str, SavedSearch]:
@@ -65,11 +41,7 @@ def load(cat: Catalog) -> dict[str, SavedSearch]:
             found[row.name] = SavedSearch(
                 name=row.name,
                 query=row.query,
-                sources=tuple(str(s) for s in opts.get("sources") or ()),
-                exclude_sources=tuple(str(s) for s in opts.get("exclude_sources") or ()),
-                since=opts.get("since"),
-                until=opts.get("until"),
-                any_words=bool(opts.get("any_words")),
+                options=from_record(opts, SAVED),
                 created=row.created,
                 seen_until=int(row.seen),
             )
@@ -135,7 +107,7 @@ def import_legacy(conn: sqlite3.Connection, index_dir: Path, seen: int) -> int:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("name", "query")):
             continue
-        opts = {k: item.get(k) for k in _OPTION_KEYS}
+        opts = {k: item.get(k) for k in SAVED}
         conn.execute(
             "INSERT OR IGNORE INTO saved(name, query, options, created, seen) VALUES(?, ?, ?, ?, ?)",
             (item["name"], item["query"], json.dumps(opts), str(item.get("created") or now_iso()), seen),

@@ -17,6 +17,7 @@ import searchkit.indexer
 from searchkit import IndexCorruptError, IndexMissingError, SearchIndex, SearchkitError
 from searchkit.catalog import Catalog
 from searchkit.cli import cli
+from searchkit.tuning import Tuning
 
 from .conftest import LIBRARY, ROOT
 
@@ -52,14 +53,11 @@ def corpus(tmp_path: Path) -> Path:
 
 
 # -- alerts ------------------------------------------------------------------
-def test_alerts_during_a_run_report_each_article_exactly_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_alerts_during_a_run_report_each_article_exactly_once(tmp_path: Path) -> None:
     """Issue 11: alerts run while an index run is going lost a third of it."""
-    monkeypatch.setattr(searchkit.indexer, "BATCH_ARTICLES", 7)
     feeds = tmp_path / "feeds"
     _feed(feeds / "a0.jsonl", [_record(0)])
-    writer = SearchIndex(tmp_path / "ix", create=True)
+    writer = SearchIndex(tmp_path / "ix", create=True, tuning=Tuning(batch_articles=7))
     writer.update([feeds])
     reader = SearchIndex(tmp_path / "ix")
     reader.save_search("radar", "radar")
@@ -147,9 +145,8 @@ def test_no_index_is_an_error_not_an_empty_index(tmp_path: Path) -> None:
 def test_rebuild_interrupted_leaves_the_old_index_and_its_alert_marks(
     tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(searchkit.indexer, "BATCH_ARTICLES", 2)
     monkeypatch.setattr(searchkit.storage, "GRACE_SECONDS", 0.0)
-    ix = SearchIndex(tmp_path / "ix", create=True)
+    ix = SearchIndex(tmp_path / "ix", create=True, tuning=Tuning(batch_articles=2))
     ix.update([corpus])
     ix.save_search("all", "*")
     before = sorted(_ids(ix))
@@ -185,7 +182,7 @@ def test_commits_by_time_as_well_as_by_count(tmp_path: Path, corpus: Path) -> No
     ix = SearchIndex(tmp_path / "ix", create=True)
     with pytest.raises(KeyboardInterrupt):
         ix.update([corpus], clock=clock, progress=interrupt)
-    # Far below BATCH_ARTICLES, yet every ten seconds' work was committed.
+    # Far below Tuning.batch_articles, yet every ten seconds' work was committed.
     assert len(SearchIndex(tmp_path / "ix")) >= 4
 
 
@@ -413,11 +410,11 @@ def test_a_failed_commit_leaves_no_orphans(tmp_path: Path, corpus: Path, monkeyp
     assert ix.update([corpus]).added == 1
 
 
-def test_readers_racing_a_writer_never_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(searchkit.indexer, "BATCH_ARTICLES", 3)
+def test_readers_racing_a_writer_never_fail(tmp_path: Path) -> None:
+    small = Tuning(batch_articles=3)
     feeds = tmp_path / "c"
     _feed(feeds / "a.jsonl", [_record(0)])
-    SearchIndex(tmp_path / "ix", create=True).update([feeds])
+    SearchIndex(tmp_path / "ix", create=True, tuning=small).update([feeds])
     long_lived = SearchIndex(tmp_path / "ix")
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -441,7 +438,7 @@ def test_readers_racing_a_writer_never_fail(tmp_path: Path, monkeypatch: pytest.
         for round_ in range(4):
             for f in range(6):
                 _feed(feeds / f"f{round_}-{f}.jsonl", [_record(1000 + round_ * 100 + f * 10 + j) for j in range(2)])
-            SearchIndex(tmp_path / "ix", create=True).update([feeds])
+            SearchIndex(tmp_path / "ix", create=True, tuning=small).update([feeds])
     finally:
         stop.set()
         thread.join()
@@ -472,7 +469,6 @@ def test_index_corrupt_error_for_a_foreign_catalog_version(tmp_path: Path, corpu
 
 
 def test_a_big_file_commits_in_parts_and_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(searchkit.indexer, "BATCH_ARTICLES", 7)
     feed = _feed(tmp_path / "c" / "big.jsonl", [_record(k) for k in range(30)])
     real = searchkit.indexer._Run.write_article
     calls = [0]
@@ -485,7 +481,7 @@ def test_a_big_file_commits_in_parts_and_resumes(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(searchkit.indexer._Run, "write_article", write_then_die)
     with pytest.raises(KeyboardInterrupt):
-        SearchIndex(tmp_path / "ix", create=True).update([feed])
+        SearchIndex(tmp_path / "ix", create=True, tuning=Tuning(batch_articles=7)).update([feed])
     monkeypatch.undo()
     kept = len(SearchIndex(tmp_path / "ix"))
     assert kept == 14  # two whole batches of seven, from one file

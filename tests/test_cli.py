@@ -101,11 +101,9 @@ def test_stats_and_sources(library_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
+        # Errors of a query (bad dates, too long) are cases of the case table.
         (["show", "nope"], 1, "Error: no article with id 'nope'\n"),
-        (["search", "missile", "--since", "notadate"], 1, "Error: cannot read 'notadate' as a date\n"),
-        (["search", "missile", "--until", "2013-13-45"], 1, "Error: cannot read '2013-13-45' as a date\n"),
-        (["search", "missile date:notadate"], 1, "Error: cannot read 'notadate' as a date\n"),
-        (["search", "x" * 10_000], 1, "Error: query too long (10000 characters; the limit is 2000)\n"),
+        (["similar", "nope"], 1, "Error: no article with id 'nope'\n"),
     ],
 )
 def test_errors_are_one_line(library_dir: Path, args: list[str], code: int, message: str) -> None:

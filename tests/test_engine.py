@@ -14,7 +14,7 @@ from whoosh import sorting
 from searchkit import SearchIndex
 from searchkit.collect import fold_copies
 from searchkit.engine import Unsupported, by_date, evaluate, top
-from searchkit.search import _fold, _oldest_key
+from searchkit.executor import _fold, _oldest_key
 
 from .conftest import LIBRARY
 
@@ -79,7 +79,10 @@ def test_unsupported_shapes_fall_back_to_whoosh(ix: SearchIndex) -> None:
     built = ix.build("radar")
     import dataclasses
 
-    fallback = ix._run(dataclasses.replace(built, query=scaled), "relevance", 10, 0, False, False, False)
+    from searchkit import executor
+    from searchkit.options import SearchOptions
+
+    fallback = executor.run(*ix._current(), dataclasses.replace(built, query=scaled), SearchOptions(suggest_spelling=False))
     assert fallback.total == len(_whoosh(ix, scaled)) > 0
 
 

@@ -20,9 +20,10 @@ from searchkit.cli import cli
 
 from .conftest import ROOT
 
-# Runs the CLI with small batches, so that a kill lands between commits.
+# Runs the CLI with small batches, so that a kill lands between commits
+# (a child process's defaults are the one knob the CLI cannot be given).
 SMALL_BATCHES = (
-    "import sys, searchkit.indexer as i; i.BATCH_ARTICLES = int(sys.argv.pop(1)); "
+    "import sys, searchkit.tuning as t; t.DEFAULT = t.Tuning(batch_articles=int(sys.argv.pop(1))); "
     "from searchkit.cli import main; sys.argv[0] = 'searchkit'; main()"
 )
 

@@ -9,14 +9,16 @@ refuse, so the message is the library's.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
 from ..errors import QueryError
+from ..options import FLAGGED, SAVED, SearchOptions, as_params, kind, spelling
 
 PAGE_SIZE = 10
 # Deep pages cost a collector as long as offset + limit: stop well before
@@ -65,54 +67,61 @@ def flag(params: Params, name: str) -> bool:
     raise QueryError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
 
 
+# The options a search form carries (the page's links keep them): the
+# filters and the order; paging is the page number's.
+FORM = tuple(n for n in FLAGGED if n in SAVED or n == "sort")
+
+
+def _read(params: Params, name: str, strict: bool) -> Any:
+    """Option ``name``'s value from its parameter; absent or blank: its default.
+    Not ``strict`` (the form), a flag reads any other value as false."""
+    param, typ, default = spelling(name).param, kind(name), getattr(SearchOptions(), name)
+    assert param is not None, name
+    if typ is tuple:
+        return texts(params, param)
+    if typ is bool:
+        return flag(params, param) if strict else str(params.get(param) or "").strip().lower() in _TRUE
+    if typ is int:
+        return whole_number(params, param, default)
+    return text(params, param) or default
+
+
+def read_options(params: Params, names: Sequence[str] = FLAGGED, strict: bool = True) -> SearchOptions:
+    """SearchOptions ``names`` from request parameters (the CLI's names, repeatable)."""
+    return SearchOptions(**{name: _read(params, name, strict) for name in names})
+
+
 @dataclass(frozen=True)
 class Search:
-    """A search as the page and the API take it; builds the page's links."""
+    """A search as the page and the API take it; builds the page's links.
+
+    Its options read as attributes too (``form.sources``, ``form.sort``).
+    """
 
     q: str = ""
-    sources: tuple[str, ...] = ()
-    exclude_sources: tuple[str, ...] = ()
-    since: str | None = None
-    until: str | None = None
-    sort: str = "relevance"
-    any_words: bool = False
+    options: SearchOptions = field(default_factory=SearchOptions)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in FORM:
+            return getattr(self.options, name)
+        raise AttributeError(name)
 
     @classmethod
     def read(cls, params: Params) -> Search:
         """Never raises: the page refills its form from whatever was sent."""
-        any_raw = str(params.get("any") or "").strip().lower()
-        return cls(
-            q=params.get("q") or "",
-            sources=texts(params, "source"),
-            exclude_sources=texts(params, "exclude_source"),
-            since=text(params, "since"),
-            until=text(params, "until"),
-            sort=text(params, "sort") or "relevance",
-            any_words=any_raw in _TRUE,
-        )
+        return cls(q=params.get("q") or "", options=read_options(params, FORM, strict=False))
 
     def filters(self) -> dict[str, Any]:
         """The keyword arguments search, timeline and save_search share."""
-        return {
-            "sources": list(self.sources),
-            "exclude_sources": list(self.exclude_sources),
-            "since": self.since,
-            "until": self.until,
-            "any_words": self.any_words,
-        }
+        return {name: getattr(self.options, name) for name in SAVED}
 
     def pairs(self, **changes: Any) -> list[tuple[str, str]]:
-        """Query-string pairs of this search with ``changes`` applied."""
-        values = {
-            "q": self.q,
-            "source": self.sources,
-            "exclude_source": self.exclude_sources,
-            "since": self.since,
-            "until": self.until,
-            "sort": None if self.sort == "relevance" else self.sort,
-            "any": "1" if self.any_words else None,
-            "page": None,
-        }
+        """Query-string pairs of this search with ``changes`` (by parameter name) applied."""
+        # Every parameter in its place first, so that a link's order never depends on what is set.
+        values: dict[str, Any] = {"q": self.q, **{spelling(n).param or n: None for n in FORM}}
+        for param, value in as_params(self.options, FORM):
+            values[param] = [*_many(values.get(param)), value]
+        values["page"] = None
         values.update(changes)
         out: list[tuple[str, str]] = []
         for key, value in values.items():
@@ -148,15 +157,5 @@ def page_number(params: Params) -> int:
 def search_kwargs(params: Params) -> dict[str, Any]:
     """/api/search's parameters as ``SearchIndex.search`` arguments
     (the CLI's defaults: ten hits, relevance order)."""
-    search = Search.read(params)
-    return {
-        "q": search.q,
-        "sort": search.sort,
-        "limit": whole_number(params, "limit", 10),
-        "offset": whole_number(params, "offset", 0),
-        "facets": flag(params, "facets"),
-        "all_copies": flag(params, "all_copies"),
-        **search.filters(),
-        "any_words": flag(params, "any"),
-    }
+    return {"q": params.get("q") or "", **dataclasses.asdict(read_options(params))}
 

@@ -1,0 +1,240 @@
+"""Running a built query on one searcher: match, fold copies, page, snippets.
+
+Two paths give the same results: the vectorized engine (``engine.py``)
+for the query shapes it evaluates, and Whoosh's matchers and collectors
+for the rest. Both fold near-duplicates into the earliest matching copy,
+page, make snippets and try a did-you-mean spelling when a query finds
+little. The façade (``search.SearchIndex``) chooses the searcher; this
+module never opens one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from .analytics import facet_counts
+from .collect import fold_copies
+from .errors import QueryError
+from .options import SearchOptions
+from .query import BuiltQuery, rebuild
+from .results import Hit, Results, article_from_stored
+from .snippets import make_snippet, match_spans, occurrences, plan_for
+from .spelling import suggest
+from .tuning import DEFAULT, Tuning
+
+if TYPE_CHECKING:
+    from whoosh.searching import Searcher
+
+    from .filters import FilterCache
+
+# Below this many hits a query "finds little", and did-you-mean is tried.
+SUGGEST_BELOW = 3
+
+Page = list[tuple[int, float]]
+
+
+def run(
+    searcher: Searcher, cache: FilterCache, built: BuiltQuery, options: SearchOptions, tuning: Tuning = DEFAULT
+) -> Results:
+    """One page of results of ``built`` under ``options`` (sort, limit, offset...)."""
+    matched = _matches(cache, built)
+    if matched is None:  # a query shape the engine leaves to Whoosh
+        return _run_whoosh(searcher, cache, built, options, tuning.fold_spare)
+    from .engine import by_date, top
+
+    ids, scores, notes = matched
+    copies: dict[int, int] = {}
+    if not options.all_copies:
+        keep, copies = fold_copies(ids, cache.group_index, cache.arrays.days)
+        ids, scores = ids[keep], scores[keep]
+    total = len(ids)
+    wanted = options.offset + options.limit
+    if options.sort == "relevance" and not built.match_all:
+        chosen = top(ids, scores, wanted)
+    else:
+        chosen = by_date(ids, cache.arrays.days, newest=options.sort != "oldest", k=wanted)
+    page = [(int(ids[i]), float(scores[i])) for i in chosen[options.offset : wanted]]
+    counted = None
+    if options.facets:
+        counted = facet_counts(ids.tolist(), cache.days, cache.doc_sources, cache.source_names)
+    return _results(searcher, cache, built, options, page, copies, total, counted, tuple(notes))
+
+
+def _results(
+    searcher: Searcher,
+    cache: FilterCache,
+    built: BuiltQuery,
+    options: SearchOptions,
+    page: Page,
+    copies: dict[int, int],
+    total: int,
+    counted: Any,
+    notes: tuple[str, ...] = (),
+) -> Results:
+    """The page as Results: hits with snippets, copy counts, and a spelling
+    suggestion when the query found little."""
+    found = hits(searcher, cache, built, page, scored=options.sort == "relevance" and not built.match_all)
+    if copies:
+        found = [dataclasses.replace(h, copies=copies.get(d, 0)) for h, (d, _) in zip(found, page, strict=True)]
+    suggestion = None
+    if options.suggest_spelling and total < SUGGEST_BELOW and not built.match_all:
+        suggestion = _suggestion(searcher, cache, built, total)
+    return Results(
+        query=built.text,
+        total=total,
+        hits=tuple(found),
+        offset=options.offset,
+        parsed=str(built.query),
+        explain=built.explain(),
+        warnings=built.warnings + notes,
+        suggestion=suggestion,
+        facets=counted,
+    )
+
+
+def _matches(cache: FilterCache, built: BuiltQuery) -> tuple[Any, Any, list[str]] | None:
+    """Every docnum the query and filters match, with its score and any
+    warnings, from the vectorized engine; None when the query holds a
+    shape it lacks (the caller then runs Whoosh's matchers)."""
+    from .engine import Unsupported, evaluate
+
+    try:
+        ids, scores, warnings = evaluate(cache.arrays, built.query)
+    except Unsupported:
+        return None
+    keep = cache.mask(built.filters, ids)
+    return (ids, scores, warnings) if keep is None else (ids[keep], scores[keep], warnings)
+
+
+def _collect(
+    searcher: Searcher, built: BuiltQuery, kwargs: dict[str, Any], allow: Any, mask: Any, watch: dict[int, str]
+) -> tuple[Any, list[int]]:
+    from .collect import WatchingFilter
+
+    inner = searcher.collector(optimize=False, **kwargs)
+    if hasattr(inner, "replace"):
+        # Whoosh swaps in matchers that drop documents unable to reach the
+        # current top-N score; that skips them from the count too.
+        inner.replace = 0
+    collector = WatchingFilter(inner, allow, mask, watch)
+    searcher.search_with_collector(built.query, collector)
+    results = collector.results()
+    return results, collector.watched
+
+
+def _fold(watched: list[int], groups: dict[int, str], days: Any) -> tuple[set[int], dict[int, int]]:
+    """Which matched copies to hide, and how many copies each kept hit stands for.
+
+    Each group keeps its earliest matching article (undated last).
+    """
+    by_group: dict[str, list[int]] = {}
+    for docnum in watched:
+        by_group.setdefault(groups[docnum], []).append(docnum)
+    drop: set[int] = set()
+    copies: dict[int, int] = {}
+    for members in by_group.values():
+        if len(members) < 2:
+            continue
+        keep = min(members, key=lambda d: (_oldest_key(days[d]), d))
+        copies[keep] = len(members) - 1
+        drop.update(d for d in members if d != keep)
+    return drop, copies
+
+
+def _oldest_key(value: int) -> int:
+    # Undated articles (day 0) go after every dated one.
+    return value or 2**32
+
+
+def _run_whoosh(
+    searcher: Searcher, cache: FilterCache, built: BuiltQuery, options: SearchOptions, fold_spare: int
+) -> Results:
+    """The Whoosh path (its matchers and collectors), for query shapes
+    the engine does not evaluate (engine.SUPPORTED lists those it does)."""
+    from whoosh import sorting
+
+    allow = cache.filter_set(built.filters)
+    wanted = options.offset + options.limit
+    # A few rows to spare, so that folding copies out of the top rows
+    # rarely leaves the page short and needs a second pass.
+    kwargs: dict[str, Any] = {"limit": wanted + fold_spare}
+    if options.sort == "newest":
+        kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+    elif options.sort == "oldest":
+        kwargs["sortedby"] = sorting.TranslateFacet(_oldest_key, sorting.FieldFacet("date"))
+    elif built.match_all:
+        # Every article scores the same: show the newest first rather
+        # than in index order.
+        kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+    watch = {} if options.all_copies else cache.group_keys
+    results, watched = _collect(searcher, built, kwargs, allow, None, watch)
+    drop, copies = _fold(watched, watch, cache.days)
+    rows = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
+    kept = [row for row in rows if row[0] not in drop]
+    total = len(results) - len(drop)
+    if len(kept) < wanted and len(rows) == kwargs["limit"]:
+        results, _ = _collect(searcher, built, kwargs, allow, drop, {})
+        kept = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
+    page = kept[options.offset : wanted]
+    counted = None
+    if options.facets:
+        matched = (d for d in cache.matching(built, allow) if d not in drop)
+        counted = facet_counts(matched, cache.days, cache.doc_sources, cache.source_names)
+    return _results(searcher, cache, built, options, page, copies, total, counted)
+
+
+def matched(cache: FilterCache, built: BuiltQuery, all_copies: bool) -> list[int]:
+    """Every docnum the query and filters match, unscored, folded unless ``all_copies``."""
+    found = _matches(cache, built)
+    if found is not None:
+        ids = found[0]
+        if not all_copies:
+            ids = ids[fold_copies(ids, cache.group_index, cache.arrays.days)[0]]
+        return [int(d) for d in ids.tolist()]
+    docs = list(cache.matching(built, cache.filter_set(built.filters)))
+    if all_copies:
+        return docs
+    watch = cache.group_keys
+    drop, _ = _fold([d for d in docs if d in watch], watch, cache.days)
+    return [d for d in docs if d not in drop]
+
+
+def hits(searcher: Searcher, cache: FilterCache | None, built: BuiltQuery, page: Page, scored: bool) -> list[Hit]:
+    """The page's docnums as hits, with snippets around the query's words."""
+    if not page:
+        return []
+    arrays = cache.arrays if cache is not None else None
+    plan = plan_for(built.query, searcher.reader(), arrays)
+    occ = occurrences(searcher, (d for d, _ in page), plan.words(), arrays)
+    found = []
+    for docnum, score in page:
+        article = article_from_stored(searcher.stored_fields(docnum))
+        snippet = make_snippet(article.body, match_spans(occ.get(docnum, {}), plan))
+        found.append(
+            Hit.of(
+                article,
+                score=round(float(score), 4) if scored and score is not None else None,
+                snippet=snippet.text,
+                highlights=snippet.highlights,
+            )
+        )
+    return found
+
+
+def _suggestion(searcher: Searcher, cache: FilterCache, built: BuiltQuery, total: int) -> str | None:
+    from .engine import QuickTerms
+
+    # Near spellings come from the engine's bulk-read dictionary: Whoosh
+    # compares every word of it in Python (0.5 s a word on 19k articles).
+    corrected = suggest(QuickTerms(searcher.reader(), cache.arrays), built.text)
+    if not corrected or corrected == built.text:
+        return None
+    try:
+        # Under the same options, so that a corrected source: name is the
+        # filter it names (counted by the same rule as the total).
+        fixed = rebuild(corrected, built, searcher.schema)
+    except QueryError:
+        return None
+    found = len(matched(cache, fixed, all_copies=False))
+    return corrected if found > total else None
