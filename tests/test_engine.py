@@ -322,3 +322,13 @@ def test_a_search_command_loads_only_what_it_needs(library_dir: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_distinct_is_numpy_unique() -> None:
+    from searchkit.engine import distinct
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 5, 300, 4000):
+        runs = [np.unique(rng.integers(0, 5000, n)) for _ in range(3)]
+        values = np.concatenate(runs)
+        assert distinct(values).tolist() == np.unique(values).tolist()
