@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 
 from . import postings, w3blocks
 from .querytext import describe
@@ -261,6 +262,15 @@ class Arrays:
         if btext is None:
             return None
         for leaf, offset in self.leaves:
+            try:
+                info = leaf.term_info(fieldname, btext)
+            except TermNotFound:
+                continue
+            if info.doc_frequency() == 1 and info.min_id() is not None:
+                # A term of one posting (an id): the term info names its document.
+                if self.live[offset + info.min_id()]:
+                    return offset + int(info.min_id())
+                continue
             block = w3blocks.read_term(leaf, fieldname, btext)
             ids = block[0] if block is not None else postings.term_postings(leaf, fieldname, btext)[0]
             for docnum in ids.tolist():

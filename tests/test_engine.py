@@ -137,6 +137,11 @@ def test_arrays_leave_out_deleted_documents(tmp_path: Path) -> None:
     assert searcher.doc_count_all() > searcher.doc_count() == before - 1
     assert len(cache.arrays.live_ids) == searcher.doc_count()
     assert ix.search("*", limit=0).total == before - 1
+    # Ids are found as Whoosh finds them, the deleted copy not at all.
+    ids = {a for (a,) in ((f.get("id"),) for f in searcher.all_stored_fields()) if a}
+    assert len(ids) > 5
+    for aid in [*ids, victim.stem, "no-such-id"]:
+        assert cache.arrays.first_live("id", aid) == searcher.document_number(id=aid), aid
     # Whoosh's document frequencies still count it, and the engine's idf with them.
     reader = searcher.reader()
     for btext in list(reader.lexicon("body"))[:300]:
