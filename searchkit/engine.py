@@ -52,6 +52,9 @@ SUPPORTED = (
 # Terms whose decoded postings are kept per searcher (a query word is often
 # asked for again: paging, did-you-mean, facets, a saved search).
 POSTINGS_CACHE = 1024
+# Term look-ups of one field (did-you-mean's frequencies) before its whole
+# dictionary is read for them (see Arrays.term_stats).
+BULK_AFTER = 256
 # Terms one wildcard or fuzzy word may stand for (README, "Limits").
 MAX_EXPANSIONS = 1000
 # Bits of a (document, position) key below the document: positions stay far
@@ -95,9 +98,11 @@ class Arrays:
         self.live = live
         self.live_ids = np.flatnonzero(live).astype(np.int64)
         self._lengths: dict[str, np.ndarray] = {}
-        self._lexicons: dict[str, list[str]] = {}
+        self._lexicons: dict[str, list[str] | None] = {}
         self._frequencies: dict[str, dict[str, int] | None] = {}
+        self._asked: dict[str, int] = {}
         self._letters: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._letters_asked: set[str] = set()
         self._expansions: dict[tuple[Any, ...], tuple[list[Any], str | None]] = {}
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
         self.blocks = postings.BlockMemo()
@@ -182,8 +187,51 @@ class Arrays:
     def lexicon(self, fieldname: str) -> list[str] | None:
         """The field's indexed words over all segments, sorted; None when a
         segment's term dictionary cannot be read in bulk."""
-        found = self.frequencies(fieldname)
-        return None if found is None else self._lexicons[fieldname]
+        if fieldname not in self._lexicons:
+            freqs = self._frequencies.get(fieldname)
+            if freqs is not None:
+                self._lexicons[fieldname] = sorted(freqs)
+                return self._lexicons[fieldname]
+            words: set[bytes] = set()
+            for leaf, _ in self.leaves:
+                found = w3blocks.lexicon(leaf, fieldname)
+                if found is None:
+                    self._lexicons[fieldname] = None
+                    return None
+                words.update(found)
+            self._lexicons[fieldname] = sorted(w.decode("utf-8") for w in words)
+        return self._lexicons[fieldname]
+
+    def term_stats(self, fieldname: str, text: Any) -> tuple[bool, int] | None:
+        """Whether the term is indexed and its document frequency, summed over
+        segments as Whoosh's merged reader sums them. From each segment's
+        term info (a few lookups) until the field has been asked about
+        BULK_AFTER times, then from its dictionary read in bulk (a hundred
+        milliseconds once on 19k articles: a one-off command never pays it,
+        a long-running process soon does). None when the text is no term
+        of the field."""
+        if fieldname not in self._frequencies:
+            asked = self._asked[fieldname] = self._asked.get(fieldname, 0) + 1
+            if asked > BULK_AFTER:
+                self.frequencies(fieldname)
+        freqs = self._frequencies.get(fieldname)
+        if freqs is not None:
+            word = _as_text(text)
+            return word in freqs, freqs.get(word, 0)
+        if fieldname not in self.schema:
+            return None
+        btext = text if isinstance(text, bytes) else _to_bytes(self.schema, fieldname, text)
+        if btext is None:
+            return None
+        present, df = False, 0
+        for leaf, _ in self.leaves:
+            try:
+                info = leaf.term_info(fieldname, btext)
+            except TermNotFound:
+                continue
+            present = True
+            df += info.doc_frequency()
+        return present, df
 
     def frequencies(self, fieldname: str) -> dict[str, int] | None:
         """Each indexed word of the field with its document frequency over
@@ -201,8 +249,16 @@ class Arrays:
                     counts[word] = counts.get(word, 0) + n
             freqs = {w.decode("utf-8"): n for w, n in counts.items()}
             self._frequencies[fieldname] = freqs
-            self._lexicons[fieldname] = sorted(freqs)
+            self._lexicons.setdefault(fieldname, sorted(freqs))
         return self._frequencies[fieldname]
+
+    def first_search(self, fieldname: str) -> bool:
+        """True the first time the field's near words are searched for (see
+        words_within), when ``letters`` is not worth building yet."""
+        if fieldname in self._letters or fieldname in self._letters_asked:
+            return False
+        self._letters_asked.add(fieldname)
+        return True
 
     def letters(self, fieldname: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The field's dictionary (``lexicon``) as arrays: each word's length,
@@ -340,6 +396,10 @@ class Arrays:
         """Whoosh's document frequency of the term (deleted documents
         included, as its term info counts them), from the postings read."""
         return self._entry(fieldname, btext)[3]
+
+
+def _as_text(text: Any) -> Any:
+    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def _to_bytes(schema: Any, fieldname: str, text: Any) -> Any | None:
@@ -662,6 +722,18 @@ def words_within(
     )
     if hi <= lo:
         return []
+    if arrays.first_search(fieldname):
+        # The candidates' letters only: the whole matrix costs a one-off
+        # command more than it saves it.
+        cands = [w for w in words[lo:hi] if abs(len(w) - len(text)) <= k]
+        if not cands:
+            return []
+        width = max(len(c) for c in cands)
+        joined = "".join([c.ljust(width, "\0") for c in cands]).encode("utf-32-le")
+        codes = np.frombuffer(joined, dtype="<u4").reshape(len(cands), width)
+        lens = np.fromiter((len(c) for c in cands), dtype=np.int64, count=len(cands))
+        close = _distances(codes, lens, text, k, transpositions)
+        return [c for c, ok in zip(cands, close.tolist(), strict=True) if ok]
     lengths, letters, counts = arrays.letters(fieldname)
     near = lo + np.flatnonzero(np.abs(lengths[lo:hi] - len(text)) <= k)
     if len(near) > 32:
@@ -728,8 +800,9 @@ def _distances(codes: np.ndarray, lens: np.ndarray, text: str, k: int, transposi
 
 class QuickTerms:
     """A reader whose ``terms_within`` (did-you-mean's search for near
-    spellings), ``doc_frequency`` and ``in`` run over the engine's bulk-read
-    dictionary; everything else goes to the wrapped reader. Finds the words Whoosh would: its merged
+    spellings) runs over the engine's bulk-read dictionary, and whose
+    ``doc_frequency`` and ``in`` come from ``Arrays.term_stats``;
+    everything else goes to the wrapped reader. Finds the words Whoosh would: its merged
     reader measures restricted Damerau-Levenshtein distance, one segment's
     automaton plain Levenshtein."""
 
@@ -743,12 +816,12 @@ class QuickTerms:
 
     def __contains__(self, term: Any) -> bool:
         fieldname, text = term
-        freqs = self._arrays.frequencies(fieldname) if isinstance(text, str) else None
-        return term in self._reader if freqs is None else text in freqs
+        found = self._arrays.term_stats(fieldname, text)
+        return term in self._reader if found is None else found[0]
 
     def doc_frequency(self, fieldname: str, text: Any) -> int:
-        freqs = self._arrays.frequencies(fieldname) if isinstance(text, str) else None
-        return self._reader.doc_frequency(fieldname, text) if freqs is None else freqs.get(text, 0)
+        found = self._arrays.term_stats(fieldname, text)
+        return self._reader.doc_frequency(fieldname, text) if found is None else found[1]
 
     def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0) -> list[str]:
         found = words_within(self._arrays, fieldname, text, maxdist, text[:prefix], self._transpositions)

@@ -157,7 +157,7 @@ def lexicon(leaf: Any, fieldname: str) -> list[bytes] | None:
     """Every indexed term of the field in the segment, in order, from one
     read of the term dictionary (Whoosh seeks twice per term); None when
     this reader does not apply."""
-    found = dictionary(leaf, fieldname)
+    found = dictionary(leaf, fieldname, frequencies=False)
     return None if found is None else found[0]
 
 
@@ -166,10 +166,11 @@ _DF = struct.Struct("!I")
 _DF_AT = 5
 
 
-def dictionary(leaf: Any, fieldname: str) -> tuple[list[bytes], list[int]] | None:
-    """The field's terms in order (as ``lexicon``) and each term's document
-    frequency as its term info records it (Whoosh's ``doc_frequency``,
-    deleted documents included), from the same one read."""
+def dictionary(leaf: Any, fieldname: str, frequencies: bool = True) -> tuple[list[bytes], list[int]] | None:
+    """The field's terms in order (as ``lexicon``) and, with
+    ``frequencies``, each term's document frequency as its term info records
+    it (Whoosh's ``doc_frequency``, deleted documents included), from the
+    same one read."""
     terms = getattr(leaf, "_terms", None)
     if not isinstance(terms, W3TermsReader):
         return None
@@ -194,6 +195,7 @@ def dictionary(leaf: Any, fieldname: str) -> tuple[list[bytes], list[int]] | Non
         if key[:2] != prefix:
             break
         found.append(key[2:])
-        freqs.append(df(data, at + 8 + keylen + _DF_AT)[0])
+        if frequencies:
+            freqs.append(df(data, at + 8 + keylen + _DF_AT)[0])
         at += 8 + keylen + datalen
     return found, freqs
