@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
 from .results import Bucket as Bucket  # re-exported: the types live in results
+from .results import Comparison as Comparison
 from .results import Facets as Facets
 from .results import Timeline as Timeline
 from .settings import PERIODS as PERIODS  # re-exported: defined in settings
@@ -107,3 +108,33 @@ def build_timeline(query: str, by: str, hits: Iterable[int], days: Sequence[int]
         Bucket(period_label(s, by), s, counts.get(s, 0), max(totals.get(s, 0), counts.get(s, 0))) for s in starts
     )
     return Timeline(query, by, buckets, undated, sum(counts.values()) + undated)
+
+
+def build_comparison(
+    queries: Sequence[str], by: str, hits: Sequence[Iterable[int]], days: Sequence[int], every: Iterable[int]
+) -> Comparison:
+    """One timeline per query (``hits[i]`` are query i's docnums), all over
+    the same periods: what :func:`build_timeline` keeps for one series,
+    kept for the union of their hits. ``every`` (all live docnums) gives
+    each period's article count, the same for every series."""
+    counted = [_count(docs, days, by) for docs in hits]
+    dated = [c for c, _ in counted if c]
+    if not dated:
+        series = tuple(Timeline(q, by, (), undated, undated) for q, (_, undated) in zip(queries, counted, strict=True))
+        return Comparison(by, series)
+    totals, _ = _count(every, days, by)
+    first = min(min(c) for c in dated)
+    last = max(max(c) for c in dated)
+    starts = sorted({s for s in totals if first <= s <= last}.union(*(set(c) for c, _ in counted)))
+    most = [max([totals.get(s, 0), *(c.get(s, 0) for c, _ in counted)]) for s in starts]
+    series = tuple(
+        Timeline(
+            q,
+            by,
+            tuple(Bucket(period_label(s, by), s, counts.get(s, 0), n) for s, n in zip(starts, most, strict=True)),
+            undated,
+            sum(counts.values()) + undated,
+        )
+        for q, (counts, undated) in zip(queries, counted, strict=True)
+    )
+    return Comparison(by, series)

@@ -21,7 +21,8 @@ from . import __version__
 from .errors import SearchkitError
 from .lazy import lazy_module
 from .options import FLAGGED, SAVED, TIMELINE, SearchOptions, kind, spelling
-from .settings import ALL_FIELDS, DEFAULT_WAIT, FORMATS, PERIODS
+from .results import ALL_FIELDS
+from .settings import DEFAULT_WAIT, FORMATS, PERIODS
 
 # The engine, readers and renderers load when a command first uses them, so
 # that `searchkit --help` and click's option parsing pay for none of them.
@@ -174,6 +175,23 @@ def _report(report: UpdateReport) -> None:
     click.echo(report.summary())
 
 
+class _Checked(click.ParamType):
+    """A text value the options module checks (a usage error, exit 2, when
+    it refuses one); the value stays as written."""
+
+    name = "text"
+
+    def __init__(self, check: Callable[[str], object]) -> None:
+        self.check = check
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            self.check(value)
+        except SearchkitError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
 def option_flags(*names: str, **helps: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The flags of SearchOptions ``names``, as the options module spells them
     (``helps`` replaces a name's help text); :func:`_options` reads them back."""
@@ -191,6 +209,8 @@ def option_flags(*names: str, **helps: str) -> Callable[[Callable[..., Any]], Ca
                 extra.update(type=click.IntRange(min=0), default=default, show_default=bool(default))
             elif spelt.choices:
                 extra.update(type=click.Choice(spelt.choices), default=default, show_default=True)
+            elif spelt.check is not None:
+                extra["type"] = _Checked(spelt.check)
             command = click.option(spelt.flag, name, **extra)(command)
         return command
 
@@ -230,6 +250,13 @@ def output_options(*formats: str) -> Callable[[Callable[..., Any]], Callable[...
         )
 
     return decorate
+
+
+def manifest_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--manifest FILE``: also write FILE, holding ``what``."""
+    return click.option(
+        "--manifest", "manifest_path", metavar="FILE", type=click.Path(dir_okay=False), help=f"Also write FILE: {what}."
+    )
 
 
 def _terminal() -> tuple[bool, int]:
@@ -281,13 +308,7 @@ def _fields(value: str | None, fmt: str) -> tuple[str, ...]:
     metavar="F,F",
     help=f"Fields to export (json, jsonl, csv), from: {','.join(ALL_FIELDS)}.",
 )
-@click.option(
-    "--manifest",
-    "manifest_path",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Also write FILE: the query, options, dates and index state that reproduce this export.",
-)
+@manifest_option("the query, options, dates and index state that reproduce this export")
 @output_options(*FORMATS)
 @click.pass_context
 def search(
@@ -314,6 +335,7 @@ def search(
       searchkit search 'missile defense' --since 2013 --source 'RIA Novosti'
       searchkit search '*' --source kyodo --sort newest --format json
       searchkit search radar --format csv --limit 50000 --fields id,date,headline,url --manifest radar.json
+      searchkit search 'missile defense' --recency 2y   # a score halves per 2 years of age
     """
     _check_query(query)
     chosen = _fields(fields, fmt)
@@ -350,12 +372,13 @@ def search(
 @click.option("--normalize", is_flag=True, help="Show each period's hits as a share of all its articles.")
 @option_flags("all_copies", all_copies="Count every near-duplicate copy instead of one per group.")
 @click.option(
-    "--manifest",
-    "manifest_path",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Also write FILE: the query, options, dates and index state behind these counts.",
+    "--compare",
+    "compare",
+    multiple=True,
+    metavar="QUERY",
+    help="Another series on the same periods (repeatable), under the same options.",
 )
+@manifest_option("the query, options, dates and index state behind these counts")
 @output_options(*FORMATS)
 @click.pass_context
 def timeline(
@@ -363,6 +386,7 @@ def timeline(
     query: str,
     by: str,
     normalize: bool,
+    compare: tuple[str, ...],
     manifest_path: str | None,
     fmt: str,
     color: str,
@@ -371,23 +395,71 @@ def timeline(
     """Hit counts over time, as a bar chart (or JSON/CSV).
 
     Periods before the first hit and after the last are left out; a run of
-    empty periods between them shows as one gap line.
+    empty periods between them shows as one gap line. With --compare, every
+    series is counted over the same periods and drawn on one scale; JSON
+    gives one timeline per series, CSV one row per series and period.
 
     \b
     Example:
       searchkit timeline '"missile defense"' --by year --normalize
+      searchkit timeline radar --compare satellite --compare '"missile defense"' --by year
+    """
+    for text in (query, *compare):
+        _check_query(text)
+    ix = _open(ctx)
+    options = _options(given)
+    for hint in export.source_hints(ix, options.sources):
+        click.echo(f"warning: {render.clean(hint)}", err=True)
+    view: render.View
+    if compare:
+        comparison = ix.timelines([query, *compare], by, options)
+        view, total = render.comparison_view(comparison, normalize), sum(t.total for t in comparison.series)
+    else:
+        result = ix.timeline(query, by, options)
+        view, total = render.timeline_view(result, normalize), result.total
+    _emit(view, fmt, _style(color))
+    if manifest_path:
+        settings = {"by": by, **options.record(n for n in TIMELINE if n in FLAGGED)}
+        if compare:
+            settings["compare"] = list(compare)
+        card = export.manifest(ix, "timeline", query, options, settings, total)
+        export.write_sidecar(manifest_path, render.to_json({**card, "format": fmt}) + "\n")
+
+
+@cli.command()
+@click.argument("query")
+@filter_options
+@option_flags("all_copies", all_copies="Count every near-duplicate copy instead of one per group.")
+@click.option("--limit", type=click.IntRange(min=0), default=25, show_default=True, help="Terms to list.")
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Only words in at least this many of the results.",
+)
+@output_options(*FORMATS)
+@click.pass_context
+def terms(ctx: click.Context, query: str, limit: int, min_count: int, fmt: str, color: str, **given: Any) -> None:
+    """The significant terms of QUERY's results: the words far more common
+    in them than in the whole index, with their counts in both.
+
+    Scored by JLH (Elasticsearch's significant_text default): the rise in a
+    word's share of articles, times its ratio. Words are unstemmed, without
+    numbers or common function words; near-duplicates count once.
+
+    \b
+    Example:
+      searchkit terms '"missile defense"' --since 2013
+      searchkit terms radar --source kyodo --min-count 2 --format csv
     """
     _check_query(query)
     ix = _open(ctx)
     options = _options(given)
     for hint in export.source_hints(ix, options.sources):
         click.echo(f"warning: {render.clean(hint)}", err=True)
-    result = ix.timeline(query, by, options)
-    _emit(render.timeline_view(result, normalize), fmt, _style(color))
-    if manifest_path:
-        settings = {"by": by, **options.record(n for n in TIMELINE if n in FLAGGED)}
-        card = export.manifest(ix, "timeline", query, options, settings, result.total)
-        export.write_sidecar(manifest_path, render.to_json({**card, "format": fmt}) + "\n")
+    found = ix.terms(query, options, limit=limit, min_count=min_count)
+    _emit(render.terms_view(found), fmt, _style(color))
 
 
 @cli.command()

@@ -29,7 +29,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
-from . import postings, w3blocks
+from . import postings, proximity, w3blocks
 from .querytext import describe
 from .ranking import K1, B, CombinedTerm, combined_avg_length, combined_idf, lengths_of, lucene_idf
 
@@ -48,6 +48,7 @@ SUPPORTED = (
     "Prefix",
     "Wildcard",
     "FuzzyTerm",
+    "the analyst's operators (proximity.Operator: w/N, pre/N, /s, /p, atleastN, lead:, =WORD)",
 )
 # Terms whose decoded postings are kept per searcher (a query word is often
 # asked for again: paging, did-you-mean, facets, a saved search).
@@ -511,6 +512,8 @@ class Evaluator:
             return self.date_range(q)
         if kind in (wq.Prefix, wq.Wildcard, wq.FuzzyTerm):
             return self.multiterm(q)
+        if isinstance(q, proximity.Operator):
+            return proximity.evaluate(self, q)
         raise Unsupported(type(q).__name__)
 
     def ids(self, q: wq.Query) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import recency
 from .analytics import facet_counts
 from .collect import fold_copies
 from .errors import QueryError
@@ -49,6 +50,9 @@ def run(
         ids, scores = ids[keep], scores[keep]
     total = len(ids)
     wanted = options.offset + options.limit
+    life = _half_life(built, options)
+    if life is not None:
+        scores = recency.weigh(cache.arrays, ids, scores, life)
     if options.sort == "relevance" and not built.match_all:
         chosen = top(ids, scores, wanted)
     else:
@@ -58,6 +62,14 @@ def run(
     if options.facets:
         counted = facet_counts(ids.tolist(), cache.days, cache.doc_sources, cache.source_names)
     return _results(searcher, cache, built, options, page, copies, total, counted, tuple(notes))
+
+
+def _half_life(built: BuiltQuery, options: SearchOptions) -> str | None:
+    """The recency half-life that reorders this search, if any: only
+    relevance order weighs by age, and "*" is already newest first."""
+    if options.recency and options.sort == "relevance" and not built.match_all:
+        return options.recency
+    return None
 
 
 def _results(
@@ -165,15 +177,27 @@ def _run_whoosh(
         # Every article scores the same: show the newest first rather
         # than in index order.
         kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+    life = _half_life(built, options)
+    if life is not None:
+        # The decay can lift any match into the top rows: score them all.
+        kwargs["limit"] = None
     watch = {} if options.all_copies else cache.group_keys
     results, watched = _collect(searcher, built, kwargs, allow, None, watch)
     drop, copies = _fold(watched, watch, cache.days)
     rows = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
     kept = [row for row in rows if row[0] not in drop]
     total = len(results) - len(drop)
-    if len(kept) < wanted and len(rows) == kwargs["limit"]:
+    if kwargs["limit"] is not None and len(kept) < wanted and len(rows) == kwargs["limit"]:
         results, _ = _collect(searcher, built, kwargs, allow, drop, {})
         kept = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
+    if life is not None and kept:
+        import numpy as np
+
+        from .engine import top
+
+        ids = np.asarray([d for d, _ in kept], dtype=np.int64)
+        weighed = recency.weigh(cache.arrays, ids, np.asarray([s for _, s in kept], dtype=np.float64), life)
+        kept = [(int(ids[i]), float(weighed[i])) for i in top(ids, weighed, wanted)]
     page = kept[options.offset : wanted]
     counted = None
     if options.facets:

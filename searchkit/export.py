@@ -31,7 +31,6 @@ from .spelling import near_names
 
 # Hits fetched per search call while streaming an export.
 PAGE = MAX_LIMIT
-_HIT_FIELDS = {f.name for f in dataclasses.fields(Hit)}
 
 
 class IndexChangedError(SearchkitError):
@@ -92,7 +91,7 @@ def run_search(
     hints = source_hints(ix, opts.sources)
     if hints:
         first = dataclasses.replace(first, warnings=first.warnings + tuple(hints))
-    need = [f for f in ARTICLE_FIELDS if f in fields and f not in _HIT_FIELDS]
+    need = [f for f in ARTICLE_FIELDS if f in fields]
     pages = _more_pages(ix, query, first, opts) if stream else iter(())
     found = Export(first, pages, need, ix, opts.limit if stream else len(first.hits))
     if highlight and first.hits:

@@ -29,7 +29,7 @@ from typing import Any
 
 from whoosh import writing
 
-from . import duplicates, saved, storage
+from . import boundaries, duplicates, saved, storage
 from .analysis import FAST
 from .articles import Article, Loaded, Skipped, read_file, record_stem, walk
 from .catalog import ArticleRow, Catalog, Change, FileRow
@@ -88,6 +88,7 @@ def _document(
         "words": " ".join(FAST.vocabulary(article.headline, article.body)) if words is None else words,
         "anchors": " ".join(duplicates.anchors(sk)),
         "sketch": encode_sketch(sk),
+        **boundaries.index_fields(article.headline, article.body),
     }
     # Undated articles get day 0 explicitly: Whoosh 2.7's multi-segment
     # column reader breaks (IndexError) on a segment that lacks a column.

@@ -11,11 +11,12 @@ from this module before any engine module loads.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .recency import parse_half_life
 from .settings import SORTS
 
 # What an option is for, which decides who takes it:
@@ -43,6 +44,9 @@ class Option:
     help: str = ""
     metavar: str | None = None
     choices: tuple[str, ...] = ()
+    # Checks a value as given (raises SearchkitError naming it), so that the
+    # CLI refuses a bad one as a usage error before anything runs.
+    check: Callable[[str], object] | None = None
 
 
 def _meta(role: str, **spelling: Any) -> dict[str, Option]:
@@ -118,16 +122,31 @@ class SearchOptions:
             help="Show every near-duplicate copy instead of folding them.",
         ),
     )
+    # Relevance decayed by age, halved per this half-life ("90d", "2y"; recency.py).
+    recency: str | None = field(
+        default=None,
+        metadata=_meta(
+            PAGE,
+            flag="--recency",
+            param="recency",
+            metavar="HALF_LIFE",
+            help="Weigh relevance by age: a score halves per HALF_LIFE (90d, 12w, 6m, 2y) before the newest article.",
+            check=parse_half_life,
+        ),
+    )
     # Try a did-you-mean spelling when the query finds little.
     suggest_spelling: bool = field(default=True, metadata=_meta(INTERNAL))
     # Only articles first committed after this index generation (alerts).
     arrived_after: int | None = field(default=None, metadata=_meta(INTERNAL))
 
     def __post_init__(self) -> None:
-        # Lists from callers and JSON become tuples: the options stay hashable.
+        # Lists from callers and JSON become tuples (the options stay
+        # hashable), and one name given alone is one name, not its letters.
         for name in ("sources", "exclude_sources"):
             value = getattr(self, name)
-            if not isinstance(value, tuple):
+            if isinstance(value, str):
+                object.__setattr__(self, name, (value,))
+            elif not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value or ()))
 
     @classmethod

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from whoosh import query as wq
 from whoosh.fields import Schema
 
+from . import proximity
 from .dates import period
 from .errors import QueryError
 from .options import SearchOptions
@@ -40,7 +41,9 @@ MAX_EDITS = 2
 # The fields a query may name (``title:`` and ``source:`` are aliases).
 QUERY_FIELDS = ("headline", "body", "summary", "date", "sources")
 _ALIASES = {"sources": ["source"], "headline": ["title"]}
-_FIELD_NAMES = frozenset(QUERY_FIELDS) | {a for names in _ALIASES.values() for a in names}
+# ``lead:`` is a zone, not a field: the headline and the body's first
+# paragraph (proximity.Lead).
+_FIELD_NAMES = frozenset(QUERY_FIELDS) | {a for names in _ALIASES.values() for a in names} | {"lead"}
 _FIELD_RE = re.compile(r"(?<![\w.\-])(\w+):")
 # Plain words, or one quoted phrase of plain words: the queries that can be
 # built without the Whoosh parser (see _fast_parse).
@@ -112,6 +115,8 @@ class BuiltQuery:
     # The options' filters alone, before the query's own source: and date:
     # were pulled into ``filters``: what a corrected spelling is built on.
     base_filters: Filters = field(default_factory=Filters)
+    # How scores are weighed by age (``recency``, see recency.py), one line; "": not at all.
+    recency: str = ""
 
     @property
     def match_all(self) -> bool:
@@ -122,6 +127,8 @@ class BuiltQuery:
         fq = self.filters.as_query()
         if fq is not None:
             lines.append(f"as query: {describe(fq)}")
+        if self.recency:
+            lines.append(f"recency: {self.recency}")
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -143,6 +150,7 @@ class BuiltQuery:
                 "exclude_sources": sorted(f.exclude),
                 "arrived_after": f.arrived_after,
             },
+            "recency": self.recency or None,
             "warnings": list(self.warnings),
         }
 
@@ -164,9 +172,13 @@ def _parser(schema: Schema, any_words: bool) -> MultifieldParser:
     # Only the fields a query may name: Whoosh then reads any other
     # "name:" as text (url:x, id:x) instead of failing on a stored field.
     visible = Schema(**{name: schema[name] for name in QUERY_FIELDS if name in schema})
+    if SEARCH_FIELDS[0] in schema:
+        visible.add("lead", schema[SEARCH_FIELDS[0]])  # its terms become proximity.Lead nodes
     parser = MultifieldParser(list(SEARCH_FIELDS), visible, fieldboosts=field_boosts(), group=group)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(FieldAliasPlugin(_ALIASES))
+    for plugin in proximity.parser_plugins():
+        parser.add_plugin(plugin)
     if len(_PARSERS) > 16:
         _PARSERS.clear()
     _PARSERS[key] = (schema, parser)
@@ -413,6 +425,9 @@ def _parse(text: str, schema: Schema, any_words: bool, warnings: list[str]) -> w
             f"unknown field {name!r} (a query may name {', '.join(sorted(_FIELD_NAMES))}): "
             f"searched {name}: as part of the words"
         )
+    if proximity.uses_operators(_outside_quotes(text)):
+        # A phrase stays as a token (""), so that an operator beside it has a side.
+        proximity.checks(re.sub(r'"[^"]*"', ' "" ', text), warnings)
     try:
         q = _parser(schema, any_words).parse(text, normalize=False)
     except RecursionError as exc:
@@ -433,7 +448,7 @@ def _parse(text: str, schema: Schema, any_words: bool, warnings: list[str]) -> w
         names = ", ".join(dangling)
         warnings.append(f"{names} joins nothing on one side: left out of the query")
         q = _drop_words(q, {d.lower() for d in dangling} - set(_bare_tokens(text)))
-    q = _cap_fuzzy(q, warnings)
+    q = _cap_fuzzy(proximity.lead_query(q), warnings)
     return _count_repeats(combine_fields(q))
 
 

@@ -31,10 +31,76 @@ def _joined(q: wq.Query, joint: str) -> str:
     return "(" + joint.join(describe(s) for s in q.subqueries) + ")" + _boost(q)
 
 
+def _side(q: wq.Query) -> str:
+    """One side of an operator, without its field (the operator names it)."""
+    from .proximity import SpanAny, SpanPhrase
+
+    if isinstance(q, SpanAny):
+        return "(" + " OR ".join(_side(s) for s in q.subqs) + ")"
+    if isinstance(q, SpanPhrase):
+        return '"' + " ".join(str(w) for w in q.words) + '"'
+    if isinstance(q, wq.Phrase):
+        return '"' + " ".join(str(w) for w in q.words) + '"'
+    return str(getattr(q, "text", describe(q)))
+
+
+def _leaf_boost(q: wq.Query) -> str:
+    """The boost the operator's words carry (the field's weight)."""
+    leaves = [leaf for leaf in q.leaves() if isinstance(leaf, wq.Term)]
+    return _boost(leaves[0]) if leaves else ""
+
+
+def _operator(q: wq.Query) -> str | None:
+    from . import proximity as p
+
+    if isinstance(q, p.Near):
+        return f"{q.fieldname}:({_side(q.qs[0])} {q.label} {_side(q.qs[1])}){_leaf_boost(q)}"
+    if isinstance(q, p.SameUnit):
+        op = "/s" if q.unit == "sentence" else "/p"
+        return f"{q.fieldname}:({_side(q.qs[0])} {op} {_side(q.qs[1])}){_leaf_boost(q)}{_boost(q)}"
+    if isinstance(q, p.Lead):
+        return f"lead:{_side(q.body)}{_leaf_boost(q.body)}{_boost(q)}"
+    if isinstance(q, p.AtLeast):
+        return f"atleast{q.count}({q.text}){_boost(q)}"
+    if isinstance(q, p.Exact):
+        return f"={q.form}{_boost(q)}"
+    if isinstance(q, (p.SpanPhrase, p.SpanAny)):
+        return f"{p.field_of(q)}:{_side(q)}"
+    return None
+
+
+def _operator_tree(q: wq.Query) -> dict[str, Any] | None:
+    from . import proximity as p
+
+    if isinstance(q, p.Near):
+        return {
+            "op": "pre" if q.ordered else "within",
+            "field": q.fieldname,
+            "words": q.slop,
+            "args": [tree(s) for s in q.qs],
+        }
+    if isinstance(q, p.SameUnit):
+        return {"op": f"same_{q.unit}", "field": q.fieldname, "args": [tree(s) for s in q.qs]}
+    if isinstance(q, p.Lead):
+        return {"op": "lead", "args": [tree(q.headline), tree(q.body)]}
+    if isinstance(q, p.AtLeast):
+        return {"op": "atleast", "text": q.text, "count": q.count, "fields": ["headline", "body"]}
+    if isinstance(q, p.Exact):
+        return {"op": "exact", "form": q.form, "args": [tree(q.a)]}
+    if isinstance(q, p.SpanPhrase):
+        return {"op": "phrase", "field": q.fieldname, "words": [str(w) for w in q.words], "slop": 1}
+    if isinstance(q, p.SpanAny):
+        return {"op": "or", "args": [tree(s) for s in q.subqs]}
+    return None
+
+
 def describe(q: wq.Query) -> str:
     """One line, in the query language's own notation where it has one."""
     from .ranking import CombinedTerm
 
+    found = _operator(q)
+    if found is not None:
+        return found
     if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
         return "(nothing)"
     if isinstance(q, wq.Every):
@@ -82,7 +148,10 @@ def tree(q: wq.Query) -> dict[str, Any]:
     node: dict[str, Any]
     if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
         return {"op": "nothing"}
-    if isinstance(q, wq.Every):
+    found = _operator_tree(q)
+    if found is not None:
+        node = found
+    elif isinstance(q, wq.Every):
         node = {"op": "all"}
     elif isinstance(q, CombinedTerm):
         node = {

@@ -28,11 +28,26 @@ from typing import Any
 
 from .analytics import periods_between
 from .options import SAVED, as_flags
-from .results import Alert, Article, Bucket, Copy, DuplicateGroup, Facets, Hit, Results, SavedSearch, Stats, Timeline
-from .settings import ALL_FIELDS as ALL_FIELDS  # re-exported: the CLI's options need them before render loads
-from .settings import ARTICLE_FIELDS as ARTICLE_FIELDS
+from .results import ALL_FIELDS as ALL_FIELDS  # re-exported: the field lists live with the types
+from .results import ARTICLE_FIELDS as ARTICLE_FIELDS
+from .results import HIT_FIELDS as HIT_FIELDS
+from .results import (
+    Alert,
+    Article,
+    Bucket,
+    Comparison,
+    Copy,
+    DuplicateGroup,
+    Facets,
+    Hit,
+    Results,
+    SavedSearch,
+    SignificantTerms,
+    Stats,
+    Term,
+    Timeline,
+)
 from .settings import FORMATS as FORMATS
-from .settings import HIT_FIELDS as HIT_FIELDS
 from .snippets import Snippet
 
 # -- the three doors -----------------------------------------------------
@@ -699,4 +714,131 @@ def duplicates_view(groups: list[DuplicateGroup]) -> View:
         ],
         records=records,
         columns=("group", "leader", "id", "headline", "date", "sources", "path"),
+    )
+
+
+# -- significant terms ----------------------------------------------------------
+
+
+def terms_rows(found: SignificantTerms) -> list[dict[str, Any]]:
+    return [record(t) for t in found.terms]
+
+
+def terms_document(found: SignificantTerms) -> dict[str, Any]:
+    """``terms --format json`` (and ``/api/terms``): the two sets' sizes,
+    the statistic, and each term's counts and score, best first."""
+    doc: dict[str, Any] = {
+        "query": found.query,
+        "statistic": found.statistic,
+        "min_count": found.min_count,
+        "foreground": found.foreground,
+        "background": found.background,
+        "terms": terms_rows(found),
+    }
+    if found.warnings:
+        doc["warnings"] = list(found.warnings)
+    return doc
+
+
+def terms_text(found: SignificantTerms, style: Style = PLAIN) -> str:
+    lines: list[str] = []
+    for w in found.warnings:
+        lines += fill(w, style, "  ", "warning: ")
+    if not found.foreground:
+        return "\n".join([*lines, "No results."])
+    noun = "result" if found.foreground == 1 else "results"
+    head = (
+        f"{len(found.terms)} significant term{'' if len(found.terms) == 1 else 's'} of {found.foreground:,} {noun} "
+        f"against {found.background:,} articles (JLH; in at least {found.min_count} results)"
+    )
+    lines += fill(head, style)
+    if not found.terms:
+        return "\n".join(lines)
+    table = [("term", "results", "index", "score")]
+    table += [(clean(t.term), f"{t.foreground:,}", f"{t.background:,}", f"{t.score:.4f}") for t in found.terms]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines.append("")
+    for term, *figures in table:
+        cells = [term.ljust(widths[0]), *(f.rjust(w) for f, w in zip(figures, widths[1:], strict=True))]
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
+def terms_view(found: SignificantTerms) -> View:
+    return View(
+        text=lambda style: terms_text(found, style),
+        document=lambda: terms_document(found),
+        records=lambda: terms_rows(found),
+        columns=tuple(f.name for f in dataclasses.fields(Term)),
+    )
+
+
+# -- compared timelines ------------------------------------------------------------
+
+
+def _label(query: str, width: int = 24) -> str:
+    text = clean(query)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def comparison_text(comparison: Comparison, normalize: bool, style: Style = PLAIN) -> str:
+    """One group of bars per period, a bar per series, all on one scale (so
+    that the series compare); gaps as in :func:`timeline_text`, a period
+    counting as without hits when no series has one."""
+    series = comparison.series
+    if not comparison.periods:
+        undated = sum(t.undated for t in series)
+        return "No dated results." + (f" ({undated} undated)" if undated else "")
+    labels = [_label(t.query) for t in series]
+    values = [[(b.share or 0.0) if normalize else float(b.hits) for b in t.buckets] for t in series]
+    top = max(max(v) for v in values) or 1.0
+    label_width = max(len(b.period) for b in comparison.periods)
+    name_width = max(len(n) for n in labels)
+    figure_width = max(len(_figure(b, normalize)) for t in series for b in t.buckets)
+    bar_width = BAR_WIDTH
+    if style.width is not None:
+        bar_width = max(min(BAR_WIDTH, style.width - label_width - name_width - figure_width - 5), 5)
+    # A period is drawn when any series has a hit in it (its "hits" for the gap rule).
+    combined = [
+        Bucket(b.period, b.start, sum(t.buckets[i].hits for t in series), b.articles)
+        for i, b in enumerate(comparison.periods)
+    ]
+    where = {b.start: i for i, b in enumerate(combined)}
+    lines = []
+    for bucket, gap in _with_gaps(combined, comparison.by):
+        if gap:
+            lines.append(f"{'…'.ljust(label_width)}  ({gap} {_plural(comparison.by, gap)} without hits)")
+            continue
+        i = where[bucket.start]
+        for n, (t, name) in enumerate(zip(series, labels, strict=True)):
+            period = bucket.period if n == 0 else ""
+            bar = "█" * round(values[n][i] / top * bar_width)
+            figure = _figure(t.buckets[i], normalize)
+            lines.append(f"{period.ljust(label_width)}  {name.ljust(name_width)}  {bar} {figure}".rstrip())
+    without = [(name, t.undated) for name, t in zip(labels, series, strict=True) if t.undated]
+    if without:
+        lines.append("(+undated: " + ", ".join(f"{name} {k}" for name, k in without) + ")")
+    return "\n".join(lines)
+
+
+def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
+    """One record per series and period (long form: a CSV of one table)."""
+    return [{"query": t.query, **row} for t in comparison.series for row in timeline_rows(t)]
+
+
+def comparison_document(comparison: Comparison) -> dict[str, Any]:
+    """Each series as ``timeline --format json`` gives one, over the same periods."""
+    return {
+        "by": comparison.by,
+        "queries": [t.query for t in comparison.series],
+        "series": [timeline_document(t) for t in comparison.series],
+    }
+
+
+def comparison_view(comparison: Comparison, normalize: bool) -> View:
+    return View(
+        text=lambda style: comparison_text(comparison, normalize, style),
+        document=lambda: comparison_document(comparison),
+        records=lambda: comparison_rows(comparison),
+        columns=("query", "period", "start", "hits", "articles", "share"),
     )

@@ -155,6 +155,52 @@ def now_iso() -> str:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """Several queries' timelines over the same periods (``timeline --compare``).
+
+    Every series has a bucket for each of the same periods, in the same
+    order: from the first period in which any series has a hit to the last
+    in which any has one (a series without hits in a period has 0 there).
+    """
+
+    by: str
+    series: tuple[Timeline, ...]
+
+    @property
+    def periods(self) -> tuple[Bucket, ...]:
+        """The shared periods (the first series' buckets: same periods, same articles)."""
+        return self.series[0].buckets if self.series else ()
+
+
+@dataclass(frozen=True)
+class Term:
+    """One significant word: in ``foreground`` articles of the result set
+    and ``background`` articles of the index, scored by the statistic."""
+
+    term: str
+    foreground: int
+    background: int
+    score: float
+
+
+@dataclass(frozen=True)
+class SignificantTerms:
+    """The result set's significant words, best first.
+
+    ``foreground`` and ``background`` are the two sets' sizes (articles
+    in the result set, articles in the index).
+    """
+
+    query: str
+    foreground: int
+    background: int
+    terms: tuple[Term, ...]
+    statistic: str = "jlh"
+    min_count: int = 3
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SavedSearch:
     """A named query with the filters it runs under (options.SAVED).
 
@@ -195,3 +241,8 @@ class Alert:
 
 
 _ARTICLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Article))
+# Fields an exported hit can carry (render, --fields): the hit's own, then
+# the article's that a hit lacks, read only when asked for.
+HIT_FIELDS = tuple(f.name for f in dataclasses.fields(Hit))
+ARTICLE_FIELDS = ("url", "body", "summary")
+ALL_FIELDS = HIT_FIELDS + ARTICLE_FIELDS

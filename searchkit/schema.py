@@ -21,7 +21,8 @@ from .sources import source_key
 # Bump whenever an index written by an older searchkit would be read wrongly.
 # 2: postings in searchkit's codec (searchkit.codec), tokens NFKC-normalised
 # and combining marks kept inside words (searchkit.analysis).
-SCHEMA_VERSION = 2
+# 3: sentence and paragraph boundaries and exact-case forms (searchkit.boundaries).
+SCHEMA_VERSION = 3
 
 HEADLINE = "headline"
 BODY = "body"
@@ -108,4 +109,9 @@ def build_schema() -> Schema:
         # without unpickling any stored text.
         anchors=KEYWORD(scorable=False),
         sketch=COLUMN(VarBytesColumn()),
+        # The analyst's operators (searchkit.boundaries): where the body's
+        # sentences and paragraphs start, as token positions (/s, /p, lead:),
+        # and the forms written with a capital letter (=START).
+        bounds=COLUMN(VarBytesColumn()),
+        exact=KEYWORD(scorable=False),
     )

@@ -8,17 +8,18 @@ and hands them to ``executor``; the types it returns live in ``results``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from whoosh import query as wq
 
-from . import executor, saved, storage
-from .analytics import PERIODS, build_timeline
+from . import executor, recency, saved, storage
+from .analytics import PERIODS, build_comparison, build_timeline
 from .catalog import Catalog
 from .duplicates import Groups
 from .errors import IndexCorruptError, NotFoundError, QueryError
@@ -29,11 +30,13 @@ from .ranking import weighting, word_query
 from .results import (
     Alert,
     Article,
+    Comparison,
     Copy,
     DuplicateGroup,
     Hit,
     Results,
     SavedSearch,
+    SignificantTerms,
     Stats,
     Timeline,
     article_from_stored,
@@ -220,9 +223,20 @@ class SearchIndex:
     def build(self, text: str, options: SearchOptions | None = None, **keywords: Any) -> BuiltQuery:
         """The query ``search`` would run, without running it (the options
         that build a query count: options.QUERY)."""
+        opts = SearchOptions.of(options, **keywords)
         # The searcher's schema: the index's own property reads the TOC file
         # again on every call (about 1 ms, a fifth of a query).
-        return build_query(text, self._current()[0].schema, SearchOptions.of(options, **keywords))
+        built = build_query(text, self._current()[0].schema, opts)
+        if not opts.recency:
+            return built
+        life = recency.parse_half_life(opts.recency)
+        _searcher, cache = self._current()
+        line = recency.reference(cache.arrays).describe(life)
+        if opts.sort != "relevance":
+            line += f"; not applied: sorted {opts.sort} first"
+        elif built.match_all:
+            line += "; not applied: * lists the newest first"
+        return dataclasses.replace(built, recency=line)
 
     @_retrying
     def search(self, q: str, options: SearchOptions | None = None, **keywords: Any) -> Results:
@@ -262,6 +276,66 @@ class SearchIndex:
         _searcher, cache = self._current()
         matched = executor.matched(cache, built, opts.all_copies)
         return build_timeline(built.text, by, matched, cache.days, cache.reader.all_doc_ids())
+
+    @_retrying
+    def timelines(
+        self, queries: Sequence[str], by: str = "month", options: SearchOptions | None = None, **keywords: Any
+    ) -> Comparison:
+        """Several queries' timelines over the same periods (``timeline
+        --compare``), each counted as :meth:`timeline` counts it, under the
+        same options; see analytics.build_comparison."""
+        if by not in PERIODS:
+            raise QueryError(f"unknown period {by!r}: use one of {', '.join(PERIODS)}")
+        if not queries:
+            raise QueryError("timelines needs at least one query")
+        opts = SearchOptions.of(options, **keywords).only(TIMELINE)
+        built = [self.build(q, opts) for q in queries]
+        _searcher, cache = self._current()
+        matched = [executor.matched(cache, b, opts.all_copies) for b in built]
+        every = list(cache.reader.all_doc_ids())
+        return build_comparison([b.text for b in built], by, matched, cache.days, every)
+
+    @_retrying
+    def terms(
+        self,
+        q: str,
+        options: SearchOptions | None = None,
+        limit: int | None = None,
+        min_count: int | None = None,
+        **keywords: Any,
+    ) -> SignificantTerms:
+        """The ``limit`` (default 25) most significant words of the query's
+        result set against the whole index (JLH, as Elasticsearch's
+        significant_text; see terms.py), best first, with each word's counts
+        in both; a word must be in ``min_count`` (default 3) results. The
+        result set is what :meth:`timeline` counts (the filters and
+        ``all_copies`` count).
+        """
+        from . import terms  # numpy and the vocabulary load when first asked for
+        from .collect import fold_copies
+
+        limit = terms.DEFAULT_LIMIT if limit is None else limit
+        min_count = terms.MIN_COUNT if min_count is None else min_count
+        if limit < 0:
+            raise QueryError("limit must be zero or more")
+        if min_count < 1:
+            raise QueryError(f"min_count must be at least 1, not {min_count}")
+        opts = SearchOptions.of(options, **keywords).only(TIMELINE)
+        built = self.build(q, opts)
+        _searcher, cache = self._current()
+        import numpy as np
+
+        ids = np.asarray(executor.matched(cache, built, opts.all_copies), dtype=np.int64)
+        vocab = terms.vocabulary(cache.arrays)
+        background = None
+        if not opts.all_copies:
+            live = cache.arrays.live_ids
+
+            def leaders() -> Any:
+                return live[fold_copies(live, cache.group_index, cache.arrays.days)[0]]
+
+            background = vocab.background_of("folded", leaders)
+        return terms.significant(vocab, ids, built.text, background, limit, min_count, built.warnings)
 
     @_retrying
     def similar(self, article_id: str, limit: int = 10) -> Results:

@@ -15,8 +15,3 @@ PERIODS = ("day", "week", "month", "year")
 DEFAULT_WAIT = 30.0
 # Output formats every command offers (render.emit, --format).
 FORMATS = ("text", "json", "jsonl", "csv")
-# Fields an exported hit can carry (render, --fields): the hit's own, then
-# the article's, read only when asked for.
-HIT_FIELDS = ("id", "headline", "date", "sources", "score", "snippet", "highlights", "path", "copies")
-ARTICLE_FIELDS = ("url", "body", "summary")
-ALL_FIELDS = HIT_FIELDS + ARTICLE_FIELDS

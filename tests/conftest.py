@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,3 +36,21 @@ def ix(library_dir: Path) -> Iterator[SearchIndex]:
     """Read-only: tests that write use their own tmp_path index."""
     with SearchIndex(library_dir, create=False) as index:
         yield index
+
+
+def syndicate(corpus: Path, name: str, when: str, tail: str) -> None:
+    """A re-published copy of 02_kyodo_radar: same story, new date and a tail line."""
+    head, _, _ = (LIBRARY / "02_kyodo_radar.txt").read_text().partition("October 22, 2013")
+    (corpus / name).write_text(f"{head}{tail}\n\n{when}\n")
+
+
+@pytest.fixture
+def syndicated(tmp_path: Path) -> tuple[SearchIndex, Path]:
+    """A writable index of the library with two later copies of 02_kyodo_radar, and its corpus."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(LIBRARY, corpus)
+    syndicate(corpus, "20_copy_a.txt", "October 23, 2013", "Reporting by a wire desk.")
+    syndicate(corpus, "21_copy_b.txt", "October 25, 2013", "Distributed by a syndication service.")
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    ix.update([corpus, ROOT / "corpus"])
+    return ix, corpus

@@ -14,7 +14,7 @@ from searchkit import NotFoundError, QueryError, SearchIndex, SearchkitError, Se
 from searchkit.analytics import build_timeline, period_label, period_start, periods_between
 from searchkit.cli import cli
 
-from .conftest import LIBRARY, ROOT, SEED_ID
+from .conftest import LIBRARY, ROOT, SEED_ID, syndicate
 
 
 def test_facets_count_every_hit_not_just_the_page(ix: SearchIndex) -> None:
@@ -139,26 +139,6 @@ def test_cli_saved_and_alerts(tmp_path: Path) -> None:
     assert (result.exit_code, result.stderr) == (1, "Error: no saved search named 'nope'\n")
 
 
-RADAR = (LIBRARY / "02_kyodo_radar.txt").read_text()
-
-
-def _syndicate(corpus: Path, name: str, when: str, tail: str) -> None:
-    """A re-published copy of 02_kyodo_radar: same story, new date and a tail line."""
-    head, _, _ = RADAR.partition("October 22, 2013")
-    (corpus / name).write_text(f"{head}{tail}\n\n{when}\n")
-
-
-@pytest.fixture
-def syndicated(tmp_path: Path) -> tuple[SearchIndex, Path]:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(LIBRARY, corpus)
-    _syndicate(corpus, "20_copy_a.txt", "October 23, 2013", "Reporting by a wire desk.")
-    _syndicate(corpus, "21_copy_b.txt", "October 25, 2013", "Distributed by a syndication service.")
-    ix = SearchIndex(tmp_path / "ix", create=True)
-    ix.update([corpus, ROOT / "corpus"])
-    return ix, corpus
-
-
 def test_copies_fold_into_the_earliest(syndicated: tuple[SearchIndex, Path]) -> None:
     ix, _ = syndicated
     folded = ix.search('"x-band radar"', limit=10)
@@ -186,7 +166,7 @@ def test_incremental_updates_keep_groups_right(syndicated: tuple[SearchIndex, Pa
     (corpus / "21_copy_b.txt").write_text("Unrelated\n\nA different story entirely, about submarines and ports.\n")
     ix.update([corpus])
     assert ix.duplicates() == []
-    _syndicate(corpus, "22_copy_c.txt", "November 2, 2013", "Copied again.")
+    syndicate(corpus, "22_copy_c.txt", "November 2, 2013", "Copied again.")
     ix.update([corpus])
     assert [g.leader.id for g in ix.duplicates()] == ["20_copy_a"]
 
@@ -226,3 +206,13 @@ def test_folding_pages_and_totals_with_or_without_a_second_pass(
     ids = [p.hits[0].id for p in pages]
     assert "20_copy_a" not in ids and "21_copy_b" not in ids
     assert ids == [h.id for h in ix.search("radar", sort="newest", limit=10).hits]
+
+
+def test_timeline_counts_what_search_counts(syndicated: tuple[SearchIndex, Path]) -> None:
+    ix, _ = syndicated
+    folded = ix.search('"x-band radar"', facets=True)
+    every = ix.search('"x-band radar"', all_copies=True)
+    assert folded.total < every.total
+    assert sum(b.hits for b in ix.timeline('"x-band radar"', by="year").buckets) == folded.total
+    assert sum(b.hits for b in ix.timeline('"x-band radar"', by="year", all_copies=True).buckets) == every.total
+    assert folded.facets is not None and sum(n for _, n in folded.facets.years) == folded.total

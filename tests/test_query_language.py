@@ -16,8 +16,7 @@ from searchkit import query as q
 from searchkit.cli import cli
 from searchkit.dates import period
 
-from .conftest import LIBRARY, ROOT, SEED_ID
-from .test_analyst import _syndicate
+from .conftest import LIBRARY, SEED_ID
 
 # Plain words and phrases over the library's own vocabulary, with stop words,
 # split words and repeats: the fast path must build what the parser builds.
@@ -180,20 +179,4 @@ def test_similar_on_an_article_without_key_terms(tmp_path: Path) -> None:
     ix = SearchIndex(tmp_path / "ix", create=True)
     ix.update([corpus])
     assert ix.similar("h1").hits == ()
-    ix.close()
-
-
-def test_timeline_counts_what_search_counts(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(LIBRARY, corpus)
-    _syndicate(corpus, "20_copy_a.txt", "October 23, 2013", "Reporting by a wire desk.")
-    _syndicate(corpus, "21_copy_b.txt", "October 25, 2013", "Distributed by a syndication service.")
-    ix = SearchIndex(tmp_path / "ix", create=True)
-    ix.update([corpus, ROOT / "corpus"])
-    folded = ix.search('"x-band radar"', facets=True)
-    every = ix.search('"x-band radar"', all_copies=True)
-    assert folded.total < every.total
-    assert sum(b.hits for b in ix.timeline('"x-band radar"', by="year").buckets) == folded.total
-    assert sum(b.hits for b in ix.timeline('"x-band radar"', by="year", all_copies=True).buckets) == every.total
-    assert folded.facets is not None and sum(n for _, n in folded.facets.years) == folded.total
     ix.close()

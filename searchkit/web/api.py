@@ -3,7 +3,8 @@
 Each response is made by the very calls the CLI's command makes:
 ``export.run_search`` (hits with their url, warnings for source names no
 article cites) and ``render.emit(view, "json")`` for search;
-``render.article_view`` for show; ``render.timeline_view`` for timeline.
+``render.article_view`` for show; ``render.timeline_view`` for timeline;
+``render.terms_view`` for terms.
 So a response and the CLI's output for the same query are byte for byte
 the same (tests/test_web.py compares them).
 """
@@ -54,9 +55,14 @@ def article(request: Request) -> Response:
 def timeline(request: Request) -> Response:
     form = params.Search.read(request.query_params)
     by = params.text(request.query_params, "by") or "month"
-    options = {
-        **form.filters(),
-        "any_words": params.flag(request.query_params, "any"),
-        "all_copies": params.flag(request.query_params, "all_copies"),
-    }
-    return _answer(request, lambda ix: render.timeline_view(ix.timeline(form.q, by=by, **options), False))
+    options = params.read_options(request.query_params, params.TIMELINE_PARAMS)
+    return _answer(request, lambda ix: render.timeline_view(ix.timeline(form.q, by, options), False))
+
+
+def terms(request: Request) -> Response:
+    """``searchkit terms --format json``: the query's significant terms (``limit``, ``min_count``)."""
+    form = params.Search.read(request.query_params)
+    options = params.read_options(request.query_params, params.TIMELINE_PARAMS)
+    limit = params.whole_number(request.query_params, "limit", 25)
+    min_count = params.whole_number(request.query_params, "min_count", 3, minimum=1)
+    return _answer(request, lambda ix: render.terms_view(ix.terms(form.q, options, limit=limit, min_count=min_count)))

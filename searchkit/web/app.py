@@ -51,6 +51,7 @@ def create_app(index: SearchIndex, hosts: Sequence[str] | None = None) -> Starle
         Route("/api/search", api.search),
         Route("/api/article/{article_id:path}", api.article),
         Route("/api/timeline", api.timeline),
+        Route("/api/terms", api.terms),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

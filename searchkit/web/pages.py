@@ -44,6 +44,9 @@ SYNTAX = (
     ("source:kyodo", "articles citing a source"),
     ("date:1987-03", "a year or month; date:[1987-03 TO 1987-06] a range"),
     ("telemet*, telemtry~", "wildcard, fuzzy match"),
+    ("oil w/5 prices, north pre/1 korea", "within 5 words; in order"),
+    ("seoul /s drill, seoul /p drill", "same sentence; same paragraph"),
+    ("atleast3(oil), lead:oil, =START", "3+ mentions; headline or lead; exact case"),
     ("*", "every article (browse with the filters)"),
 )
 
@@ -85,7 +88,14 @@ def search_page(request: Request) -> Response:
             def run(ix: SearchIndex) -> Any:
                 # The CLI's search call: its results plus a warning for a source name no article cites.
                 return export.run_search(
-                    ix, form.q, sort=form.sort, limit=params.PAGE_SIZE, offset=offset, facets=True, **form.filters()
+                    ix,
+                    form.q,
+                    sort=form.sort,
+                    recency=form.recency,
+                    limit=params.PAGE_SIZE,
+                    offset=offset,
+                    facets=True,
+                    **form.filters(),
                 ).results
 
             results = _shared(request).call(run)

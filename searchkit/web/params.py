@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 
 from ..errors import QueryError
-from ..options import FLAGGED, SAVED, SearchOptions, as_params, kind, spelling
+from ..options import FLAGGED, SAVED, TIMELINE, SearchOptions, as_params, kind, spelling
 
 PAGE_SIZE = 10
 # Deep pages cost a collector as long as offset + limit: stop well before
@@ -68,8 +68,10 @@ def flag(params: Params, name: str) -> bool:
 
 
 # The options a search form carries (the page's links keep them): the
-# filters and the order; paging is the page number's.
-FORM = tuple(n for n in FLAGGED if n in SAVED or n == "sort")
+# filters, the order and the recency weighting; paging is the page number's.
+FORM = tuple(n for n in FLAGGED if n in SAVED or n in ("sort", "recency"))
+# The options /api/timeline reads.
+TIMELINE_PARAMS = tuple(n for n in FLAGGED if n in TIMELINE)
 
 
 def _read(params: Params, name: str, strict: bool) -> Any:

@@ -1,0 +1,154 @@
+"""What the analyst's operators need recorded at index time, per article.
+
+* ``boundaries``: where the body's sentences and paragraphs start, as body
+  token positions (the positions the postings hold: the body counts its own
+  tokens from 0, possessives dropped). ``/s``, ``/p`` and ``lead:`` map a
+  match's position to its sentence or paragraph with one ``searchsorted``;
+  the positions themselves are untouched, so phrases are unaffected.
+* ``exact``: the case-preserving forms (NFKC) of the tokens that hold a
+  capital letter, once each, for ``=WORD`` (``=START`` is the treaty,
+  ``=Turkey`` the country). 6.6% of the 19k Reuters index; keeping only
+  words with two or more capitals would cost 2.9% and lose ``=Turkey``
+  (BENCHMARKS.md).
+
+Paragraphs are what the readers make them: separated by blank lines
+(``articles.py`` joins them with "\\n\\n"). Sentences come from
+:func:`sentence_starts`, the one sentence splitter of the operators.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .analysis import FAST, normalize
+
+# Words that end in a full stop without ending a sentence ("Dr. Arbatov",
+# "Gen. Smith", "Nov. 11", "No. 2"). Dotted acronyms ("U.S.", "U.N.") and
+# single initials ("J. Smith") are recognised by their shape instead.
+ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr prof gen lt col maj capt cpt sgt cpl pvt adm cmdr cdr brig gov sen rep rev hon amb
+    st jr sr inc corp co ltd bros no nos vs etc al approx dept est fig ft mt
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    """.split()
+)
+# A sentence may end at . ! or ?, with closing quotes or brackets, before
+# whitespace; a paragraph break always ends one.
+_CANDIDATE = re.compile(r"[.!?]+[\"'”’)\]]*\s+")
+_PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+# Capital letters a word needs for its exact form to be kept (see above).
+EXACT_CAPITALS = 1
+_OPENERS = "\"'“‘([-—"
+_LAST_WORD = re.compile(r"(\S+)\Z")
+
+
+def _abbreviation(text: str, stop: int) -> bool:
+    """Whether the full stop at ``text[stop]`` ends an abbreviation."""
+    found = _LAST_WORD.search(text, max(0, stop - 40), stop + 1)
+    if found is None:
+        return False
+    word = found.group(1).rstrip(".").lstrip(_OPENERS)
+    if not word:
+        return False
+    if "." in word:  # U.S., U.N., a.m.
+        return True
+    if len(word) == 1 and word.isalpha():  # an initial
+        return True
+    return word.lower() in ABBREVIATIONS
+
+
+def paragraph_starts(text: str) -> list[int]:
+    """Character offsets where the second and later paragraphs begin."""
+    return [m.end() for m in _PARAGRAPH.finditer(text) if m.end() < len(text)]
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Character offsets where the second and later sentences begin.
+
+    A sentence ends at ., ! or ? (then any closing quotes or brackets) and
+    whitespace, when what follows does not start in lower case and the full
+    stop does not end an abbreviation, an initial or a dotted acronym ("the
+    U.S. Senate"); and at every paragraph break.
+    """
+    starts = set(paragraph_starts(text))
+    for m in _CANDIDATE.finditer(text):
+        nxt = m.end()
+        if nxt >= len(text):
+            break
+        at = nxt
+        while at < len(text) and text[at] in _OPENERS:
+            at += 1
+        if at < len(text) and text[at].islower():
+            continue
+        stop = m.group(0).find(".")
+        if stop == 0 and _abbreviation(text, m.start()):
+            continue
+        starts.add(nxt)
+    return sorted(starts)
+
+
+def token_starts(text: str) -> np.ndarray:
+    """The start character of each of ``text``'s tokens at its position
+    (the bulk writer's cut: possessives are cut and then dropped)."""
+    parts = FAST.split(text)
+    if len(parts) < 2:
+        return np.zeros(0, dtype=np.int64)
+    lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    ends = np.cumsum(lens)
+    toks = parts[1::2]
+    starts = (ends - lens)[1::2]
+    # A possessive is the only token starting with an apostrophe (analysis.py).
+    keep = np.fromiter((t[0] not in "'’" for t in toks), dtype=bool, count=len(toks))
+    return starts[keep]
+
+
+def positions_of(text: str, offsets: list[int]) -> list[int]:
+    """Token positions where the pieces starting at ``offsets`` begin:
+    the number of tokens before each, without 0 and without repeats."""
+    starts = token_starts(text)
+    if not offsets or not len(starts):
+        return []
+    at = np.unique(np.searchsorted(starts, np.asarray(offsets, dtype=np.int64), side="left"))
+    return [int(p) for p in at if 0 < p < len(starts)]
+
+
+def encode(sentences: list[int], paragraphs: list[int]) -> bytes:
+    """Packed as: width byte (2 or 4), sentence count, then both lists."""
+    values = [len(sentences), *sentences, *paragraphs]
+    width = 2 if max(values) < 2**16 else 4
+    return bytes([width]) + np.asarray(values, dtype="<u2" if width == 2 else "<u4").tobytes()
+
+
+def decode(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(sentence starts, paragraph starts) from :func:`encode`'s bytes."""
+    if not data:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    values = np.frombuffer(data, dtype="<u2" if data[0] == 2 else "<u4", offset=1).astype(np.int64)
+    n = int(values[0])
+    return values[1 : 1 + n], values[1 + n :]
+
+
+def boundaries(body: str) -> bytes:
+    """The body's sentence and paragraph starts as token positions, packed."""
+    paras = paragraph_starts(body)
+    return encode(positions_of(body, sentence_starts(body)), positions_of(body, paras))
+
+
+def capitals(word: str) -> int:
+    return sum(ch.isupper() for ch in word)
+
+
+def exact_forms(*texts: str) -> str:
+    """The texts' tokens with at least EXACT_CAPITALS capital letters, as
+    written (NFKC), once each, space-separated (the ``exact`` field)."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(t for t in FAST.split(text)[1::2] if not t.islower() and t[0] not in "'’")
+    return " ".join(sorted(f for f in map(normalize, found) if capitals(f) >= EXACT_CAPITALS))
+
+
+def index_fields(headline: str, body: str) -> dict[str, object]:
+    """The fields the operators read, for the writer's document."""
+    return {"bounds": boundaries(body), "exact": exact_forms(headline, body)}
