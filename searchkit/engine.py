@@ -466,6 +466,7 @@ class Evaluator:
         self.a = arrays
         self.searcher = arrays.searcher
         self.parent = arrays.searcher.get_parent()
+        self.whole = self.parent is arrays.searcher
         self.warnings: list[str] = []
 
     def expand(self, q: wq.Query) -> list[Any]:
@@ -534,7 +535,11 @@ class Evaluator:
             return _boosted((ids, tf), boost)  # Whoosh's WeightScorer: the weight
         # scoring.bm25 as BM25FScorer calls it, term for term.
         parent = self.parent
-        idf = lucene_idf(self.a.doc_frequency(fieldname, btext), parent.doc_count_all())
+        # The postings just read count the whole index only when these
+        # arrays are the top searcher's (a Whoosh matcher may build arrays of
+        # one segment's sub-searcher: the frequency is then the parent's).
+        df = self.a.doc_frequency(fieldname, btext) if self.whole else parent.doc_frequency(fieldname, btext)
+        idf = lucene_idf(df, parent.doc_count_all())
         avgfl = parent.avg_field_length(fieldname) or 1
         fl = self.a.lengths(fieldname)[ids]
         scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
@@ -567,7 +572,7 @@ class Evaluator:
         for s in subs:
             length += s.boost * self.a.lengths(s.fieldname)[ids]
         avg = combined_avg_length(self.searcher, [(s.fieldname, s.boost) for s in subs]) or 1.0
-        if len(frequencies) == len(subs):
+        if self.whole and len(frequencies) == len(subs):
             # ranking.combined_idf's number, from the postings just read.
             idf = lucene_idf(max(frequencies), self.parent.doc_count_all())
         else:
