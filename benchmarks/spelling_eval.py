@@ -11,7 +11,13 @@ through ``SearchIndex.search``, exactly as ``searchkit search`` runs it:
 - a suggestion equal to the correction is right, any other is wrong;
 - precision = right / suggestions made, recall = right / misspellings.
 
+``--correct`` searches the other side: every correction of both lists (a
+correctly spelt word that 3+ Reuters stories use) as a one-word query; any
+suggestion for it is a false alarm ("did you mean strong?" for "string").
+
     python benchmarks/spelling_eval.py INDEX_DIR            # table + wrong suggestions
+    python benchmarks/spelling_eval.py INDEX_DIR --in-index # the misspellings Reuters contains
+    python benchmarks/spelling_eval.py INDEX_DIR --correct  # suggestions for correct words
     python benchmarks/spelling_eval.py INDEX_DIR --make-list codespell/dictionary.txt
 
 INDEX_DIR is an index of the Reuters JSON Lines export (benchmarks/reuters.py).
@@ -107,11 +113,26 @@ def evaluate(ix: SearchIndex, pairs: list[tuple[str, str]]) -> dict[str, object]
     }
 
 
+def false_alarms(ix: SearchIndex, words: list[str]) -> list[tuple[str, str]]:
+    """The correctly spelt ``words`` that got a suggestion, with it."""
+    found = []
+    for word in words:
+        got = ix.search(word, limit=1).suggestion
+        if got is not None:
+            found.append((word, got))
+    return found
+
+
+def correct_words() -> list[str]:
+    return sorted({right for _, right in load(LIST) + load(IN_INDEX)})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("index", type=Path)
     parser.add_argument("--make-list", type=Path, metavar="DICTIONARY", help="Write the lists from codespell's file.")
     parser.add_argument("--in-index", action="store_true", help="Score the misspellings Reuters itself contains.")
+    parser.add_argument("--correct", action="store_true", help="Count suggestions made for correctly spelt words.")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
     ix = SearchIndex(args.index, create=False)
@@ -123,6 +144,16 @@ def main() -> None:
         note += "# correction), all of them: not sampled.\n"
         IN_INDEX.write_text(HEADER + note + "".join(f"{w}->{r}\n" for w, r in in_index), encoding="utf-8")
         print(f"wrote {len(sample)} pairs to {LIST}, {len(in_index)} to {IN_INDEX}")
+        return
+    if args.correct:
+        words = correct_words()
+        alarms = false_alarms(ix, words)
+        print("| correct words | suggestions (false alarms) | rate |")
+        print("|---:|---:|---:|")
+        print(f"| {len(words)} | {len(alarms)} | {len(alarms) / len(words):.3f} |")
+        if not args.quiet:
+            for word, got in alarms:
+                print(f"  {word}: suggested {got!r}")
         return
     result = evaluate(ix, load(IN_INDEX if args.in_index else LIST))
     print("| misspellings | suggestions | right | precision | recall | ms/query |")

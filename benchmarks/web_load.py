@@ -3,6 +3,7 @@ against the library call each request makes.
 
     python benchmarks/web_load.py               # all ~19,000 Reuters stories
     python benchmarks/web_load.py --docs 3000   # a quicker run
+    python benchmarks/web_load.py --articles 30 # article pages: first view, then again
 
 The server is a real `searchkit serve` process on a loopback port; the
 clients are threads here, each with its own keep-alive connection, sending
@@ -11,11 +12,21 @@ plain, date- and source-filtered). Each level is bounded by a request count
 and a time limit.
 
 "library" is the library call each response made, as the server measured it
-(its Server-Timing header: inside the lock, so not counting the wait for
-it), on the same requests at the same moment: on a shared, noisy machine
-that is the fair comparison. The first rows also time `SearchIndex.search`
-in this process, alone, with the arguments each endpoint uses: the search
-page asks for facets (the chart and the source list), the API for the hits.
+(its Server-Timing header: after a searcher was free, so not counting the
+wait for one), on the same requests at the same moment. The first rows
+also time `SearchIndex.search` in this process, alone, with the arguments
+each endpoint uses: the search page asks for facets (the chart and the
+source list), the API for the hits; "p95 / alone p95" divides by those.
+The first ratio is fair to a server whose calls share one core's GIL with
+nothing; when calls run side by side (several searchers in one process)
+each one is slower, so read the second ratio too, and compare rows of
+runs alternated in one sitting:
+
+    python benchmarks/web_load.py --workers 1
+    python benchmarks/web_load.py --server-tree /tmp/old   # git archive OLD | tar -x -C /tmp/old
+
+"server memory" is the resident memory of the server and its worker
+processes at the end.
 
 The index is built once into benchmarks/.work/web-<docs>/ and reused.
 """
@@ -110,10 +121,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(index: Path) -> tuple[subprocess.Popen[bytes], int]:
+# Runs `python -m searchkit` from another source tree (--server-tree: an older
+# commit's `git archive`), past the editable install's import finder.
+_FROM_TREE = (
+    "import runpy, sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]; "
+    "sys.path.insert(0, sys.argv.pop(1)); runpy.run_module('searchkit', run_name='__main__', alter_sys=True)"
+)
+
+
+def start_server(
+    index: Path, workers: int | None = None, tree: Path | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
+    python = [sys.executable, "-c", _FROM_TREE, str(tree)] if tree else [sys.executable, "-m", "searchkit"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "searchkit", "-i", str(index), "serve", "--port", str(port)],
+        [*python, "-i", str(index), "serve", "--port", str(port), *(["--workers", str(workers)] if workers else [])],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -193,6 +215,63 @@ def ms(values: Sequence[float], p: float) -> float:
     return percentile(values, p) * 1000
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (Linux /proc), in MB."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, AttributeError):
+            continue
+    return total / 1024
+
+
+def article_pages(port: int, ids: Sequence[str]) -> tuple[list[float], list[float]]:
+    """GET /article/ID for each id, then each again: seconds per page, first and second view."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def get(article_id: str) -> float:
+        started = time.perf_counter()
+        conn.request("GET", "/article/" + urllib.parse.quote(article_id, safe=""))
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"/article/{article_id}: {response.status}")
+        return time.perf_counter() - started
+
+    get(ids[-1])  # the near-duplicate groups, read once per index state, before anything is timed
+    first = [get(i) for i in ids[:-1]]
+    again = [get(i) for i in ids[:-1]]
+    conn.close()
+    return first, again
+
+
+def articles_main(args: argparse.Namespace) -> int:
+    index, recs = build_index(args.docs)
+    step = max(1, len(recs) // (args.articles + 1))
+    ids = [str(r["id"]) for r in recs[::step]][: args.articles + 1]
+    proc, port = start_server(index, args.workers, args.server_tree)
+    try:
+        first, again = article_pages(port, ids)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    where = f", from {args.server_tree}" if args.server_tree else ""
+    print(f"article pages of searchkit serve{where} on {len(recs)} Reuters stories, one client, "
+          f"load average {os.getloadavg()[0]:.2f} at the end")
+    print()
+    rows = [("view", "pages", "p50 ms", "p95 ms", "mean ms")]
+    for name, times in (("first", first), ("again", again)):
+        rows.append((name, str(len(times)), f"{ms(times, 50):.1f}", f"{ms(times, 95):.1f}",
+                     f"{1000 * sum(times) / len(times):.1f}"))
+    print_table(rows, lambda col: col == 0)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=None, help="use only the first N Reuters stories")
@@ -200,7 +279,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--requests", type=int, default=360, help="requests per endpoint and client count (default 360)")
     ap.add_argument("--limit", type=float, default=60.0, help="seconds at most per level (default 60)")
     ap.add_argument("--seed", type=int, default=1987)
+    ap.add_argument("--workers", type=int, default=None, help="searchkit serve --workers (default: serve's own)")
+    ap.add_argument("--server-tree", type=Path, default=None,
+                    help="serve from this source tree instead (e.g. an older commit's git archive), for before/after")
+    ap.add_argument("--articles", type=int, default=0,
+                    help="instead: time N article pages (similar articles, copies), first view and again")
     args = ap.parse_args(argv)
+    if args.articles:
+        return articles_main(args)
 
     index, recs = build_index(args.docs)
     queries = QueryMaker(recs, args.seed).batch(args.queries)
@@ -208,37 +294,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         "page": time_library(index, queries, facets=True),
         "api": time_library(index, queries, facets=False),
     }
-    proc, port = start_server(index)
+    proc, port = start_server(index, args.workers, args.server_tree)
     rows: list[tuple[str, int, Level]] = []
     try:
         for endpoint, path in (("api", "/api/search"), ("page", "/")):
             urls = [url_for(path, q) for q in queries]
-            load(port, urls[:10], 1, 10, args.limit)  # warm-up
+            # Warm-up on 8 connections: every worker process, and each of its
+            # searchers, has read its caches before anything is timed.
+            load(port, urls[:10], 8, 80, args.limit)
             for clients in (1, 2, 4, 8):
                 rows.append((endpoint, clients, load(port, urls, clients, args.requests, args.limit)))
+        rss = tree_rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(30)
 
     load_avg = os.getloadavg()[0]
-    print(f"searchkit serve on {len(recs)} Reuters stories, {args.queries} seeded queries, "
-          f"load average {load_avg:.2f} at the end, {os.cpu_count()} cores shared by server and clients")
+    workers = f"--workers {args.workers}" if args.workers else "default --workers"
+    if args.server_tree:
+        workers += f", from {args.server_tree}"
+    print(f"searchkit serve ({workers}) on {len(recs)} Reuters stories, {args.queries} seeded queries, "
+          f"load average {load_avg:.2f} at the end, {os.cpu_count()} cores shared by server and clients, "
+          f"server memory {rss:.0f} MB resident at the end")
     print()
     header = ("what", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "library p95 ms",
-              "lock wait p95 ms", "p95 / library p95", "errors")
+              "wait p95 ms", "p95 / library p95", "p95 / alone p95", "errors")
     table: list[tuple[str, ...]] = [header]
     for endpoint, times in library.items():
         call = "search(facets=True)" if endpoint == "page" else "search()"
         table.append((f"library {call} alone", "-", str(len(times)), f"{len(times) / sum(times):.0f}",
                       f"{ms(times, 50):.1f}", f"{ms(times, 95):.1f}", f"{ms(times, 99):.1f}", f"{ms(times, 95):.1f}",
-                      "-", "1.0x", "-"))
+                      "-", "1.0x", "1.0x", "-"))
     for endpoint, clients, level in rows:
         name = "GET /api/search" if endpoint == "api" else "GET / (search page)"
         ratio = percentile(level.latencies, 95) / percentile(level.index, 95)
+        alone = percentile(level.latencies, 95) / percentile(library[endpoint], 95)
         table.append((name, str(clients), str(len(level.latencies)), f"{len(level.latencies) / level.elapsed:.0f}",
                       f"{ms(level.latencies, 50):.1f}", f"{ms(level.latencies, 95):.1f}",
                       f"{ms(level.latencies, 99):.1f}", f"{ms(level.index, 95):.1f}", f"{ms(level.wait, 95):.1f}",
-                      f"{ratio:.1f}x", str(level.errors)))
+                      f"{ratio:.1f}x", f"{alone:.1f}x", str(level.errors)))
     print_table(table, lambda col: col == 0)
     return 0
 

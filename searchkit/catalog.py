@@ -206,6 +206,36 @@ class Catalog:
     def links(self) -> list[tuple[str, str]]:
         return list(self.conn.execute("SELECT a, b FROM links"))
 
+    # What an index run reads of the articles table, as it needs it: a run
+    # that finds few files changed should not build a row per article
+    # (19k rows are ~0.2 s; the counts per file are ~5 ms).
+    def load_files(self) -> tuple[dict[str, FileRow], list[tuple[str, str]]]:
+        """The file rows and the shadow (id, path) pairs."""
+        try:
+            with self.read() as conn:
+                files = {p: FileRow(s, m, d) for p, s, m, d in conn.execute("SELECT * FROM files")}
+                shadows = list(conn.execute("SELECT id, path FROM shadows"))
+        except sqlite3.DatabaseError as exc:
+            raise self.damaged(exc) from exc
+        return files, shadows
+
+    def article_counts(self) -> dict[str, int]:
+        """Articles per file."""
+        return dict(self.conn.execute("SELECT path, count(*) FROM articles GROUP BY path"))
+
+    def linked_days(self) -> dict[str, int]:
+        """The day of every article in a near-duplicate link."""
+        linked = "SELECT a FROM links UNION SELECT b FROM links"
+        return dict(self.conn.execute(f"SELECT id, day FROM articles WHERE id IN ({linked})"))
+
+    def article(self, aid: str) -> ArticleRow | None:
+        row = self.conn.execute("SELECT path, digest, stamp, day FROM articles WHERE id = ?", (aid,)).fetchone()
+        return None if row is None else ArticleRow(*row)
+
+    def articles_of(self, path: str) -> dict[str, ArticleRow]:
+        rows = self.conn.execute("SELECT id, digest, stamp, day FROM articles WHERE path = ?", (path,))
+        return {i: ArticleRow(path, d, s, day) for i, d, s, day in rows}
+
     def start_aside(self) -> None:
         """Empty TEMP copies of the state tables, for a rebuild."""
         for table in STATE_TABLES:

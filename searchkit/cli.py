@@ -28,6 +28,7 @@ from .settings import DEFAULT_WAIT, FORMATS, PERIODS
 # that `searchkit --help` and click's option parsing pay for none of them.
 if TYPE_CHECKING:
     from . import export, render
+    from . import indexer as _indexer
     from . import search as _search
     from .indexer import UpdateReport
     from .readers import survey as _survey
@@ -37,6 +38,7 @@ else:
     render = lazy_module("searchkit.render")
     _survey = lazy_module("searchkit.readers.survey")
     _search = lazy_module("searchkit.search")
+    _indexer = lazy_module("searchkit.indexer")
 
 # Runs shorter than this finish before a progress bar would be worth drawing.
 PROGRESS_AFTER = 2.0
@@ -86,25 +88,36 @@ def cli(ctx: click.Context, index_dir: str) -> None:
     ctx.obj["index_dir"] = index_dir
 
 
-def _progress() -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A progress callback that draws a bar only on a terminal, and only
-    once the run has taken longer than PROGRESS_AFTER seconds."""
+def _progress() -> tuple[Callable[[Any], None], Callable[[], None]]:
+    """A progress callback (indexer.IndexProgress) that draws a bar by bytes
+    only on a terminal, and only once the run has taken longer than
+    PROGRESS_AFTER seconds; it names the articles done and the commits."""
     started = time.monotonic()
     state: dict[str, Any] = {"bar": None, "done": 0}
 
-    def update(done: int, total: int) -> None:
+    def info(p: Any) -> str | None:
+        if p is None:
+            return None
+        return f"{p.articles_done:,} articles, {p.bytes_done / 1e6:.1f}/{p.bytes_total / 1e6:.1f} MB"
+
+    def update(p: Any) -> None:
         bar = state["bar"]
         if bar is None:
             if not sys.stderr.isatty() or time.monotonic() - started < PROGRESS_AFTER:
                 return
-            bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
+            bar = click.progressbar(
+                length=max(p.bytes_total, 1), label="Indexing", file=sys.stderr, show_eta=False, item_show_func=info
+            )
             bar.__enter__()
             state["bar"] = bar
-        if done >= total:
-            # The last file is read; the final commit can take a while.
-            bar.label = "Committing"
-        bar.update(done - state["done"])
-        state["done"] = done
+        # A commit (the last one can take a while) says so until the next report.
+        bar.label = {"committing": "Committing", "done": "Indexed"}.get(p.phase, "Indexing")
+        if p.bytes_done > state["done"]:
+            bar.update(p.bytes_done - state["done"], p)
+        else:  # click draws only on a step
+            bar.current_item = p
+            bar.render_progress()
+        state["done"] = p.bytes_done
 
     def finish() -> None:
         if state["bar"] is not None:
@@ -151,7 +164,8 @@ def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float
     progress, finish = _progress()
     targets = list(paths) or ["corpus"]
     try:
-        report = _open(ctx, create=True).update(targets, rebuild=rebuild, wait=wait, progress=progress)
+        # The indexer alone: SearchIndex would bring the query side (whoosh.query, snippets, ranking).
+        report = _indexer.update(ctx.obj["index_dir"], targets, rebuild=rebuild, wait=wait, progress=progress)
     except KeyboardInterrupt:
         again = shlex.join(["searchkit", "--index-dir", ctx.obj["index_dir"], "index", *targets])
         if rebuild:
@@ -597,8 +611,10 @@ def sources(ctx: click.Context, fmt: str, color: str) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes (default: one per core, at most 4).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int | None) -> None:
     """Serve the web UI: search, filter, read and save searches in a browser.
 
     Listens on this machine only unless --host says otherwise. An index run
@@ -614,7 +630,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         from .web import server  # the web extra is optional
     except ImportError as exc:
         raise click.ClickException(f"the web UI needs the web extra: pip install 'searchkit[web]' ({exc})") from None
-    server.run(server.open_index(ctx.obj["index_dir"]), host, port)
+    server.run(server.open_index(ctx.obj["index_dir"]), host, port, workers or server.default_workers())
 
 
 def main() -> None:

@@ -31,8 +31,10 @@ from __future__ import annotations
 import bisect
 import functools
 import io
+import itertools
 import mmap
 import struct
+import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +70,6 @@ V_FREQ = 1  # Frequency: the term frequency
 V_POSITIONS = 2  # Positions: word positions
 V_CHARS = 3  # Characters: positions and (start, end) character offsets
 V_RAW = 4  # any other format: Whoosh's value bytes, with offsets
-
 
 
 class _NumpyOnFirstUse:
@@ -198,11 +199,23 @@ _HASH_LENGTHS = struct.Struct("!ii")
 
 
 def encode_terms(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS) -> list[tuple[bytes, tuple[Any, ...]]]:
-    """Every term's posting bytes and its W3TermInfo fields (without the extent).
+    """Every term's posting bytes and its W3TermInfo fields (without the extent)."""
+    if kind == V_RAW:
+        return encode_terms_by_block(fp, kind, blocklimit)
+    data, bounds, stats = encode_field(fp, kind, blocklimit)
+    return [(data[bounds[t] : bounds[t + 1]], st) for t, st in enumerate(stats)]
 
-    Vectorized over the whole field: deltas, widths and per-block statistics
-    are numpy operations over all postings at once; what is left per block is
-    slicing the prepared arrays and joining bytes.
+
+def encode_terms_by_block(
+    fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS
+) -> list[tuple[bytes, tuple[Any, ...]]]:
+    """:func:`encode_terms` one block at a time: the readable definition of
+    the layout, which :func:`encode_field` must match byte for byte (a test
+    checks it), and the encoder of Whoosh's raw value bytes (``V_RAW``).
+
+    Deltas, widths and per-block statistics are numpy operations over all
+    postings at once; what is left per block is slicing the prepared arrays
+    and joining bytes.
     """
     ts = fp.term_starts
     n_terms = len(ts) - 1
@@ -235,7 +248,7 @@ def encode_terms(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS)
         _W_ONES,
         np.where(has_frac | (wmin < 0) | (wmax >= 0x10000), _W_FLOAT, _widths(wmax)),
     )
-    wints = np.where(frac > 0, 0, w64).astype(np.int64)
+    wints = np.where((frac > 0) | (w64 < 0), 0, w64).astype(np.int64)  # those blocks store floats
     wn = _Narrowed(wints, wcode[(wcode != _W_ONES) & (wcode != _W_FLOAT)])
     wfloat = weights.astype("<f4")
 
@@ -371,6 +384,215 @@ def encode_terms(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS)
         stats = (tweight[t], tlen_l[t], tminlb[t], tmaxlb[t], tmaxw[t], tminid[t], tmaxid[t])
         out.append((b"".join(parts), stats))
     return out
+
+
+# A block header as a numpy record: the same 24 bytes as _HEAD.
+_HEAD_FIELDS = [
+    ("size", "<i4"),
+    ("count", "<u4"),
+    ("first", "<u4"),
+    ("last", "<u4"),
+    ("maxw", "<f4"),
+    ("minlb", "u1"),
+    ("maxlb", "u1"),
+    ("iw", "u1"),
+    ("wc", "u1"),
+]
+
+
+def _put(buf: np.ndarray, values: np.ndarray, dest: np.ndarray, widths: np.ndarray, floats: bool = False) -> None:
+    """Writes ``values[i]`` little-endian in ``widths[i]`` bytes at ``buf[dest[i]]``."""
+    for w in np.unique(widths).tolist():
+        sel = widths == w
+        raw = values[sel].astype("<f4" if floats else _DTYPES[w]).view(np.uint8)
+        at = (dest[sel][:, None] + np.arange(w, dtype=np.int64)).ravel()
+        buf[at] = raw
+
+
+def _runs(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For runs ``lo[b]:hi[b]``: each item's index, its run, and its rank in the run."""
+    n = hi - lo
+    run = np.repeat(np.arange(len(lo), dtype=np.int64), n)
+    rank = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+    return lo[run] + rank, run, rank
+
+
+def encode_field(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS) -> tuple[bytes, list[int], list[Any]]:
+    """All of a field's posting bytes at once, with no Python step per term or block.
+
+    The bytes :func:`encode_terms_by_block` gives (joined), each term's start
+    offsets in them (``bounds``, one more than the terms) and the terms'
+    W3TermInfo fields. Every block's size follows from its widths and counts,
+    so every header, id delta, weight and value has a known place in one
+    buffer and is written there by a scatter per width.
+    """
+    if kind == V_RAW:
+        raise ValueError("searchkit codec: raw values are encoded by encode_terms_by_block")
+    ts = fp.term_starts
+    n_terms = len(ts) - 1
+    ids, weights, lengths = fp.ids, fp.weights, fp.lengths
+    if n_terms <= 0:
+        return b"", [0], []
+    tlen = np.diff(ts)
+    if int(tlen.min()) <= 0:
+        raise ValueError("searchkit codec: a term without postings")
+    nb = (tlen + blocklimit - 1) // blocklimit
+    block_term = np.repeat(np.arange(n_terms), nb)
+    first_block = np.cumsum(nb) - nb
+    k = np.arange(len(block_term)) - np.repeat(first_block, nb)
+    blo = ts[block_term] + k * blocklimit
+    bhi = np.minimum(blo + blocklimit, ts[block_term + 1])
+    n = bhi - blo
+    nblocks = len(blo)
+
+    iddelta = np.zeros(len(ids), dtype=np.int64)
+    iddelta[1:] = ids[1:] - ids[:-1]
+    iddelta[blo] = 0
+    if int(iddelta.min()) < 0:
+        raise ValueError("searchkit codec: a negative delta (postings out of order)")
+    iw = _widths(_block_max(iddelta, blo))
+
+    w64 = weights.astype(np.float64)
+    wmax = np.maximum.reduceat(w64, blo)
+    wmin = np.minimum.reduceat(w64, blo)
+    frac = (w64 != np.round(w64)).astype(np.int8)
+    has_frac = np.maximum.reduceat(frac, blo) > 0
+    wcode = np.where(
+        (wmin == 1.0) & (wmax == 1.0),
+        _W_ONES,
+        np.where(has_frac | (wmin < 0) | (wmax >= 0x10000), _W_FLOAT, _widths(wmax)),
+    )
+    wbytes = np.where(wcode == _W_FLOAT, 4, wcode)  # per weight; 0 for all ones
+
+    lb = length_bytes(lengths)
+    big = np.where(lengths > 0, lengths, np.iinfo(np.int64).max)
+    bminlen = np.minimum.reduceat(big, blo)
+    bminlb = np.where(bminlen == np.iinfo(np.int64).max, 0, length_bytes(np.minimum(bminlen, 1 << 40)))
+    bmaxlb = np.maximum.reduceat(lb.astype(np.int64), blo)
+
+    # Byte sizes of each block's parts.
+    idlen = iw * (n - 1)
+    wlen = wbytes * n
+    vhead = {V_NONE: 0, V_FREQ: 1, V_POSITIONS: 6, V_CHARS: 8}[kind]
+    zero = np.zeros(nblocks, dtype=np.int64)
+    cw = pw = sw = lw = zero
+    tot = zero
+    if kind in (V_FREQ, V_POSITIONS, V_CHARS):
+        assert fp.counts is not None
+        counts = fp.counts
+        cw = _widths(_block_max(counts, blo))
+        if int(counts.min()) < 0:
+            raise ValueError("searchkit codec: a negative delta (postings out of order)")
+    if kind in (V_POSITIONS, V_CHARS):
+        assert fp.positions is not None
+        if int(counts.min()) <= 0:
+            raise ValueError("searchkit codec: a posting without positions")
+        fo = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=fo[1:])
+        pstart = fo[:-1]
+        pos = fp.positions
+        pd = np.empty(len(pos), dtype=np.int64)
+        if len(pos):
+            pd[0] = pos[0]
+            pd[1:] = pos[1:] - pos[:-1]
+        pd[pstart] = pos[pstart]
+        flo, fhi = fo[blo], fo[bhi]
+        tot = fhi - flo
+        pw = _widths(_block_max(pd, flo))
+        checks = [pd]
+        if kind == V_CHARS:
+            assert fp.starts is not None and fp.ends is not None
+            st, en = fp.starts, fp.ends
+            sd = np.empty(len(st), dtype=np.int64)
+            if len(st):
+                sd[0] = st[0]
+                sd[1:] = st[1:] - en[:-1]
+            sd[pstart] = st[pstart]
+            ln = en - st
+            sw = _widths(_block_max(sd, flo))
+            lw = _widths(_block_max(ln, flo))
+            checks += [sd, ln]
+        for arr in checks:
+            if len(arr) and int(arr.min()) < 0:
+                raise ValueError("searchkit codec: a negative delta (postings out of order)")
+    clen = cw * n
+    datalen = idlen + wlen + vhead + clen + (pw + sw + lw) * tot
+    blocklen = _HEAD.size + datalen
+    # Each term is MAGIC and its blocks, the terms one after another.
+    boff = np.cumsum(blocklen) - blocklen + 4 * (block_term + 1)
+    toff = boff[first_block] - 4
+    total = int(boff[-1] + blocklen[-1])
+    buf = np.zeros(total, dtype=np.uint8)
+
+    at = (toff[:, None] + np.arange(4, dtype=np.int64)).ravel()
+    buf[at] = np.tile(np.frombuffer(MAGIC, dtype=np.uint8), n_terms)
+    head = np.zeros(nblocks, dtype=np.dtype(_HEAD_FIELDS))
+    last = np.zeros(nblocks, dtype=bool)
+    last[first_block + nb - 1] = True
+    size = _HEAD.size - 4 + datalen
+    head["size"] = np.where(last, -size, size)
+    head["count"] = n
+    head["first"] = ids[blo]
+    head["last"] = ids[bhi - 1]
+    head["maxw"] = wmax
+    head["minlb"] = bminlb
+    head["maxlb"] = bmaxlb
+    head["iw"] = iw
+    head["wc"] = wcode
+    at = (boff[:, None] + np.arange(_HEAD.size, dtype=np.int64)).ravel()
+    buf[at] = head.view(np.uint8)
+
+    # Ids after each block's first, then the weights.
+    p, pb, rank = _runs(blo + 1, bhi)
+    idstart = boff + _HEAD.size
+    _put(buf, iddelta[p], idstart[pb] + iw[pb] * (rank), iw[pb])
+    wstart = idstart + idlen
+    p, pb, rank = _runs(blo, bhi)
+    stored = wcode[pb] != _W_ONES
+    p, pb, rank = p[stored], pb[stored], rank[stored]
+    isfloat = wcode[pb] == _W_FLOAT
+    dest = wstart[pb] + wbytes[pb] * rank
+    _put(buf, weights[p[isfloat]], dest[isfloat], wbytes[pb[isfloat]], floats=True)
+    ints = ~isfloat
+    _put(buf, w64[p[ints]].astype(np.int64), dest[ints], wbytes[pb[ints]])
+
+    if kind != V_NONE:
+        vstart = wstart + wlen
+        buf[vstart] = cw
+        if kind in (V_POSITIONS, V_CHARS):
+            buf[vstart + 1] = pw
+            if kind == V_CHARS:
+                buf[vstart + 2] = sw
+                buf[vstart + 3] = lw
+            _put(buf, tot, vstart + vhead - 4, np.full(nblocks, 4))
+        cstart = vstart + vhead
+        p, pb, rank = _runs(blo, bhi)
+        _put(buf, counts[p], cstart[pb] + cw[pb] * rank, cw[pb])
+        if kind in (V_POSITIONS, V_CHARS):
+            o, ob, orank = _runs(flo, fhi)
+            start = cstart + clen
+            _put(buf, pd[o], start[ob] + pw[ob] * orank, pw[ob])
+            if kind == V_CHARS:
+                start = start + pw * tot
+                _put(buf, sd[o], start[ob] + sw[ob] * orank, sw[ob])
+                start = start + sw * tot
+                _put(buf, ln[o], start[ob] + lw[ob] * orank, lw[ob])
+
+    t0 = ts[:-1]
+    tminlen = np.minimum.reduceat(big, t0)
+    stats = list(
+        zip(
+            np.add.reduceat(w64, t0).tolist(),
+            tlen.tolist(),
+            np.where(tminlen == np.iinfo(np.int64).max, 0, length_bytes(np.minimum(tminlen, 1 << 40))).tolist(),
+            np.maximum.reduceat(lb.astype(np.int64), t0).tolist(),
+            np.maximum.reduceat(w64, t0).tolist(),
+            ids[t0].tolist(),
+            ids[ts[1:] - 1].tolist(),
+            strict=True,
+        )
+    )
+    return buf.tobytes(), [*toff.tolist(), total], stats
 
 
 def _segment_cumsum(deltas: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -549,6 +771,71 @@ def set_terminfo(terminfo: Any, stats: tuple[Any, ...], offset: int, length: int
     terminfo.set_extent(offset, length)
 
 
+class _TermsHashWriter(filetables.OrderedHashWriter):
+    """Whoosh's ordered hash file, with the hash tables laid out by numpy.
+
+    Same file: 256 open-addressing tables of twice as many slots as keys,
+    each key in the first free slot at or after its home slot, so Whoosh's
+    reader finds every key with its own probe. Whoosh fills the tables with
+    a Python step per key and writes one 12-byte pointer per slot; a
+    segment's dictionary has ~10 keys per article (words, anchors, terms).
+    """
+
+    _bulk_hashes: list[int]
+    _bulk_positions: list[Any]
+
+    def add_many(self, keys: list[bytes], positions: np.ndarray) -> None:
+        """Records already written at ``positions``: their keys' hash entries."""
+        if not hasattr(self, "_bulk_hashes"):
+            self._bulk_hashes, self._bulk_positions = [], []
+        crc = zlib.crc32  # hash type 1, as Whoosh's crc_hash
+        self._bulk_hashes.extend([crc(k) for k in keys])
+        self._bulk_positions.append(positions)
+        self.index.extend(positions.tolist())
+
+    def _write_hashes(self) -> None:
+        dbfile = self.dbfile
+        hashes = [h for entries in self.buckets for h, _ in entries]
+        where = [p for entries in self.buckets for _, p in entries]
+        hv = np.asarray(hashes + getattr(self, "_bulk_hashes", []), dtype=np.int64) & 0xFFFFFFFF
+        pos = np.concatenate([np.asarray(where, dtype=np.int64), *getattr(self, "_bulk_positions", [])]).astype(
+            np.int64
+        )
+        bucket = hv & 255
+        order = np.argsort(bucket, kind="stable")
+        hv, pos, bucket = hv[order], pos[order], bucket[order]
+        bounds = np.searchsorted(bucket, np.arange(257))
+        slot_dtype = np.dtype([("h", ">u4"), ("p", ">i8")])
+        for b in range(256):
+            lo, hi = int(bounds[b]), int(bounds[b + 1])
+            numslots = 2 * (hi - lo)
+            self.directory.append((dbfile.tell(), numslots))
+            if not numslots:
+                continue
+            h, p = hv[lo:hi], pos[lo:hi]
+            home = (h >> 8) % numslots
+            by_home = np.argsort(home, kind="stable")
+            h, p, home = h[by_home], p[by_home], home[by_home]
+            # Linear probing in home order: each key goes to the first slot
+            # after the one before it, or its home if that is later.
+            i = np.arange(len(home))
+            placed = i + np.maximum.accumulate(home - i)
+            table = np.zeros(numslots, dtype=slot_dtype)
+            fits = placed < numslots
+            table["h"][placed[fits]] = h[fits]
+            table["p"][placed[fits]] = p[fits]
+            taken = np.zeros(numslots, dtype=bool)
+            taken[placed[fits]] = True
+            # Past the end the probe wraps to the start: the few keys there
+            # take the first free slots, as the reader's probe will.
+            free = iter(np.flatnonzero(~taken).tolist())
+            for k in np.flatnonzero(~fits).tolist():
+                slot = next(free)
+                table["h"][slot] = h[k]
+                table["p"][slot] = p[k]
+            dbfile.write(table.tobytes())
+
+
 class SearchkitFieldWriter(whoosh3.W3FieldWriter):
     """W3's term dictionary writer, plus a call that writes a whole field's
     postings from arrays (the bulk writer's path)."""
@@ -566,7 +853,7 @@ class SearchkitFieldWriter(whoosh3.W3FieldWriter):
         # with one, over the header W3's already wrote.
         tifile = self._tindex.dbfile
         tifile.seek(self._tindex.startoffset)
-        tindex = filetables.OrderedHashWriter.__new__(filetables.OrderedHashWriter)
+        tindex = _TermsHashWriter.__new__(_TermsHashWriter)
         filetables.HashWriter.__init__(tindex, tifile, hashtype=1)
         tindex.index = GrowableArray("H")
         tindex.lastkey = b""
@@ -575,40 +862,45 @@ class SearchkitFieldWriter(whoosh3.W3FieldWriter):
 
     def add_field_postings(self, fieldname: str, fieldobj: Any, terms: Sequence[bytes], fp: FieldPostings) -> None:
         self.start_field(fieldname, fieldobj)
-        encoded = encode_terms(fp, value_kind(fieldobj.format), self._codec._blocklimit)
+        kind = value_kind(fieldobj.format)
+        if kind == V_RAW:
+            encoded = encode_terms_by_block(fp, kind, self._codec._blocklimit)
+            data = b"".join(d for d, _ in encoded)
+            stats = [st for _, st in encoded]
+            bounds = [0]
+            for d, _ in encoded:
+                bounds.append(bounds[-1] + len(d))
+        else:
+            data, bounds, stats = encode_field(fp, kind, self._codec._blocklimit)
         postfile = self._postfile
-        offset = postfile.tell()
+        base = postfile.tell()
         # What W3FieldWriter.finish_term and OrderedHashWriter.add do per
         # term (same bytes, same hash buckets), without a method call and
         # a file write per term: the records are joined and written once.
-        tindex = self._tindex
+        tindex: _TermsHashWriter = self._tindex
         tfile = tindex.dbfile
         tpos = tfile.tell()
-        buckets = tindex.buckets
-        hashfn = tindex.hashfn
-        index_append = tindex.index.append
-        lastkey = tindex.lastkey
         prefix = struct.pack("!H", self._fieldid)
+        keys = [prefix + t for t in terms]
+        if keys and keys[0] <= tindex.lastkey:
+            raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
+        if any(a >= b for a, b in itertools.pairwise(keys)):
+            raise ValueError("Keys must increase")
         pack = _TERMINFO.pack
-        pack_lengths = _HASH_LENGTHS.pack
-        records: list[bytes] = []
-        for btext, (data, stats) in zip(terms, encoded, strict=True):
-            weight, df, minlb, maxlb, maxweight, minid, maxid = stats
-            key = prefix + btext
-            if key <= lastkey:
-                raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
-            value = pack(0, weight, df, minlb, maxlb, maxweight, minid, maxid, offset, len(data))
-            offset += len(data)
-            record = pack_lengths(len(key), len(value)) + key + value
-            index_append(tpos)
-            h = hashfn(key)
-            buckets[h & 255].append((h, tpos))
-            tpos += len(record)
-            records.append(record)
-            lastkey = key
-        postfile.write(b"".join(data for data, _ in encoded))
+        # key length, value length, key, value: the value is the fixed 35-byte W3TermInfo.
+        head = _HASH_LENGTHS.pack
+        vlen = _TERMINFO.size
+        records = [
+            head(len(key), vlen) + key + pack(0, *st, base + lo, hi - lo)
+            for key, st, lo, hi in zip(keys, stats, bounds[:-1], bounds[1:], strict=True)
+        ]
+        sizes = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
+        positions = tpos + np.cumsum(sizes) - sizes
+        tindex.add_many(keys, positions)
+        postfile.write(data)
         tfile.write(b"".join(records))
-        tindex.lastkey = lastkey
+        if keys:
+            tindex.lastkey = keys[-1]
         self.finish_field()
 
 

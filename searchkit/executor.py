@@ -20,16 +20,13 @@ from .options import SearchOptions
 from .query import BuiltQuery, rebuild
 from .results import Hit, Results, article_from_stored
 from .snippets import make_snippet, match_spans, occurrences, plan_for
-from .spelling import suggest
+from .spelling import SUGGEST_BELOW, suggest
 from .tuning import DEFAULT, Tuning
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
     from .filters import FilterCache
-
-# Below this many hits a query "finds little", and did-you-mean is tried.
-SUGGEST_BELOW = 3
 
 Page = list[tuple[int, float]]
 

@@ -44,8 +44,79 @@ from .settings import DEFAULT_WAIT
 from .sources import source_key
 from .tuning import Tuning, current
 
-Progress = Callable[[int, int], None]
 Clock = Callable[[], float]
+
+# Articles between progress reports inside a file.
+PROGRESS_ARTICLES = 500
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Where an index run is, for a progress display.
+
+    ``phase`` is "reading" (a file was read or found unchanged), "writing"
+    (articles of the current file went to the writer), "committing" (a
+    batch is being committed; the last one can take a while) or "done".
+    ``bytes_done`` counts the files finished plus the share of the current
+    file's bytes its articles written so far stand for, so a run of one
+    large file moves too; ``articles_done`` counts articles written or found
+    unchanged.
+    """
+
+    phase: str
+    files_done: int
+    files: int
+    bytes_done: int
+    bytes_total: int
+    articles_done: int
+
+
+Progress = Callable[[IndexProgress], None]
+
+
+class _Meter:
+    """Counts a run's files, bytes and articles and reports them to a Progress callback."""
+
+    def __init__(self, callback: Progress | None, files: int, bytes_total: int) -> None:
+        self.callback = callback
+        self.files = files
+        self.bytes_total = bytes_total
+        self.files_done = 0
+        self.bytes_done = 0
+        self.articles_done = 0
+        self._size = 0  # the current file's bytes and articles
+        self._articles = 0
+        self._written = 0
+
+    def file_read(self, size: int, articles: int) -> None:
+        self._size, self._articles, self._written = size, articles, 0
+
+    def article(self) -> None:
+        self._written += 1
+        self.articles_done += 1
+        if self.callback and self._written % PROGRESS_ARTICLES == 0:
+            self.report("writing")
+
+    def file_done(self, size: int) -> None:
+        self.files_done += 1
+        self.bytes_done += size
+        self._size = self._articles = self._written = 0
+        self.report("reading")
+
+    def report(self, phase: str) -> None:
+        if self.callback is None:
+            return
+        share = self._size * self._written // self._articles if self._articles else 0
+        self.callback(
+            IndexProgress(
+                phase,
+                self.files_done,
+                self.files,
+                min(self.bytes_done + share, self.bytes_total),
+                self.bytes_total,
+                self.articles_done,
+            )
+        )
 
 
 @dataclass
@@ -127,18 +198,112 @@ def _line_id(path: str) -> re.Pattern[str]:
     return re.compile(re.escape(record_stem(Path(path))) + r"-L[0-9]+")
 
 
+class _Articles:
+    """The committed articles (id -> row), read from the catalog as the run
+    asks for them, with the run's own changes over them.
+
+    A run over a large index that finds few files changed reads the rows of
+    those files only; building every row up front was most of a no-change
+    run. Without a catalog (a rebuild) it is the run's own rows alone.
+    """
+
+    def __init__(self, cat: Catalog | None = None) -> None:
+        self._cat = cat
+        self._rows: dict[str, ArticleRow | None] = {}  # None: known absent (or removed)
+        self._paths: dict[str, set[str]] = {}  # the ids of each file read so far
+        self._counts: dict[str, int] | None = None if cat is not None else {}
+        self._lookups = 0
+
+    # Ids looked up one at a time before the rest are read in one query (a
+    # large new file asks for every one of its ids).
+    LOOKUPS = 500
+
+    def get(self, aid: str) -> ArticleRow | None:
+        try:
+            return self._rows[aid]
+        except KeyError:
+            pass
+        row = None
+        if self._cat is not None and not self.empty():
+            self._lookups += 1
+            if self._lookups <= self.LOOKUPS:
+                row = self._cat.article(aid)
+            else:
+                self._read_all()
+                return self._rows.get(aid)
+        self._rows[aid] = row
+        return row
+
+    def _read_all(self) -> None:
+        assert self._cat is not None
+        rows = self._cat.load_state()[1]
+        # Files not read yet have no change of this run: their ids as committed.
+        unread: dict[str, set[str]] = {}
+        for aid, row in rows.items():
+            if self._rows.setdefault(aid, row) is row and row.path not in self._paths:
+                unread.setdefault(row.path, set()).add(aid)
+        self._cat = None  # every row is here now
+        self._paths.update(unread)
+
+    def __contains__(self, aid: str) -> bool:
+        return self.get(aid) is not None
+
+    def __getitem__(self, aid: str) -> ArticleRow:
+        row = self.get(aid)
+        if row is None:
+            raise KeyError(aid)
+        return row
+
+    def __setitem__(self, aid: str, row: ArticleRow) -> None:
+        self._rows[aid] = row
+
+    def pop(self, aid: str) -> ArticleRow:
+        row = self[aid]
+        self._rows[aid] = None
+        return row
+
+    def ids(self, path: str) -> set[str]:
+        """The ids the file holds (the set itself: the run keeps it up to date)."""
+        ids = self._paths.get(path)
+        if ids is None:
+            rows = self._cat.articles_of(path) if self._cat is not None else {}
+            for aid, row in rows.items():
+                self._rows.setdefault(aid, row)  # the run's own change wins
+            ids = self._paths[path] = set(rows)
+        return ids
+
+    def count(self, path: str) -> int:
+        if path in self._paths:
+            return len(self._paths[path])
+        if self._counts is None:
+            self._counts = self._cat.article_counts() if self._cat is not None else {}
+        return self._counts.get(path, 0)
+
+    def drop_path(self, path: str) -> set[str]:
+        ids = self.ids(path)
+        self._paths[path] = set()
+        return ids
+
+    def live(self) -> set[str]:
+        """Every id (only without a catalog: a rebuild's own rows)."""
+        assert self._cat is None
+        return {aid for aid, row in self._rows.items() if row is not None}
+
+    def empty(self) -> bool:
+        if self._cat is None:
+            return not any(row is not None for row in self._rows.values())
+        if self._counts is None:
+            self._counts = self._cat.article_counts()
+        return not self._counts
+
+
 @dataclass
 class _State:
     """The committed (or, in a rebuild, the rebuilt so far) state of the run."""
 
     files: dict[str, FileRow]
-    articles: dict[str, ArticleRow]
+    articles: _Articles
     shadows: dict[str, set[str]]  # id -> other files holding a copy of it
-    by_path: dict[str, set[str]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for aid, row in self.articles.items():
-            self.by_path.setdefault(row.path, set()).add(aid)
 
 
 class _Run:
@@ -157,7 +322,9 @@ class _Run:
         clock: Clock,
         roots: list[str],
         tuning: Tuning,
+        meter: _Meter | None = None,
     ) -> None:
+        self.meter = meter or _Meter(None, 0, 0)
         self.where = where
         self.storage = storage.storage_for(where)
         self.cat = cat
@@ -168,7 +335,9 @@ class _Run:
         self.aside = aside
         self.db = "temp" if aside else "main"
         self.old_stamps = old_stamps  # ids' first-commit stamps from before this run
-        self.dups = DupTracker(groups)
+        # A run from an empty index writes every article it will hold, so
+        # near-duplicate candidates come from the run's own anchor arrays.
+        self.dups = DupTracker(groups, complete=aside or state.articles.empty())
         self.report = report
         self.clock = clock
         self.roots = roots
@@ -183,6 +352,7 @@ class _Run:
         self.removed: set[str] = set()
         self.requeue: set[str] = set()
         self.prep = Preparer()  # sketches, spelling words and token cuts, on the other cores
+        self.synced: dict[str, int] = {}  # files an earlier commit fsynced, with their sizes
 
     # -- writing -----------------------------------------------------------
     def _writer(self) -> writing.IndexWriter:
@@ -203,15 +373,15 @@ class _Run:
             use(article, prepared)
             sk, words = prepared[0], prepared[1]
         self._writer().add_document(**_document(article, digest, stamp, sk, words))
-        self.dups.added[article.id] = (day_number(article.date) if article.date else 0, sk)
+        self.dups.add(article.id, day_number(article.date) if article.date else 0, sk)
 
     def delete_article(self, aid: str) -> None:
         self._writer().delete_by_term("id", aid)
-        self.dups.removed.add(aid)
+        self.dups.remove(aid)
 
     def remove_article(self, aid: str) -> None:
         row = self.state.articles.pop(aid)
-        self.state.by_path.get(row.path, set()).discard(aid)
+        self.state.articles.ids(row.path).discard(aid)
         self.delete_article(aid)
         self.change.articles.pop(aid, None)
         self.change.articles_gone.add(aid)
@@ -224,8 +394,8 @@ class _Run:
             self.requeue.add(other)
 
     def remove_file(self, path: str) -> None:
-        for aid in sorted(self.state.by_path.pop(path, set())):
-            if self.state.articles.get(aid, None) is not None and self.state.articles[aid].path == path:
+        for aid in sorted(self.state.articles.drop_path(path)):
+            if (row := self.state.articles.get(aid)) is not None and row.path == path:
                 self.remove_article(aid)
         self._reset_shadows(path)
         self.state.files.pop(path, None)
@@ -287,12 +457,14 @@ class _Run:
         ``rolling``: the file is a window onto a stream (a feed keeps only its
         newest entries), so an article that dropped out of it stays indexed.
         """
-        old_ids = set(self.state.by_path.get(path, set()))
+        old_ids = set(self.state.articles.ids(path))
         self._reset_shadows(path)
         taken: set[str] = set()
         unchanged = 0
         prepared = self.prep.prepared([item.article for item in loaded])
+        self.meter.file_read(row.size, len(loaded))
         for item, prep in zip(loaded, prepared, strict=True):
+            self.meter.article()
             aid = self._assign_id(item, path, taken)
             if aid is None:
                 continue
@@ -316,7 +488,7 @@ class _Run:
             self.write_article(article, digest, stamp, prep)
             new = ArticleRow(path, digest, stamp, day_number(article.date) if article.date else 0)
             self.state.articles[aid] = new
-            self.state.by_path.setdefault(path, set()).add(aid)
+            self.state.articles.ids(path).add(aid)
             self.change.articles[aid] = new
             self.change.articles_gone.discard(aid)
             self.dirty = True
@@ -327,7 +499,7 @@ class _Run:
             self.maybe_commit()
         for aid in sorted(old_ids - taken):
             if rolling and aid in self.state.articles and self.state.articles[aid].path == path:
-                self.state.by_path.setdefault(path, set()).add(aid)
+                self.state.articles.ids(path).add(aid)
                 continue
             if aid in self.state.articles and self.state.articles[aid].path == path:
                 self.remove_article(aid)
@@ -348,14 +520,21 @@ class _Run:
         links_added: list[tuple[str, str]] = []
         links_gone: list[tuple[str, str]] = []
         if self.dirty:
+            self.meter.report("committing")
             w = self._writer()
             w.commit(mergetype=writing.MERGE_SMALL)
             gen = self.base + 1
             self.writer = None
             files = storage.segment_files(self.where, gen)
-            storage.sync_files(self.where, files)
-            with storage.PinnedIndex(self.storage, gen).reader() as reader:
-                links_added, links_gone = self.dups.committed(reader)
+            # Segment files never change once written: those an earlier
+            # commit of this run synced need no second fsync.
+            storage.sync_files(self.where, [f for f in files if self.synced.get(f) != files[f]])
+            self.synced = dict(files)
+            if self.dups.known is not None:
+                links_added, links_gone = self.dups.committed(None)
+            else:
+                with storage.PinnedIndex(self.storage, gen).reader() as reader:
+                    links_added, links_gone = self.dups.committed(reader)
             self.change.links_added, self.change.links_gone = links_added, links_gone
             self.change.segfiles = files
             self.base = gen
@@ -547,18 +726,20 @@ def _index(
             _, old, _ = cat.load_state()
             old_stamps = {aid: row.stamp for aid, row in old.items()}
         cat.start_aside()
-        state = _State({}, {}, {})
+        state = _State({}, _Articles(), {})
         groups = Groups()
     else:
-        file_rows, articles, shadow_rows = cat.load_state()
+        file_rows, shadow_rows = cat.load_files()
         shadows: dict[str, set[str]] = {}
         for aid, path in shadow_rows:
             shadows.setdefault(aid, set()).add(path)
-        state = _State(file_rows, articles, shadows)
+        state = _State(file_rows, _Articles(cat), shadows)
         old_stamps = {}
-        groups = Groups.from_links(cat.links(), {a: r.day for a, r in articles.items()})
+        groups = Groups.from_links(cat.links(), cat.linked_days())
     before = set(old_stamps)
-    run = _Run(where, cat, state, gen, aside, old_stamps, groups, report, clock, roots, tuning)
+    sizes = [_size(p) for p in files]
+    meter = _Meter(progress, len(files), sum(sizes))
+    run = _Run(where, cat, state, gen, aside, old_stamps, groups, report, clock, roots, tuning, meter)
     present = set(files)
     readable = 0
     try:
@@ -575,14 +756,13 @@ def _index(
                 reason = exc.strerror or str(exc)
             else:
                 reason = "its folder could not be listed"
-            kept = len(state.by_path.get(path, ()))
+            kept = state.articles.count(path)
             report.skipped.append(Skipped(path, f"{reason}: its {kept} indexed articles are kept"))
-        for done, path in enumerate(files, 1):
+        for path, size in zip(files, sizes, strict=True):
             report.files += 1
             readable += _one_file(run, state, path, report)
             run.maybe_commit()
-            if progress:
-                progress(done, len(files))
+            meter.file_done(size)
         if not readable:
             raise NothingReadError(
                 f"none of the {len(files)} article files under {', '.join(roots)} could be read (nothing was changed)"
@@ -596,6 +776,7 @@ def _index(
                         st = os.stat(path)
                         run.sync_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest), read.loaded)
         run.finish(legacy)
+        meter.report("done")
     except BaseException:
         run.abandon()
         raise
@@ -607,7 +788,14 @@ def _index(
     if aside:
         # A rebuild indexes every article afresh; what it lost is counted.
         report.updated = 0
-        report.removed = len(before - set(state.articles))
+        report.removed = len(before - state.articles.live())
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:
@@ -621,12 +809,12 @@ def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:
     # A file a sidecar describes is read again (its digest covers the row):
     # editing the sidecar changes it without touching the file.
     if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns and not find_row(Path(path)):
-        report.unchanged += len(state.by_path.get(path, ()))
+        report.unchanged += state.articles.count(path)
         return 1
     read = read_file(path, row.digest if row else None)
     if read.unchanged:
         run.touch_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest))
-        report.unchanged += len(state.by_path.get(path, ()))
+        report.unchanged += state.articles.count(path)
         return 1
     report.skipped.extend(read.skipped)
     if read.digest == "":

@@ -4,13 +4,19 @@ Whoosh's corrector works on stemmed terms ("missil") and ranks candidates
 poorly; searchkit keeps an unstemmed ``words`` field and ranks candidates
 by edit distance, then by how often the index uses them.
 
-What counts is relative frequency: a word is replaced only by a spelling
-used by at least DOMINANCE times more articles (any attested spelling, if
-the word itself is used by none). Real articles carry typos too ("missle"
-is in two Reuters stories, "North Koran" in the seed), so a rare word is
-still corrected when a far more common one lies within edit distance; an
-absolute minimum count would never correct a small corpus. The caller
-(SearchIndex) only offers a suggestion that finds more than the query did.
+What counts is relative frequency (``required``): a word the index never
+uses takes any attested spelling; a word used by a few articles (fewer
+than OFTEN) is replaced by a spelling used by DOMINANCE times as many; a
+word used by more (up to SUGGEST_BELOW hits) only by one a single edit
+away used by STRONG_DOMINANCE times as many, so that its own hits are few
+against the candidate's. Real articles repeat typos ("missle" is in five Reuters
+stories, "seperately" in three, "North Koran" in the seed), so an absolute
+minimum count would leave them uncorrected, while a real word used by a
+handful of articles ("string" beside "strong") is ruled out only by its
+count. benchmarks/spelling_eval.py measures both sides: right corrections
+of real misspellings, and suggestions made for correctly spelt words. The
+caller (the search) only offers a suggestion that finds more than the
+query did.
 """
 
 from __future__ import annotations
@@ -27,9 +33,18 @@ from .schema import as_text
 from .sources import source_key
 
 FIELD = "words"
+# Below this many hits a query "finds little", and the search (executor.py)
+# tries did-you-mean: a word with more is one the archive really uses.
+SUGGEST_BELOW = 10
 # A correction must be used by this many times more articles than the word
-# it replaces ("clearly more frequent").
+# it replaces ("clearly more frequent")...
 DOMINANCE = 3
+# ...and by STRONG_DOMINANCE times more, one edit away, when the word itself
+# is used by OFTEN articles or more: a typo repeated by several stories is
+# nearly always one slip ("missle", "occured"), while two edits from a rare
+# real word reach common ones ("balloon" -> "billion").
+OFTEN = 3
+STRONG_DOMINANCE = 10
 # Shorter words have too many neighbours at distance 1 to guess from; a
 # three-letter word is corrected only when the index never uses it ("teh").
 MIN_LENGTH = 4
@@ -74,6 +89,13 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
     return prev[-1]
 
 
+def required(own: int) -> int:
+    """The articles a correction must be used by, for a word used by ``own``."""
+    if own == 0:
+        return 1
+    return own * (DOMINANCE if own < OFTEN else STRONG_DOMINANCE)
+
+
 def correct_word(reader: IndexReader, word: str) -> str | None:
     """A clearly more frequent spelling of ``word`` within edit distance, or None.
 
@@ -83,13 +105,13 @@ def correct_word(reader: IndexReader, word: str) -> str | None:
     own = _frequency(reader, word)
     if len(word) < MIN_LENGTH and own:
         return None
-    maxdist = 1 if len(word) <= 5 else 2
+    maxdist = 1 if len(word) <= 5 or own >= OFTEN else 2
     best: tuple[int, int, str] | None = None
     for candidate in reader.terms_within(FIELD, word, maxdist, prefix=1):
         if candidate == word:
             continue
         freq = reader.doc_frequency(FIELD, candidate)
-        if freq == 0 or freq < DOMINANCE * own:
+        if freq < required(own):
             continue
         key = (edit_distance(word, candidate, maxdist), -freq, candidate)
         if best is None or key < best:

@@ -17,6 +17,7 @@ import searchkit.indexer
 from searchkit import IndexCorruptError, IndexMissingError, SearchIndex, SearchkitError
 from searchkit.catalog import Catalog
 from searchkit.cli import cli
+from searchkit.indexer import IndexProgress
 from searchkit.tuning import Tuning
 
 from .conftest import LIBRARY, ROOT
@@ -65,12 +66,12 @@ def test_alerts_during_a_run_report_each_article_exactly_once(tmp_path: Path) ->
         _feed(feeds / f"a{f:02d}.jsonl", [_record(f * 10 + j) for j in range(3)])
     reported: list[str] = []
 
-    def alerts_now(done: int, total: int) -> None:
+    def alerts_now(progress: IndexProgress | None) -> None:
         for alert in reader.alerts(limit=10_000):
             reported.extend(h.id for h in alert.results.hits)
 
     writer.update([feeds], progress=alerts_now)
-    alerts_now(0, 0)
+    alerts_now(None)
     assert len(reported) == len(set(reported))
     assert sorted(reported) == sorted(f"r{f * 10 + j}" for f in range(1, 30) for j in range(3))
 
@@ -151,8 +152,8 @@ def test_rebuild_interrupted_leaves_the_old_index_and_its_alert_marks(
     ix.save_search("all", "*")
     before = sorted(_ids(ix))
 
-    def interrupt(done: int, total: int) -> None:
-        if done == 5:
+    def interrupt(p: IndexProgress) -> None:
+        if p.phase == "reading" and p.files_done == 5:
             assert sorted(_ids(SearchIndex(tmp_path / "ix"))) == before  # readers still see the old index
             raise KeyboardInterrupt
 
@@ -175,8 +176,8 @@ def test_commits_by_time_as_well_as_by_count(tmp_path: Path, corpus: Path) -> No
         now[0] += 6.0  # each file "takes" six seconds
         return now[0]
 
-    def interrupt(done: int, total: int) -> None:
-        if done == 6:
+    def interrupt(p: IndexProgress) -> None:
+        if p.phase == "reading" and p.files_done == 6:
             raise KeyboardInterrupt
 
     ix = SearchIndex(tmp_path / "ix", create=True)

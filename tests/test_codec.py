@@ -13,7 +13,7 @@ from whoosh import writing
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.qparser import MultifieldParser
 
-from searchkit import SearchIndex, duplicates, postings
+from searchkit import SearchIndex, codec, duplicates, postings
 from searchkit.articles import Article, read_file, walk
 from searchkit.bulkwriter import BulkWriter
 from searchkit.codec import BLOCK_POSTINGS, SearchkitCodec
@@ -292,3 +292,76 @@ def test_anchor_postings_match_whoosh_matchers_with_deletions(tmp_path: Path) ->
             ]
             assert dupgroups._postings(present, anchor) == want
             assert dupgroups._postings(present, anchor, 2) == want[:2]
+
+
+@pytest.mark.parametrize("kind", [codec.V_NONE, codec.V_FREQ, codec.V_POSITIONS, codec.V_CHARS])
+def test_vectorized_encoder_writes_the_block_encoders_bytes(kind: int) -> None:
+    """encode_field builds every block of a field in one buffer; it must give
+    exactly the bytes of the block-at-a-time definition: one-posting and
+    many-block terms, weights all one, integral of each width, fractional
+    and negative, values of every width."""
+    rng = np.random.default_rng(14)
+    blocklimit = 5
+    tlen = rng.choice([1, 1, 2, 5, 6, 13, 40], size=60)
+    ids = np.concatenate([np.sort(rng.choice(300_000, size=n, replace=False)) for n in tlen])
+    starts = np.concatenate(([0], np.cumsum(tlen)))
+    n = len(ids)
+    style = rng.integers(0, 5, size=60)
+    weights = np.ones(n, dtype=np.float32)
+    for t, st in enumerate(style.tolist()):
+        lo, hi = starts[t], starts[t + 1]
+        weights[lo:hi] = [1.0, 3.0, 300.0, 70_000.0, 0.5][st] * rng.integers(1, 3, size=hi - lo)
+    weights[7] = -2.0
+    lengths = rng.choice([0, 1, 9, 400, 100_000], size=n)
+    counts = rng.choice([1, 1, 2, 3, 300], size=n)
+    occ = int(counts.sum())
+    positions = np.concatenate([np.sort(rng.choice(90_000, size=c, replace=False)) for c in counts])
+    gaps = rng.choice([0, 1, 3, 200, 70_000], size=occ)
+    lens = rng.choice([1, 4, 12, 300], size=occ)
+    ends = np.cumsum(gaps + lens)
+    fp = codec.FieldPostings(
+        starts, ids, weights, lengths, counts=counts, positions=positions, starts=ends - lens, ends=ends
+    )
+    want = codec.encode_terms_by_block(fp, kind, blocklimit)
+    data, bounds, stats = codec.encode_field(fp, kind, blocklimit)
+    assert [data[bounds[t] : bounds[t + 1]] for t in range(len(want))] == [d for d, _ in want]
+    assert bounds[-1] == len(data)
+    assert stats == [s for _, s in want]
+    assert codec.encode_terms(fp, kind, blocklimit) == want
+
+
+def test_terms_hash_tables_are_found_by_whooshs_reader(tmp_path: Path) -> None:
+    """codec._TermsHashWriter lays out the hash tables with numpy; Whoosh's
+    HashReader must find every key, including keys whose probe wraps past
+    the end of their table (three keys homed at the last of six slots)."""
+    import zlib
+
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import HashReader, HashWriter
+    from whoosh.util.numlists import GrowableArray
+
+    wrapping: list[bytes] = []
+    i = 0
+    while len(wrapping) < 3:
+        key = b"k%d" % i
+        h = zlib.crc32(key)
+        if h & 255 == 7 and (h >> 8) % 6 == 5:
+            wrapping.append(key)
+        i += 1
+    many = sorted({b"t%05d" % j for j in range(5000)})
+    store = FileStorage(str(tmp_path))
+    for name, keys in (("wrap", sorted(wrapping)), ("many", many)):
+        f = store.create_file(name)
+        hw = codec._TermsHashWriter.__new__(codec._TermsHashWriter)
+        HashWriter.__init__(hw, f, hashtype=1)
+        hw.index = GrowableArray("H")
+        hw.lastkey = b""
+        records = [codec._HASH_LENGTHS.pack(len(k), 3) + k + b"v%02d" % (n % 100) for n, k in enumerate(keys)]
+        sizes = np.asarray([len(r) for r in records])
+        hw.add_many(keys, f.tell() + np.cumsum(sizes) - sizes)
+        f.write(b"".join(records))
+        hw.close()
+        reader = HashReader(store.open_file(name), store.file_length(name))
+        assert [reader[k] for k in keys] == [b"v%02d" % (n % 100) for n in range(len(keys))]
+        assert b"absent" not in reader
+        reader.close()

@@ -311,3 +311,82 @@ def test_from_json_rejects_unknown_files() -> None:
         Groups.from_json('{"version": 1, "days": {}, "links": {"a": ["b"]}}')
     with pytest.raises(ValueError):
         Groups.from_json("not json")
+
+
+# ------------------------------------------------------------ index links
+
+
+def _linked(index_dir: object) -> list[tuple[str, str]]:
+    from searchkit.catalog import Catalog
+
+    cat = Catalog(index_dir)  # type: ignore[arg-type]
+    try:
+        return sorted(cat.links())
+    finally:
+        cat.close()
+
+
+@pytest.mark.parametrize("arrays", [True, False], ids=["anchor arrays", "term lookups"])
+def test_a_first_run_links_what_an_update_of_an_index_links(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch, arrays: bool
+) -> None:
+    """A run from an empty index finds candidates from its own anchor arrays
+    (dupgroups.RunAnchors); one over a non-empty index searches each
+    segment's anchor arrays, or looks each anchor up in a segment without
+    them. All must make the same links: near copies,
+    a story copied more often than ANCHOR_MAX_DF (every anchor common),
+    a copy changed in a later run, and short texts without a sketch."""
+    from pathlib import Path
+
+    from searchkit import SearchIndex
+    from searchkit.duplicates import ANCHOR_MAX_DF
+
+    tmp = Path(str(tmp_path))
+    rng = random.Random(7)
+    stock = " ".join(PARAGRAPHS[3:6])
+    records = []
+    for i in range(ANCHOR_MAX_DF + 15):
+        records.append({"id": f"s{i:04d}", "headline": f"Stock {i}", "date": "1987-03-05", "body": stock})
+    for i in range(12):
+        paras = list(PARAGRAPHS)
+        paras[rng.randrange(len(paras))] = f"Dateline {i}: the wire re-issued this story with a new lead."
+        if i % 3 == 0:
+            paras.reverse()
+        records.append({"id": f"n{i:04d}", "headline": f"Navy {i}", "body": "\n\n".join(paras)})
+    records.append({"id": "u0001", "headline": "Wheat", "body": UNRELATED})
+    records.append({"id": "x0001", "headline": "Short", "body": "Too short to judge."})
+    corpus = tmp / "corpus" / "news.jsonl"
+    corpus.parent.mkdir()
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    seed = tmp / "seed" / "other.txt"
+    seed.parent.mkdir()
+    seed.write_text("Other\n\n" + " ".join(reversed(UNRELATED.split())) + "\n", encoding="utf-8")
+
+    fresh = SearchIndex(tmp / "fresh", create=True)
+    fresh.update([corpus.parent])
+    fresh.close()
+    if not arrays:  # segments without anchor arrays (another writer's): each anchor looked up
+        from searchkit import dupgroups
+
+        monkeypatch.setattr(dupgroups, "_anchor_array", lambda leaf: None)
+    grown = SearchIndex(tmp / "grown", create=True)
+    grown.update([seed.parent])
+    grown.update([seed.parent, corpus.parent])
+    grown.close()
+    links = _linked(tmp / "fresh")
+    assert links == _linked(tmp / "grown")
+    assert ("n0000", "n0006") in links and ("n0001", "n0004") in links
+    assert sum(1 for a, b in links if a.startswith("s") and b.startswith("s")) >= ANCHOR_MAX_DF
+    assert not any(a.startswith(("u", "x")) or b.startswith(("u", "x")) for a, b in links)
+
+    # A later run changes a copy beyond recognition: the same links go in both.
+    records[ANCHOR_MAX_DF + 15]["body"] = "Withdrawn: this story was replaced by a short notice."
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    for name, paths in (("fresh", [corpus.parent]), ("grown", [seed.parent, corpus.parent])):
+        ix = SearchIndex(tmp / name, create=False)
+        ix.update(paths)
+        ix.close()
+    after = _linked(tmp / "fresh")
+    assert after == _linked(tmp / "grown")
+    assert not any("n0000" in link for link in after)
+    assert ("n0001", "n0004") in after

@@ -527,7 +527,11 @@ def test_a_three_letter_word_is_corrected_only_when_the_index_never_uses_it(libr
     assert run("search", "kim", index_dir=library_dir)[1].startswith("1 result ")  # used: never corrected
 
 
-def test_the_progress_bar_says_when_the_final_commit_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_progress_bar_counts_articles_and_bytes_and_says_when_it_commits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from searchkit.indexer import IndexProgress
+
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
@@ -536,11 +540,21 @@ def test_the_progress_bar_says_when_the_final_commit_runs(monkeypatch: pytest.Mo
     monkeypatch.setattr(cli_module.sys, "stderr", err)
     monkeypatch.setattr(cli_module, "PROGRESS_AFTER", 0.0)
     update, finish = cli_module._progress()
-    update(1, 2)
-    assert "Indexing" in err.getvalue() and "Committing" not in err.getvalue()
-    update(2, 2)
+    # One large file: the bar moves by its articles, then the final commit.
+    update(IndexProgress("writing", 0, 1, 4_500_000, 18_000_000, 5_000))
+    assert err.getvalue().endswith(
+        "Indexing  [#########---------------------------]   25%  5,000 articles, 4.5/18.0 MB"
+    )
+    update(IndexProgress("committing", 0, 1, 18_000_000, 18_000_000, 19_043))
+    assert err.getvalue().endswith(
+        "Committing  [####################################]  100%  19,043 articles, 18.0/18.0 MB"
+    )
+    update(IndexProgress("done", 1, 1, 18_000_000, 18_000_000, 19_043))
     finish()
-    assert "Committing" in err.getvalue()
+    # The last line, padded over the longer "Committing" one.
+    assert err.getvalue().split("\r")[-1] == (
+        "\x1b[?25lIndexed  [####################################]  100%  19,043 articles, 18.0/18.0 MB   \x1b[?25h\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -145,3 +145,83 @@ def test_foreign_folder_is_refused(tmp_path: Path, corpus: Path) -> None:
         SearchIndex(tmp_path)
     with pytest.raises(IndexCorruptError, match="no searchkit index"):
         SearchIndex(tmp_path, create=True).update([corpus])
+
+
+def test_progress_counts_articles_and_bytes_of_one_large_file_and_the_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run of one file used to report 0 files done, then 1: it reports the
+    articles written (every PROGRESS_ARTICLES), a share of the file's bytes,
+    each commit, and the end."""
+    import searchkit.indexer
+    from searchkit.indexer import IndexProgress
+    from searchkit.tuning import Tuning
+
+    monkeypatch.setattr(searchkit.indexer, "PROGRESS_ARTICLES", 40)
+    feed = tmp_path / "c" / "all.jsonl"
+    feed.parent.mkdir()
+    lines = [
+        json.dumps({"id": f"a{k}", "headline": f"Story {k}", "body": f"Radar order number {k}."}) for k in range(120)
+    ]
+    feed.write_text("\n".join(lines) + "\n")
+    (tmp_path / "c" / "one.txt").write_text("One\n\nA text file.\n")
+    size = feed.stat().st_size
+    total = size + (tmp_path / "c" / "one.txt").stat().st_size
+    seen: list[IndexProgress] = []
+    ix = SearchIndex(tmp_path / "ix", create=True, tuning=Tuning(batch_articles=100))
+    ix.update([tmp_path / "c"], progress=seen.append)
+    events = [(p.phase, p.files_done, p.bytes_done, p.articles_done) for p in seen]
+    assert events == [
+        ("writing", 0, size * 40 // 120, 40),
+        ("writing", 0, size * 80 // 120, 80),
+        ("committing", 0, size * 100 // 120, 100),  # a full batch, inside the file
+        ("writing", 0, size * 120 // 120, 120),
+        ("reading", 1, size, 120),
+        ("reading", 2, total, 121),
+        ("committing", 2, total, 121),  # the last batch
+        ("done", 2, total, 121),
+    ]
+    assert {(p.files, p.bytes_total) for p in seen} == {(2, total)}
+    # Nothing changed: the files are checked, nothing is committed.
+    seen.clear()
+    ix.update([tmp_path / "c"], progress=seen.append)
+    assert [(p.phase, p.files_done, p.bytes_done, p.articles_done) for p in seen] == [
+        ("reading", 1, size, 0),
+        ("reading", 2, total, 0),
+        ("done", 2, total, 0),
+    ]
+
+
+@pytest.mark.parametrize("lookups", [2, 10_000])
+def test_a_run_reads_the_catalog_rows_it_needs_one_by_one_or_all_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lookups: int
+) -> None:
+    """indexer._Articles reads a changed file's rows, then ids of other files
+    one query each until LOOKUPS, then every row at once; the run must come
+    out the same either way."""
+    import searchkit.indexer
+
+    monkeypatch.setattr(searchkit.indexer._Articles, "LOOKUPS", lookups)
+    c = tmp_path / "c"
+    c.mkdir()
+
+    def feed(name: str, ids: list[str], text: str = "radar") -> None:
+        recs = [json.dumps({"id": i, "headline": f"H {i}", "body": f"{text} {i}"}) for i in ids]
+        (c / name).write_text("\n".join(recs) + "\n")
+
+    feed("a.jsonl", ["a1", "a2", "a3", "shared"])
+    feed("b.jsonl", ["b1", "b2"])
+    feed("z.jsonl", ["z1"])
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    ix.update([c])
+    # New ids, one already in a.jsonl, and b.jsonl changed.
+    feed("m.jsonl", ["m1", "m2", "m3", "m4", "shared", "m5"])
+    feed("b.jsonl", ["b1", "b2"], text="sonar")
+    report = ix.update([c])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (5, 2, 0, 5)
+    assert [s.reason for s in report.skipped] == ["duplicate id 'shared' (indexed from " + str(c / "a.jsonl") + "): kept as its copy"]
+    (c / "a.jsonl").unlink()  # its copy in m.jsonl takes over
+    report = ix.update([c])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 3, 8)
+    assert sorted(_ids(ix)) == ["b1", "b2", "m1", "m2", "m3", "m4", "m5", "shared", "z1"]
+    assert ix.get("shared").path == str(c / "m.jsonl")

@@ -10,7 +10,7 @@ import shutil
 import threading
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from searchkit.web import create_app
 from searchkit.web.failures import INTERNAL
 from searchkit.web.security import CSP
 from searchkit.web.server import running
+from searchkit.web.shared import SharedIndex
 
 from . import web_corpus
 
@@ -451,8 +452,9 @@ QUERIES = ["radar", "missile OR satellite", '"early-warning radar"', "radar sour
            "navy drills", "*", "pact", "radar date:2013", "interceptor"]
 
 
-def test_eight_concurrent_clients_get_the_answers_one_client_gets(web_ix: SearchIndex) -> None:
-    app = create_app(web_ix)
+@pytest.mark.parametrize("searchers", [1, 8])
+def test_eight_concurrent_clients_get_the_answers_one_client_gets(web_ix: SearchIndex, searchers: int) -> None:
+    app = create_app(web_ix, searchers=searchers)
     with running(app) as url:
 
         def get(query: str) -> str:
@@ -484,7 +486,7 @@ def test_eight_concurrent_clients_get_the_answers_one_client_gets(web_ix: Search
 
 def test_server_timing_reports_the_library_call(client: TestClient) -> None:
     timing = client.get("/api/search", params={"q": "radar"}).headers["server-timing"]
-    assert re.fullmatch(r'wait;dur=\d+\.\d\d;desc="index lock", index;dur=\d+\.\d\d', timing)
+    assert re.fullmatch(r'wait;dur=\d+\.\d\d;desc="free searcher", index;dur=\d+\.\d\d', timing)
     assert "server-timing" in client.get("/", params={"q": "radar"}).headers
     # A request that made no library call reports none (and never another request's).
     assert "server-timing" not in client.get("/", params={"q": "radar", "page": "x"}).headers
@@ -510,3 +512,80 @@ def test_copies_are_found_anew_after_an_index_run(writable: tuple[TestClient, Se
     SearchIndex(index_dir).update([third])
     copies = client.get(f"/article/{web_corpus.COPY_ID}").text.split('id="copies"')[1].split('id="similar"')[0]
     assert 'href="/article/dup-third"' in copies and f'href="/article/{web_corpus.DUPLICATE_ID}"' in copies
+
+
+def _members(pool: SharedIndex, n: int, work: Callable[[SearchIndex], object]) -> list[tuple[SearchIndex, object]]:
+    """``work`` on ``n`` members at once: nested calls, so each is lent while the others are busy."""
+    if n == 0:
+        return []
+    return pool.call(lambda ix: [(ix, work(ix)), *_members(pool, n - 1, work)])
+
+
+def test_the_pool_lends_each_searcher_to_one_call_and_opens_more_when_all_are_busy(web_ix: SearchIndex) -> None:
+    pool = SharedIndex(web_ix, size=3)
+    members = [ix for ix, _ in _members(pool, 3, lambda ix: None)]
+    assert len({id(ix) for ix in members}) == 3 and members[0] is web_ix
+    assert [ix for ix, _ in _members(pool, 3, lambda ix: None)] == members  # the same, not reopened (the last given back is lent first)
+    # A fourth concurrent call waits until one is given back.
+    order: list[str] = []
+    release = threading.Event()
+
+    def hold(ix: SearchIndex) -> None:
+        order.append("held")
+        release.wait(10)
+
+    holders = [threading.Thread(target=pool.call, args=(hold,)) for _ in range(3)]
+    for t in holders:
+        t.start()
+    while order.count("held") < 3:
+        threading.Event().wait(0.01)
+    waiter = threading.Thread(target=pool.call, args=(lambda ix: order.append("fourth"),))
+    waiter.start()
+    waiter.join(0.3)
+    assert "fourth" not in order
+    release.set()
+    waiter.join(10)
+    for t in holders:
+        t.join(10)
+    assert order == ["held"] * 3 + ["fourth"]
+    pool.close()
+    assert len(web_ix) > 0  # the caller's index stays open
+
+
+def test_every_searcher_of_the_pool_sees_an_index_run_elsewhere(tmp_path: Path, web_dir: Path) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(web_dir, copy)
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"id": "zep", "headline": "Zeppelin radar", "date": "2014-01-02",
+                                 "body": "A zeppelin carried the radar."}) + "\n")
+    with SearchIndex(copy, create=False) as ix:
+        pool = SharedIndex(ix, size=3)
+        found = lambda ix: ix.search("zeppelin").total  # noqa: E731
+        assert [n for _, n in _members(pool, 3, found)] == [0, 0, 0]
+        SearchIndex(copy).update([extra])
+        assert [n for _, n in _members(pool, 3, found)] == [1, 1, 1]
+        pool.close()
+
+
+def test_similar_articles_are_computed_once_per_article_until_the_index_changes(
+    writable: tuple[TestClient, SearchIndex, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, ix, index_dir = writable
+    calls: list[str] = []
+    similar = SearchIndex.similar
+
+    def counted(self: SearchIndex, article_id: str, limit: int = 10) -> object:
+        calls.append(article_id)
+        return similar(self, article_id, limit=limit)
+
+    monkeypatch.setattr(SearchIndex, "similar", counted)
+    first = client.get(f"/article/{web_corpus.COPY_ID}").text
+    assert client.get(f"/article/{web_corpus.COPY_ID}").text == first
+    assert calls == [web_corpus.COPY_ID]
+    original = ix.get(web_corpus.COPY_ID)
+    near = tmp_path / "near.jsonl"
+    near.write_text(json.dumps({"id": "near-copy", "headline": original.headline + " again", "date": "2015-01-01",
+                                "body": original.body.replace(".", ". Indeed.")}) + "\n")
+    SearchIndex(index_dir).update([near])
+    client.get(f"/article/{web_corpus.COPY_ID}")
+    assert calls == [web_corpus.COPY_ID] * 2  # asked again: the index changed

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from benchmarks import web_load
 from benchmarks.engines import QuerySpec
 from searchkit import SearchIndex
@@ -26,3 +28,14 @@ def test_load_counts_every_request_and_reads_the_library_time(tmp_path: Path) ->
     assert level.errors == 10  # the bad date: a 400 is counted, never hidden
     assert len(level.index) == len(level.wait) == 20  # the 200s: an error response carries no Server-Timing
     assert all(0 < t < 60 for t in level.index) and all(t >= 0 for t in level.wait)
+
+
+def test_article_pages_are_timed_twice_and_a_missing_one_is_an_error(tmp_path: Path) -> None:
+    SearchIndex(tmp_path / "index", create=True).update([web_corpus.write(tmp_path / "corpus")])
+    with SearchIndex(tmp_path / "index", create=False) as ix, running(create_app(ix)) as url:
+        ids = [h.id for h in ix.search("radar", limit=4).hits]
+        port = int(urlsplit(url).port or 0)
+        first, again = web_load.article_pages(port, ids)
+        assert len(first) == len(again) == 3 and all(t > 0 for t in first + again)
+        with pytest.raises(RuntimeError, match="/article/nope: 404"):
+            web_load.article_pages(port, ["nope", ids[0]])

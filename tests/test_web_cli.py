@@ -3,12 +3,15 @@ picks up an `index` run in another process without a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import subprocess
 import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +19,7 @@ from click.testing import CliRunner
 import searchkit.web
 from searchkit import SearchIndex
 from searchkit.cli import cli
+from searchkit.web import server
 
 from . import web_corpus
 from .web_serve import serving
@@ -55,11 +59,13 @@ def test_serve_rejects_a_bad_port() -> None:
 
 
 @pytest.mark.slow
-def test_serve_process_answers_and_sees_an_index_run_from_another_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_process_answers_and_sees_an_index_run_from_another_process(tmp_path: Path, workers: str) -> None:
     corpus = web_corpus.write(tmp_path / "corpus")
     index = tmp_path / "index"
     SearchIndex(index, create=True).update([corpus])
-    with serving(["-i", str(index), "serve"], cwd=tmp_path) as url:
+    # Each urlopen is a new connection: with 2 workers, both answer in turn.
+    with serving(["-i", str(index), "serve", "--workers", workers], cwd=tmp_path) as url:
         assert url.startswith("http://127.0.0.1:")  # the default host: loopback only
         status, headers, body = get(url + "/?q=radar")
         assert status == 200 and "29 results" in body
@@ -76,8 +82,9 @@ def test_serve_process_answers_and_sees_an_index_run_from_another_process(tmp_pa
             capture_output=True, text=True, timeout=120,
         )
         assert run.returncode == 0, run.stderr
-        doc = json.loads(get(f"{url}/api/search?{query}")[2])
-        assert [h["id"] for h in doc["hits"]] == ["zep"]
+        for _ in range(4):
+            doc = json.loads(get(f"{url}/api/search?{query}")[2])
+            assert [h["id"] for h in doc["hits"]] == ["zep"]
         assert "Zeppelin radar" in get(url + "/?q=zeppelin")[2]
 
 
@@ -89,10 +96,67 @@ def test_serve_binds_what_it_is_told_and_warns_off_loopback(
     SearchIndex(tmp_path / "index", create=True).update([web_corpus.write(tmp_path / "corpus")])
     calls: list[dict[str, object]] = []
     monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: calls.append({"app": app, **kwargs}))
-    result = CliRunner().invoke(cli, ["-i", str(tmp_path / "index"), "serve", "--host", host, "--port", "8123"])
+    result = CliRunner().invoke(cli, ["-i", str(tmp_path / "index"), "serve", "--host", host, "--port", "8123",
+                                      "--workers", "1"])
     assert result.exit_code == 0, result.output
     [call] = calls
     assert (call["host"], call["port"]) == (host, 8123)
     middleware = {m.cls.__name__: m.kwargs for m in call["app"].user_middleware}  # type: ignore[attr-defined]
     assert middleware["TrustedHostMiddleware"]["allowed_hosts"] == hosts
     assert ("warning: listening on 0.0.0.0" in result.stderr) == warned
+
+
+def test_serve_with_workers_hands_uvicorn_one_tcp_socket_and_the_index_to_reopen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SearchIndex(tmp_path / "index", create=True).update([web_corpus.write(tmp_path / "corpus")])
+    started: list[tuple[Any, list[socket.socket]]] = []
+
+    class Supervisor:
+        def __init__(self, config: Any, sockets: list[socket.socket]) -> None:
+            started.append((config, sockets))
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(server, "Multiprocess", Supervisor)
+    monkeypatch.delenv("SEARCHKIT_SERVE", raising=False)
+    result = CliRunner().invoke(cli, ["-i", str(tmp_path / "index"), "serve", "--port", "0", "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    [(config, [sock])] = started
+    assert config.workers == 3 and config.factory and config.app == "searchkit.web.server:worker_app"
+    assert sock.getsockname()[0] == "127.0.0.1" and sock.proto == socket.IPPROTO_TCP
+    sock.close()
+    # What each worker process builds from the environment it inherits.
+    app = server.worker_app()
+    middleware = {m.cls.__name__: m.kwargs for m in app.user_middleware}
+    assert middleware["TrustedHostMiddleware"]["allowed_hosts"] == ["127.0.0.1", "::1", "localhost"]
+    assert app.state.index.path == (tmp_path / "index").resolve()
+    monkeypatch.delenv("SEARCHKIT_SERVE")
+
+
+@pytest.mark.parametrize(("proto", "nodelay"), [(socket.IPPROTO_TCP, True), (0, False)])
+def test_connections_accepted_from_the_workers_socket_send_without_delay(proto: int, nodelay: bool) -> None:
+    """asyncio sets TCP_NODELAY only when the listening socket names its
+    protocol; without it a keep-alive response waits on delayed ACKs."""
+    if proto:
+        sock = server.listen("127.0.0.1", 0)
+    else:  # what uvicorn's own bind_socket makes
+        sock = socket.socket(socket.AF_INET)
+        sock.bind(("127.0.0.1", 0))
+
+    async def accepted() -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                seen.set_result(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+        srv = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        value = await asyncio.wait_for(seen, 10)
+        writer.close()
+        srv.close()
+        return value
+
+    assert bool(asyncio.run(accepted())) is nodelay

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -21,7 +23,7 @@ from . import api, pages, params, templating
 from .copies import CopyFinder
 from .failures import describe
 from .security import HEADERS, SecurityHeaders, allowed_hosts
-from .shared import SharedIndex
+from .shared import DEFAULT_SIZE, SharedIndex
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("searchkit.web")
@@ -38,9 +40,20 @@ async def on_error(request: Request, exc: Exception) -> Response:
     return templating.page("error.html", {"failure": failure, "form": params.Search()}, failure.status)
 
 
-def create_app(index: SearchIndex, hosts: Sequence[str] | None = None) -> Starlette:
+def _closing(shared: SharedIndex) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        shared.close()  # the searchers the pool opened; the caller's index stays the caller's
+
+    return lifespan
+
+
+def create_app(index: SearchIndex, hosts: Sequence[str] | None = None, searchers: int = DEFAULT_SIZE) -> Starlette:
     """The web UI over one open index; ``hosts`` are the Host names served
-    (loopback names by default, see security.allowed_hosts)."""
+    (loopback names by default, see security.allowed_hosts); up to
+    ``searchers`` requests search at once, each on its own SearchIndex
+    (``index`` is the first; see shared.py)."""
     routes = [
         Route("/", pages.search_page),
         Route("/article/{article_id:path}", pages.article_page),
@@ -54,6 +67,7 @@ def create_app(index: SearchIndex, hosts: Sequence[str] | None = None) -> Starle
         Route("/api/terms", api.terms),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
+    shared = SharedIndex(index, searchers)
     app = Starlette(
         routes=routes,
         middleware=[
@@ -61,7 +75,8 @@ def create_app(index: SearchIndex, hosts: Sequence[str] | None = None) -> Starle
             Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts or allowed_hosts("127.0.0.1"))),
         ],
         exception_handlers={SearchkitError: on_error, HTTPException: on_error, Exception: on_error},
+        lifespan=_closing(shared),
     )
-    app.state.index = SharedIndex(index)
+    app.state.index = shared
     app.state.copies = CopyFinder()
     return app

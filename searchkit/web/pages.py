@@ -1,7 +1,7 @@
 """The HTML pages: search, article, saved searches and their alerts.
 
-Each page is one locked call into the library (``SharedIndex.call``) and a
-template. A library error the user caused (a bad date, a bad name) is shown
+Each page is one call into the library on a SearchIndex of its own
+(``SharedIndex.call``) and a template. A library error the user caused (a bad date, a bad name) is shown
 in place on the page that caused it, with the status ``failures.describe``
 gives it; every other error goes to the app's one handler.
 """
@@ -130,7 +130,7 @@ def article_page(request: Request) -> Response:
     finder: CopyFinder = request.app.state.copies
 
     def load(ix: SearchIndex) -> Any:
-        return ix.get(article_id), finder.of(ix, article_id), ix.similar(article_id, limit=SIMILAR)
+        return ix.get(article_id), finder.of(ix, article_id), finder.similar(ix, article_id, SIMILAR)
 
     article, copies, similar = _shared(request).call(load)
     context = {
@@ -139,7 +139,7 @@ def article_page(request: Request) -> Response:
         "paragraphs": [p for p in article.body.split("\n\n") if p.strip()],
         "link": _link(article.url),
         "copies": copies,
-        "similar": similar.hits,
+        "similar": similar,
         "api": "/api/article/" + quote(article_id, safe=""),
     }
     return templating.page("article.html", context, headers=_shared(request).server_timing())
