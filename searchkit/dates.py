@@ -10,10 +10,12 @@ import calendar
 import re
 from datetime import date, datetime
 
-from dateutil import parser as dateparser
-from dateutil.relativedelta import relativedelta
-
 from .errors import DateParseError
+from .lazy import lazy_module
+
+# dateutil loads on first use (about 20 ms): a plain search never parses a date.
+dateparser = lazy_module("dateutil.parser")
+_relative = lazy_module("dateutil.relativedelta")
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -116,12 +118,12 @@ def period(value: str | date, today: date | None = None) -> tuple[date, date]:
     if low == "today":
         return today, today
     if low == "yesterday":
-        day = today - relativedelta(days=1)
+        day = today - _relative.relativedelta(days=1)
         return day, day
     rel = _RELATIVE_RE.match(low)
     if rel:
         try:
-            day = today - relativedelta(**{_UNITS[rel.group(2).lower()]: int(rel.group(1))})
+            day = today - _relative.relativedelta(**{_UNITS[rel.group(2).lower()]: int(rel.group(1))})
         except (OverflowError, ValueError) as exc:  # before year 1, or past what a date holds
             raise DateParseError(f"{text!r} reaches back before the year 1") from exc
         return day, day

@@ -17,6 +17,7 @@ caller runs Whoosh's own matchers instead (``SUPPORTED`` lists the shapes).
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from array import array
 from collections import OrderedDict
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 
 from . import postings, proximity, w3blocks
 from .querytext import describe
@@ -51,6 +53,9 @@ SUPPORTED = (
 # Terms whose decoded postings are kept per searcher (a query word is often
 # asked for again: paging, did-you-mean, facets, a saved search).
 POSTINGS_CACHE = 1024
+# Term look-ups of one field (did-you-mean's frequencies) before its whole
+# dictionary is read for them (see Arrays.term_stats).
+BULK_AFTER = 256
 # Terms one wildcard or fuzzy word may stand for (README, "Limits").
 MAX_EXPANSIONS = 1000
 # Bits of a (document, position) key below the document: positions stay far
@@ -58,8 +63,9 @@ MAX_EXPANSIONS = 1000
 _POS_BITS = 32
 
 Match = tuple[np.ndarray, np.ndarray]  # global docnums (int64, ascending), scores (float64)
-# A term's cached postings: global ids, weights, raw values for positions (or None).
-_Entry = tuple[np.ndarray, np.ndarray, "list[bytes] | None"]
+# A term's cached postings: global ids, weights, raw values for positions (or
+# None), and the number of postings before deleted documents were dropped.
+_Entry = tuple[np.ndarray, np.ndarray, "list[bytes] | None", int]
 _NO_IDS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 
@@ -94,9 +100,13 @@ class Arrays:
         self.live_ids = np.flatnonzero(live).astype(np.int64)
         self._lengths: dict[str, np.ndarray] = {}
         self._lexicons: dict[str, list[str] | None] = {}
-        self._lexicon_lengths: dict[str, np.ndarray] = {}
+        self._frequencies: dict[str, dict[str, int] | None] = {}
+        self._asked: dict[str, int] = {}
+        self._letters: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._letters_asked: set[str] = set()
         self._expansions: dict[tuple[Any, ...], tuple[list[Any], str | None]] = {}
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
+        self.blocks = postings.BlockMemo()
 
     def _column(self, fieldname: str, typecode: str) -> np.ndarray:
         parts = []
@@ -158,6 +168,7 @@ class Arrays:
             if len(ids):
                 ids_parts.append(ids.astype(np.int64) + offset)
                 weight_parts.append(weights.astype(np.float64))
+        stored = sum(len(p) for p in ids_parts)
         if ids_parts:
             ids = np.concatenate(ids_parts)
             weights = np.concatenate(weight_parts)
@@ -168,7 +179,7 @@ class Arrays:
                     values = [v for v, k in zip(values, keep.tolist(), strict=True) if k]
         else:
             ids, weights = _NO_IDS, _NO_SCORES
-        entry = (ids, weights, values)
+        entry = (ids, weights, values, stored)
         self._postings[key] = entry
         if len(self._postings) > POSTINGS_CACHE:
             self._postings.popitem(last=False)
@@ -178,6 +189,10 @@ class Arrays:
         """The field's indexed words over all segments, sorted; None when a
         segment's term dictionary cannot be read in bulk."""
         if fieldname not in self._lexicons:
+            freqs = self._frequencies.get(fieldname)
+            if freqs is not None:
+                self._lexicons[fieldname] = sorted(freqs)
+                return self._lexicons[fieldname]
             words: set[bytes] = set()
             for leaf, _ in self.leaves:
                 found = w3blocks.lexicon(leaf, fieldname)
@@ -188,12 +203,79 @@ class Arrays:
             self._lexicons[fieldname] = sorted(w.decode("utf-8") for w in words)
         return self._lexicons[fieldname]
 
-    def lexicon_lengths(self, fieldname: str) -> np.ndarray:
-        found = self._lexicon_lengths.get(fieldname)
+    def term_stats(self, fieldname: str, text: Any) -> tuple[bool, int] | None:
+        """Whether the term is indexed and its document frequency, summed over
+        segments as Whoosh's merged reader sums them. From each segment's
+        term info (a few lookups) until the field has been asked about
+        BULK_AFTER times, then from its dictionary read in bulk (a hundred
+        milliseconds once on 19k articles: a one-off command never pays it,
+        a long-running process soon does). None when the text is no term
+        of the field."""
+        if fieldname not in self._frequencies:
+            asked = self._asked[fieldname] = self._asked.get(fieldname, 0) + 1
+            if asked > BULK_AFTER:
+                self.frequencies(fieldname)
+        freqs = self._frequencies.get(fieldname)
+        if freqs is not None:
+            word = _as_text(text)
+            return word in freqs, freqs.get(word, 0)
+        if fieldname not in self.schema:
+            return None
+        btext = text if isinstance(text, bytes) else _to_bytes(self.schema, fieldname, text)
+        if btext is None:
+            return None
+        present, df = False, 0
+        for leaf, _ in self.leaves:
+            try:
+                info = leaf.term_info(fieldname, btext)
+            except TermNotFound:
+                continue
+            present = True
+            df += info.doc_frequency()
+        return present, df
+
+    def frequencies(self, fieldname: str) -> dict[str, int] | None:
+        """Each indexed word of the field with its document frequency over
+        all segments (Whoosh's ``doc_frequency``), from the bulk read that
+        gives ``lexicon``; None when a segment's dictionary cannot be read
+        in bulk."""
+        if fieldname not in self._frequencies:
+            counts: dict[bytes, int] = {}
+            for leaf, _ in self.leaves:
+                found = w3blocks.dictionary(leaf, fieldname)
+                if found is None:
+                    self._frequencies[fieldname] = None
+                    return None
+                for word, n in zip(*found, strict=True):
+                    counts[word] = counts.get(word, 0) + n
+            freqs = {w.decode("utf-8"): n for w, n in counts.items()}
+            self._frequencies[fieldname] = freqs
+            self._lexicons.setdefault(fieldname, sorted(freqs))
+        return self._frequencies[fieldname]
+
+    def first_search(self, fieldname: str) -> bool:
+        """True the first time the field's near words are searched for (see
+        words_within), when ``letters`` is not worth building yet."""
+        if fieldname in self._letters or fieldname in self._letters_asked:
+            return False
+        self._letters_asked.add(fieldname)
+        return True
+
+    def letters(self, fieldname: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The field's dictionary (``lexicon``) as arrays: each word's length,
+        its code points as a row of a matrix padded with zeros, and how often
+        each letter occurs in it (see ``words_within``)."""
+        found = self._letters.get(fieldname)
         if found is None:
             words = self.lexicon(fieldname) or []
-            found = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
-            self._lexicon_lengths[fieldname] = found
+            lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+            width = int(lengths.max()) if len(words) else 0
+            joined = "".join([w.ljust(width, "\0") for w in words]).encode("utf-32-le")
+            codes = np.frombuffer(joined, dtype="<u4").reshape(len(words), width)
+            cells = (np.arange(len(words), dtype=np.int64)[:, None] * (_PAD + 1) + _buckets(codes)).ravel()
+            counts = np.bincount(cells, minlength=len(words) * (_PAD + 1)).reshape(len(words), _PAD + 1)
+            found = lengths, codes, counts[:, :_PAD].astype(np.uint8)
+            self._letters[fieldname] = found
         return found
 
     def expansion(self, q: wq.Query) -> tuple[list[Any], str | None]:
@@ -237,6 +319,15 @@ class Arrays:
         if btext is None:
             return None
         for leaf, offset in self.leaves:
+            try:
+                info = leaf.term_info(fieldname, btext)
+            except TermNotFound:
+                continue
+            if info.doc_frequency() == 1 and info.min_id() is not None:
+                # A term of one posting (an id): the term info names its document.
+                if self.live[offset + info.min_id()]:
+                    return offset + int(info.min_id())
+                continue
             block = w3blocks.read_term(leaf, fieldname, btext)
             ids = block[0] if block is not None else postings.term_postings(leaf, fieldname, btext)[0]
             for docnum in ids.tolist():
@@ -252,7 +343,7 @@ class Arrays:
         btext = _to_bytes(self.schema, fieldname, text)
         if btext is None:
             return {}
-        ids, _, values = self._entry(fieldname, btext)
+        ids, _, values, _ = self._entry(fieldname, btext)
         wanted = np.asarray(sorted(docs), dtype=np.int64)
         at = np.searchsorted(ids, wanted)
         held = [(doc, i) for doc, i in zip(wanted.tolist(), at.tolist(), strict=True) if i < len(ids) and ids[i] == doc]
@@ -271,28 +362,45 @@ class Arrays:
             if hi <= lo:
                 continue
             local = (present[lo:hi] - offset).astype(np.int32)
-            spots = postings.term_positions(leaf, fieldname, btext, local)
-            spans = postings.term_chars(leaf, fieldname, btext, local)
-            for doc, pos, chars in zip(present[lo:hi].tolist(), spots, spans, strict=True):
-                found[doc] = [(int(p), int(a), int(b)) for p, (a, b) in zip(pos.tolist(), chars.tolist(), strict=True)]
+            counts, spans = postings.flat_spans(leaf, fieldname, btext, local, self.blocks)
+            rows = [(p, a, b) for p, a, b in spans.tolist()]
+            ends = np.cumsum(counts).tolist()
+            for doc, end, count in zip(present[lo:hi].tolist(), ends, counts.tolist(), strict=True):
+                found[doc] = rows[end - count : end]
         return found
 
-    def positions(self, fieldname: str, btext: Any, docs: np.ndarray) -> list[np.ndarray]:
+    def positions(self, fieldname: str, btext: Any, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The term's positions in each of ``docs`` (global ids, ascending,
-        a subset of the term's live postings)."""
-        ids, _, values = self._entry(fieldname, btext)
+        a subset of the term's live postings), flat: each document's number
+        of positions, and all of them one document after another."""
+        ids, _, values, _ = self._entry(fieldname, btext)
         if values is not None:
             decode = self.schema[fieldname].format.decode_positions
-            at = np.searchsorted(ids, docs).tolist()
-            return [np.asarray(decode(values[i]), dtype=np.int64) for i in at]
-        out: list[np.ndarray] = []
+            lists = [decode(values[i]) for i in np.searchsorted(ids, docs).tolist()]
+            counts = np.fromiter((len(p) for p in lists), dtype=np.int64, count=len(lists))
+            return counts, np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+        count_parts: list[np.ndarray] = []
+        pos_parts: list[np.ndarray] = []
         bounds = [offset for _, offset in self.leaves] + [self.count]
         for i, (leaf, offset) in enumerate(self.leaves):
             lo, hi = np.searchsorted(docs, [offset, bounds[i + 1]])
             if hi > lo:
                 local = (docs[lo:hi] - offset).astype(np.int32)
-                out.extend(postings.term_positions(leaf, fieldname, btext, local))
-        return out
+                counts, pos = postings.flat_positions(leaf, fieldname, btext, local, self.blocks)
+                count_parts.append(counts)
+                pos_parts.append(pos)
+        if not count_parts:
+            return _NO_IDS, _NO_IDS
+        return np.concatenate(count_parts), np.concatenate(pos_parts)
+
+    def doc_frequency(self, fieldname: str, btext: Any) -> int:
+        """Whoosh's document frequency of the term (deleted documents
+        included, as its term info counts them), from the postings read."""
+        return self._entry(fieldname, btext)[3]
+
+
+def _as_text(text: Any) -> Any:
+    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def _to_bytes(schema: Any, fieldname: str, text: Any) -> Any | None:
@@ -308,6 +416,19 @@ def _intersect(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     return common, ia, ib
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of integers made of a few ascending runs (postings
+    concatenated): a stable sort merges runs in linear time, where numpy's
+    hash-based unique costs 15 times as much on 3,000 ids."""
+    out = np.sort(values, kind="stable")
+    if len(out) < 2:
+        return out
+    keep = np.empty(len(out), dtype=bool)
+    keep[0] = True
+    np.not_equal(out[1:], out[:-1], out=keep[1:])
+    return out[keep]
+
+
 def _union(parts: Sequence[Match]) -> Match:
     """Ids in any part; each id's score the sum of its parts' scores."""
     parts = [p for p in parts if len(p[0])]
@@ -315,7 +436,7 @@ def _union(parts: Sequence[Match]) -> Match:
         return _empty()
     if len(parts) == 1:
         return parts[0]
-    ids = np.unique(np.concatenate([p[0] for p in parts]))
+    ids = distinct(np.concatenate([p[0] for p in parts]))
     scores = np.zeros(len(ids), dtype=np.float64)
     for pids, pscores in parts:
         scores[np.searchsorted(ids, pids)] += pscores
@@ -345,6 +466,7 @@ class Evaluator:
         self.a = arrays
         self.searcher = arrays.searcher
         self.parent = arrays.searcher.get_parent()
+        self.whole = self.parent is arrays.searcher
         self.warnings: list[str] = []
 
     def expand(self, q: wq.Query) -> list[Any]:
@@ -413,7 +535,11 @@ class Evaluator:
             return _boosted((ids, tf), boost)  # Whoosh's WeightScorer: the weight
         # scoring.bm25 as BM25FScorer calls it, term for term.
         parent = self.parent
-        idf = lucene_idf(parent.doc_frequency(fieldname, btext), parent.doc_count_all())
+        # The postings just read count the whole index only when these
+        # arrays are the top searcher's (a Whoosh matcher may build arrays of
+        # one segment's sub-searcher: the frequency is then the parent's).
+        df = self.a.doc_frequency(fieldname, btext) if self.whole else parent.doc_frequency(fieldname, btext)
+        idf = lucene_idf(df, parent.doc_count_all())
         avgfl = parent.avg_field_length(fieldname) or 1
         fl = self.a.lengths(fieldname)[ids]
         scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
@@ -427,15 +553,17 @@ class Evaluator:
         fields = [s.fieldname for s in subs]
         text = subs[0].text
         found = []
+        frequencies = []
         for s in subs:
             btext = _to_bytes(schema, s.fieldname, s.text)
             if btext is not None:
                 ids, w = self.a.postings(s.fieldname, btext)
+                frequencies.append(self.a.doc_frequency(s.fieldname, btext))
                 if len(ids):
                     found.append((ids, w, s.boost))
         if not found:
             return _empty()
-        ids = found[0][0] if len(found) == 1 else np.unique(np.concatenate([f[0] for f in found]))
+        ids = found[0][0] if len(found) == 1 else distinct(np.concatenate([f[0] for f in found]))
         # CombinedMatcher.weight(): 0 + w1*tf1 + w2*tf2, in field order.
         tf = np.zeros(len(ids), dtype=np.float64)
         for fids, w, fboost in found:
@@ -444,7 +572,11 @@ class Evaluator:
         for s in subs:
             length += s.boost * self.a.lengths(s.fieldname)[ids]
         avg = combined_avg_length(self.searcher, [(s.fieldname, s.boost) for s in subs]) or 1.0
-        idf = combined_idf(self.searcher, fields, text)
+        if self.whole and len(frequencies) == len(subs):
+            # ranking.combined_idf's number, from the postings just read.
+            idf = lucene_idf(max(frequencies), self.parent.doc_count_all())
+        else:
+            idf = combined_idf(self.searcher, fields, text)
         norm = K1 * ((1 - B) + B * length / avg)
         scores = q.boost * idf * tf * (K1 + 1) / (tf + norm)
         return ids, scores
@@ -538,12 +670,10 @@ class Evaluator:
         which = np.arange(n, dtype=np.int64)
         ends: np.ndarray | None = None  # sorted (document index, position) keys
         for btext in words:
-            lists = self.a.positions(fieldname, btext, ids)
-            counts = np.fromiter((len(p) for p in lists), dtype=np.int64, count=n)
-            pos = np.concatenate(lists).astype(np.int64) if n else _NO_IDS
+            counts, pos = self.a.positions(fieldname, btext, ids)
             keys = (np.repeat(which, counts) << _POS_BITS) | pos
             if ends is None:
-                ends = np.unique(keys)
+                ends = distinct(keys)
                 continue
             if not len(ends):
                 break
@@ -553,7 +683,7 @@ class Evaluator:
             ok = at >= 0
             gap = keys - ends[np.maximum(at, 0)]
             ok &= (gap >= 1) & (gap <= slop)
-            ends = np.unique(keys[ok])
+            ends = distinct(keys[ok])
         found = np.zeros(n, dtype=bool)
         if ends is not None and len(ends):
             found[ends >> _POS_BITS] = True
@@ -580,31 +710,77 @@ def words_within(
 ) -> list[str] | None:
     """The field's words starting with ``prefix`` within ``k`` edits of
     ``text``: Levenshtein, or with ``transpositions`` the restricted
-    Damerau-Levenshtein distance of whoosh.support.levenshtein.
+    Damerau-Levenshtein distance of whoosh.support.levenshtein; in
+    dictionary order.
 
-    Words of a hopeless length are dropped first; then the distance table is
-    filled one letter of ``text`` at a time for all candidates together,
-    insertions along a row as a running minimum.
+    Only words whose length is within ``k`` of the text's can be that near;
+    their letters are rows of the dictionary's code-point matrix, kept per
+    searcher (``Arrays.letters``). The distance table is filled one letter
+    of ``text`` at a time for all candidates together, insertions along a
+    row as a running minimum.
     """
     words = arrays.lexicon(fieldname)
     if words is None:
         return None
-    lengths = arrays.lexicon_lengths(fieldname)
     # The words sharing the prefix are one slice of the sorted dictionary.
     lo, hi = (
         (bisect.bisect_left(words, prefix), bisect.bisect_left(words, prefix + "\U0010ffff"))
         if prefix
         else (0, len(words))
     )
-    near = lo + np.flatnonzero(np.abs(lengths[lo:hi] - len(text)) <= k)
-    cands = [words[i] for i in near.tolist()]
-    if not cands:
+    if hi <= lo:
         return []
-    width = max(len(c) for c in cands)
-    n = len(cands)
-    codes = np.frombuffer("".join(c.ljust(width, "\0") for c in cands).encode("utf-32-le"), dtype="<u4")
-    codes = codes.reshape(n, width)
-    lens = np.fromiter((len(c) for c in cands), dtype=np.int64, count=n)
+    if arrays.first_search(fieldname):
+        # The candidates' letters only: the whole matrix costs a one-off
+        # command more than it saves it.
+        cands = [w for w in words[lo:hi] if abs(len(w) - len(text)) <= k]
+        if not cands:
+            return []
+        width = max(len(c) for c in cands)
+        joined = "".join([c.ljust(width, "\0") for c in cands]).encode("utf-32-le")
+        codes = np.frombuffer(joined, dtype="<u4").reshape(len(cands), width)
+        lens = np.fromiter((len(c) for c in cands), dtype=np.int64, count=len(cands))
+        close = _distances(codes, lens, text, k, transpositions)
+        return [c for c, ok in zip(cands, close.tolist(), strict=True) if ok]
+    lengths, letters, counts = arrays.letters(fieldname)
+    near = lo + np.flatnonzero(np.abs(lengths[lo:hi] - len(text)) <= k)
+    if len(near) > 32:
+        # Letters the word has and the text lacks (or the reverse) each cost
+        # an edit: a cheap lower bound that drops most words before the table.
+        diff = counts[near].astype(np.int16) - _letter_counts(text)
+        near = near[np.maximum(np.maximum(diff, 0).sum(axis=1), np.maximum(-diff, 0).sum(axis=1)) <= k]
+    if not len(near):
+        return []
+    width = min(len(text) + k, letters.shape[1])
+    close = _distances(letters[near, :width], lengths[near], text, k, transpositions)
+    return [words[i] for i in near[close].tolist()]
+
+
+# Letter counts (see words_within): one column per letter a-z, one for any
+# other character (a coarser count stays a lower bound), one for padding.
+_OTHER, _PAD = 26, 27
+
+
+def _buckets(codes: np.ndarray) -> np.ndarray:
+    return np.where((codes >= 97) & (codes <= 122), codes.astype(np.int64) - 97, np.where(codes == 0, _PAD, _OTHER))
+
+
+def _letter_counts(text: str) -> np.ndarray:
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    return np.bincount(_buckets(codes), minlength=_PAD + 1)[:_PAD].astype(np.int16)
+
+
+def _distances(codes: np.ndarray, lens: np.ndarray, text: str, k: int, transpositions: bool) -> np.ndarray:
+    """Which words are within ``k`` edits of ``text``: each word's code
+    points are a row of ``codes`` padded with zeros, its length in ``lens``.
+
+    A word is dropped as soon as its table's row (and, with transpositions,
+    the row before, which a swap reads from) exceeds ``k`` everywhere: no
+    later row can come below it again (Ukkonen's cut-off), and most words
+    are out after a few letters.
+    """
+    n, width = codes.shape
+    alive = np.arange(n)
     steps = np.arange(width + 1, dtype=np.int64)
     row = np.broadcast_to(steps, (n, width + 1))  # distance from the empty prefix of text
     before = row
@@ -616,16 +792,25 @@ def words_within(
             swap = np.zeros_like(here)
             swap[:, 1:] = (codes[:, :-1] == ord(ch)) & (codes[:, 1:] == ord(text[i - 2])) & ~here[:, 1:]
             best = np.where(swap, np.minimum(best, np.pad(before[:, :-2], ((0, 0), (1, 0))) + 1), best)
-        start = np.full((n, 1), i, dtype=np.int64)
+        start = np.full((len(alive), 1), i, dtype=np.int64)
         before, row = row, np.minimum.accumulate(np.concatenate([start, best], axis=1) - steps, axis=1) + steps
-    dist = row[np.arange(n), lens]
-    return [c for c, d in zip(cands, dist.tolist(), strict=True) if d <= k]
+        hope = row.min(axis=1) <= k
+        if transpositions:
+            hope |= before.min(axis=1) <= k
+        if not hope.all():
+            alive, codes, lens, row, before = alive[hope], codes[hope], lens[hope], row[hope], before[hope]
+            if not len(alive):
+                break
+    found = np.zeros(n, dtype=bool)
+    found[alive[row[np.arange(len(alive)), lens] <= k]] = True
+    return found
 
 
 class QuickTerms:
     """A reader whose ``terms_within`` (did-you-mean's search for near
-    spellings) runs over the engine's bulk-read dictionary; everything else
-    goes to the wrapped reader. Finds the words Whoosh would: its merged
+    spellings) runs over the engine's bulk-read dictionary, and whose
+    ``doc_frequency`` and ``in`` come from ``Arrays.term_stats``;
+    everything else goes to the wrapped reader. Finds the words Whoosh would: its merged
     reader measures restricted Damerau-Levenshtein distance, one segment's
     automaton plain Levenshtein."""
 
@@ -638,7 +823,13 @@ class QuickTerms:
         return getattr(self._reader, name)
 
     def __contains__(self, term: Any) -> bool:
-        return term in self._reader
+        fieldname, text = term
+        found = self._arrays.term_stats(fieldname, text)
+        return term in self._reader if found is None else found[0]
+
+    def doc_frequency(self, fieldname: str, text: Any) -> int:
+        found = self._arrays.term_stats(fieldname, text)
+        return self._reader.doc_frequency(fieldname, text) if found is None else found[1]
 
     def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0) -> list[str]:
         found = words_within(self._arrays, fieldname, text, maxdist, text[:prefix], self._transpositions)

@@ -10,7 +10,6 @@ module never opens one.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from . import recency
@@ -83,9 +82,8 @@ def _results(
 ) -> Results:
     """The page as Results: hits with snippets, copy counts, and a spelling
     suggestion when the query found little."""
-    found = hits(searcher, cache, built, page, scored=options.sort == "relevance" and not built.match_all)
-    if copies:
-        found = [dataclasses.replace(h, copies=copies.get(d, 0)) for h, (d, _) in zip(found, page, strict=True)]
+    scored = options.sort == "relevance" and not built.match_all
+    found = hits(searcher, cache, built, page, scored=scored, copies=copies)
     suggestion = None
     if options.suggest_spelling and total < SUGGEST_BELOW and not built.match_all:
         suggestion = _suggestion(searcher, cache, built, total)
@@ -197,8 +195,16 @@ def matched(cache: FilterCache, built: BuiltQuery, all_copies: bool) -> list[int
     return [d for d in docs if d not in drop]
 
 
-def hits(searcher: Searcher, cache: FilterCache | None, built: BuiltQuery, page: Page, scored: bool) -> list[Hit]:
-    """The page's docnums as hits, with snippets around the query's words."""
+def hits(
+    searcher: Searcher,
+    cache: FilterCache | None,
+    built: BuiltQuery,
+    page: Page,
+    scored: bool,
+    copies: dict[int, int] | None = None,
+) -> list[Hit]:
+    """The page's docnums as hits, with snippets around the query's words
+    and, from ``copies``, the number of near-duplicates each stands for."""
     if not page:
         return []
     arrays = cache.arrays if cache is not None else None
@@ -214,6 +220,7 @@ def hits(searcher: Searcher, cache: FilterCache | None, built: BuiltQuery, page:
                 score=round(float(score), 4) if scored and score is not None else None,
                 snippet=snippet.text,
                 highlights=snippet.highlights,
+                copies=copies.get(docnum, 0) if copies else 0,
             )
         )
     return found

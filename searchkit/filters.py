@@ -161,11 +161,13 @@ class FilterCache:
         """Docnums (ascending, live) of articles citing any of ``keys``."""
         import numpy as np
 
+        from .engine import distinct
+
         parts = [self.arrays.postings("sources", key)[0] for key in sorted(keys)]
         parts = [p for p in parts if len(p)]
         if not parts:
             return np.zeros(0, dtype=np.int64)
-        return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        return parts[0] if len(parts) == 1 else distinct(np.concatenate(parts))
 
     def mask(self, filters: Filters, ids: np.ndarray) -> np.ndarray | None:
         """Which of ``ids`` pass ``filters`` (a boolean array), or None for all."""

@@ -24,10 +24,21 @@ Contract (both paths must give identical answers, proven by a test):
   character offsets as an ``int32`` array of shape ``(n, 2)``.
 
 ``text`` is the term as Whoosh stores it (``str`` for text fields).
+
+The same values flat, for many documents at once (what the engine asks
+for: a phrase's candidates, a page of snippets), without a Python step per
+document on the codec's segments:
+
+- ``flat_positions(leaf, field, text, docs)``: ``(counts, positions)``, each
+  document's number of positions (``int64``, in the order of ``docs``) and
+  all of them one document after another (``int64``).
+- ``flat_spans(leaf, field, text, docs)``: ``(counts, spans)``, likewise
+  with an ``int64`` array of shape ``(m, 3)``: position, start, end.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -153,3 +164,122 @@ def generic_term_chars(leaf: Any, fieldname: str, text: Any, docs: np.ndarray) -
         arr = np.asarray(v if v is not None else (), dtype=np.int32).reshape(-1, 3)
         out.append(np.ascontiguousarray(arr[:, 1:]))
     return out
+
+
+def _is_codec_segment(leaf: Any) -> bool:
+    return getattr(leaf, "searchkit_term_postings", None) is not None
+
+
+class BlockMemo:
+    """Decoded blocks of the codec's postings, kept by the caller (the
+    engine keeps one per searcher): a phrase's candidates and then the
+    page's snippets read the same blocks, and a word is often asked for
+    again. Keys hold the postings file's identity, valid while the
+    searcher holding that file is open."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._chains: OrderedDict[tuple[int, int], tuple[list[Any], np.ndarray]] = OrderedDict()
+        self._decoded: OrderedDict[tuple[int, int], tuple[np.ndarray, Any]] = OrderedDict()
+
+    def chain(self, postfile: Any, offset: int) -> tuple[list[Any], np.ndarray]:
+        """A term's blocks and each block's last id."""
+        key = (id(postfile), offset)
+        found = self._chains.get(key)
+        if found is None:
+            blocks = codec._blocks(postfile, offset)
+            found = blocks, np.asarray([b.maxid for b in blocks], dtype=np.int64)
+            self._keep(self._chains, key, found)
+        return found
+
+    def block(self, postfile: Any, block: Any, kind: int) -> tuple[np.ndarray, Any]:
+        """A block's ids and decoded values."""
+        key = (id(postfile), block.dataoffset)
+        found = self._decoded.get(key)
+        if found is None:
+            found = block.ids_weights(postfile)[0], block.values(postfile, kind)
+            self._keep(self._decoded, key, found)
+        return found
+
+    def _keep(self, table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+        table[key] = value
+        if len(table) > self.size:
+            table.popitem(last=False)
+
+
+def flat_positions(
+    leaf: Any, fieldname: str, text: Any, docs: np.ndarray, memo: BlockMemo | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    found = _fast_flat(leaf, fieldname, text, docs, False, memo) if _is_codec_segment(leaf) else None
+    if found is not None:
+        return found
+    lists = term_positions(leaf, fieldname, text, docs)
+    return _counts(lists), (np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, dtype=np.int64))
+
+
+def flat_spans(
+    leaf: Any, fieldname: str, text: Any, docs: np.ndarray, memo: BlockMemo | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    found = _fast_flat(leaf, fieldname, text, docs, True, memo) if _is_codec_segment(leaf) else None
+    if found is not None:
+        return found
+    spots = term_positions(leaf, fieldname, text, docs)
+    chars = term_chars(leaf, fieldname, text, docs)
+    if not spots:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 3), dtype=np.int64)
+    pos = np.concatenate(spots).astype(np.int64)
+    return _counts(spots), np.column_stack((pos, np.concatenate(chars).astype(np.int64).reshape(-1, 2)))
+
+
+def _counts(lists: list[np.ndarray]) -> np.ndarray:
+    return np.fromiter((len(v) for v in lists), dtype=np.int64, count=len(lists))
+
+
+def _fast_flat(
+    leaf: Any, fieldname: str, text: Any, docs: np.ndarray, spans: bool, memo: BlockMemo | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """flat_positions / flat_spans over the codec's blocks: each block
+    holding one of ``docs`` decoded once (or found in ``memo``), the
+    documents' values gathered from it with one index array."""
+    terminfo = _fast_terminfo(leaf, fieldname, text)
+    if terminfo is None:
+        return None
+    kind = codec.value_kind(leaf.schema[fieldname].format)
+    if kind not in ((codec.V_CHARS,) if spans else (codec.V_POSITIONS, codec.V_CHARS)):
+        return None  # the generic path raises what Whoosh raises for a format without them
+    want = np.asarray(docs, dtype=np.int64)
+    counts = np.zeros(len(want), dtype=np.int64)
+    pieces: list[np.ndarray] = []
+    if terminfo is not False and len(want):
+        postfile = leaf._terms._postfile
+        memo = memo if memo is not None else BlockMemo()
+        blocks, maxids = memo.chain(postfile, terminfo.extent()[0])
+        which = np.searchsorted(maxids, want, side="left")
+        # docs ascending, so each block's documents are one run of ``want``.
+        bounds = np.flatnonzero(np.diff(which)) + 1
+        los = np.concatenate(([0], bounds)).tolist()
+        his = np.concatenate((bounds, [len(want)])).tolist()
+        for lo, hi in zip(los, his, strict=True):
+            bi = int(which[lo])
+            if bi >= len(blocks):
+                break
+            ids, vals = memo.block(postfile, blocks[bi], kind)
+            if vals.offsets is None or vals.positions is None:
+                continue
+            sub = want[lo:hi]
+            at = np.minimum(np.searchsorted(ids, sub), len(ids) - 1)
+            at = np.where(ids[at] == sub, at, -1)
+            rows = at[at >= 0]
+            first = vals.offsets[rows]
+            n = vals.offsets[rows + 1] - first
+            counts[lo:hi][at >= 0] = n
+            # Each document's values are one run of the block's arrays.
+            take = np.repeat(first - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
+            if spans:
+                assert vals.starts is not None and vals.ends is not None
+                pieces.append(np.column_stack((vals.positions[take], vals.starts[take], vals.ends[take])))
+            else:
+                pieces.append(vals.positions[take])
+    if pieces:
+        return counts, np.concatenate(pieces).astype(np.int64)
+    return counts, (np.zeros((0, 3), dtype=np.int64) if spans else np.zeros(0, dtype=np.int64))

@@ -564,9 +564,8 @@ def _positions(ev: Evaluator, field: str, text: Any, cand: np.ndarray) -> tuple[
     docs = np.intersect1d(ids, cand, assume_unique=True)
     if not len(docs):
         return _NONE, _NONE
-    lists = ev.a.positions(field, btext, docs)
-    counts = np.fromiter((len(p) for p in lists), dtype=np.int64, count=len(lists))
-    return np.repeat(docs, counts), np.concatenate(lists).astype(np.int64)
+    counts, pos = ev.a.positions(field, btext, docs)  # flat: each document's count, then all positions
+    return np.repeat(docs, counts), pos
 
 
 def _both(ev: Evaluator, qs: Sequence[wq.Query]) -> tuple[np.ndarray, Match, Match]:

@@ -186,13 +186,18 @@ def _phrase_spans(occ: Occurrences, words: Sequence[str], slop: int) -> list[tup
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n\s*\n")
 
 
-def sentences(text: str) -> list[Span]:
+def sentences(text: str, upto: int | None = None) -> list[Span]:
+    """The text's sentences as spans; with ``upto``, only the first ones, up
+    to the sentence holding that position (the rest of a long article is
+    not scanned: the list is a prefix of the whole one)."""
     spans: list[Span] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
         if m.start() > start:
             spans.append((start, m.start()))
         start = m.end()
+        if upto is not None and spans and start > upto:
+            return spans
     if start < len(text):
         spans.append((start, len(text)))
     return spans
@@ -247,7 +252,8 @@ def make_snippet(text: str, spans: Sequence[tuple[int, int, str]], budget: int =
     """Up to three fragments, best first, ~``budget`` characters in all."""
     if not text:
         return Snippet("")
-    sents = sentences(text)
+    # Sentences after the last match are never shown.
+    sents = sentences(text, max(s for s, _, _ in spans) if spans else 0)
     if not sents:
         return Snippet("")
     if not spans:

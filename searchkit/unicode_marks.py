@@ -89,5 +89,10 @@ def scan() -> tuple[tuple[int, int], ...]:
 
 
 def char_class() -> str:
-    """The ranges as the body of a regex character class."""
-    return "".join(f"\\U{a:08X}-\\U{b:08X}" if a != b else f"\\U{a:08X}" for a, b in RANGES)
+    """The ranges as the body of a regex character class.
+
+    The marks themselves rather than ``\\U`` escapes: the pattern is then a
+    seventh of the length, and compiling the analyzer's two patterns at
+    import takes a third of the time (none of the marks is special inside a
+    class: no "]", "\\", "^" or "-")."""
+    return "".join(f"{chr(a)}-{chr(b)}" if a != b else chr(a) for a, b in RANGES)

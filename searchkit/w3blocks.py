@@ -157,27 +157,45 @@ def lexicon(leaf: Any, fieldname: str) -> list[bytes] | None:
     """Every indexed term of the field in the segment, in order, from one
     read of the term dictionary (Whoosh seeks twice per term); None when
     this reader does not apply."""
+    found = dictionary(leaf, fieldname, frequencies=False)
+    return None if found is None else found[0]
+
+
+# Where a W3 term info (W3TermInfo._struct, "!BfIBBfII") keeps the document frequency.
+_DF = struct.Struct("!I")
+_DF_AT = 5
+
+
+def dictionary(leaf: Any, fieldname: str, frequencies: bool = True) -> tuple[list[bytes], list[int]] | None:
+    """The field's terms in order (as ``lexicon``) and, with
+    ``frequencies``, each term's document frequency as its term info records
+    it (Whoosh's ``doc_frequency``, deleted documents included), from the
+    same one read."""
     terms = getattr(leaf, "_terms", None)
     if not isinstance(terms, W3TermsReader):
         return None
     fnum = terms._fieldmap.get(fieldname)
     if fnum is None:
-        return []
+        return [], []
     prefix = struct.pack("!H", fnum)
     tindex = terms._tindex
     pos = tindex.closest_key_pos(prefix)
     if pos is None:
-        return []
+        return [], []
     data = tindex.dbfile.get(pos, tindex.endofdata - pos)
     found = []
+    freqs = []
     at = 0
     end = len(data)
     unpack = _LENGTHS.unpack_from
+    df = _DF.unpack_from
     while at < end:
         keylen, datalen = unpack(data, at)
         key = data[at + 8 : at + 8 + keylen]
         if key[:2] != prefix:
             break
         found.append(key[2:])
+        if frequencies:
+            freqs.append(df(data, at + 8 + keylen + _DF_AT)[0])
         at += 8 + keylen + datalen
-    return found
+    return found, freqs

@@ -152,3 +152,14 @@ def test_offsets_point_into_the_original_text() -> None:
 def test_nfd_word_is_one_token() -> None:
     assert analyze(unicodedata.normalize("NFD", "Київ Müller"), word_analyzer()) == ["київ", "muller"]
     assert len(analyze("हिन्दी", word_analyzer())) == 1
+
+
+def test_the_mark_class_matches_exactly_the_marks() -> None:
+    import re
+    import sys
+
+    from searchkit.unicode_marks import RANGES, char_class
+
+    marks = re.compile(f"[{char_class()}]")
+    inside = {cp for a, b in RANGES for cp in range(a, b + 1)}
+    assert all(bool(marks.fullmatch(chr(cp))) == (cp in inside) for cp in range(sys.maxunicode + 1))

@@ -136,6 +136,15 @@ def test_arrays_leave_out_deleted_documents(tmp_path: Path) -> None:
     assert searcher.doc_count_all() > searcher.doc_count() == before - 1
     assert len(cache.arrays.live_ids) == searcher.doc_count()
     assert ix.search("*", limit=0).total == before - 1
+    # Ids are found as Whoosh finds them, the deleted copy not at all.
+    ids = {a for (a,) in ((f.get("id"),) for f in searcher.all_stored_fields()) if a}
+    assert len(ids) > 5
+    for aid in [*ids, victim.stem, "no-such-id"]:
+        assert cache.arrays.first_live("id", aid) == searcher.document_number(id=aid), aid
+    # Whoosh's document frequencies still count it, and the engine's idf with them.
+    reader = searcher.reader()
+    for btext in list(reader.lexicon("body"))[:300]:
+        assert cache.arrays.doc_frequency("body", btext) == reader.doc_frequency("body", btext)
     ix.close()
 
 
@@ -251,6 +260,10 @@ def test_did_you_mean_terms_are_whoosh_s(ix: SearchIndex, tmp_path: Path, merged
             for prefix in (0, 1):
                 theirs = set(reader.terms_within("words", text, maxdist, prefix=prefix))
                 assert set(quick.terms_within("words", text, maxdist, prefix)) == theirs, (text, maxdist, prefix)
+    # The frequencies did-you-mean weighs candidates by, from the same bulk read.
+    for text in probes:
+        assert (("words", text) in quick) == (("words", text) in reader)
+        assert quick.doc_frequency("words", text) == reader.doc_frequency("words", text), text
 
 
 def test_snippet_offsets_from_the_engine_match_the_matcher_path(ix: SearchIndex) -> None:
@@ -262,3 +275,65 @@ def test_snippet_offsets_from_the_engine_match_the_matcher_path(ix: SearchIndex)
     fast = occurrences(searcher, docs, words, cache.arrays)
     assert fast == occurrences(searcher, docs, words, None)
     assert sum(len(v) for v in fast.values()) > 10
+
+
+def test_flat_values_are_the_per_document_values(ix: SearchIndex) -> None:
+    """postings.flat_positions / flat_spans: the contract's per-document
+    arrays, one document after another (the codec's block path here)."""
+    from searchkit import postings
+
+    searcher, _ = ix._current()
+    checked = 0
+    for leaf, _offset in searcher.reader().leaf_readers():
+        for btext in list(leaf.lexicon("body"))[:300]:
+            ids, _ = postings.term_postings(leaf, "body", btext)
+            for docs in (ids, ids[::2], ids[1::3]):
+                spots = postings.term_positions(leaf, "body", btext, docs)
+                chars = postings.term_chars(leaf, "body", btext, docs)
+                counts, flat = postings.flat_positions(leaf, "body", btext, docs)
+                assert counts.tolist() == [len(p) for p in spots]
+                assert flat.tolist() == [int(p) for ps in spots for p in ps.tolist()]
+                counts, spans = postings.flat_spans(leaf, "body", btext, docs)
+                assert counts.tolist() == [len(p) for p in spots]
+                expected = [
+                    [int(p), *map(int, c)]
+                    for ps, cs in zip(spots, chars, strict=True)
+                    for p, c in zip(ps, cs, strict=True)
+                ]
+                assert spans.reshape(-1, 3).tolist() == expected
+            checked += 1
+    assert checked > 100
+
+
+def test_document_frequency_is_whoosh_s(ix: SearchIndex) -> None:
+    searcher, cache = ix._current()
+    reader = searcher.reader()
+    for fieldname in ("body", "headline", "sources"):
+        for btext in list(reader.lexicon(fieldname))[:300]:
+            assert cache.arrays.doc_frequency(fieldname, btext) == reader.doc_frequency(fieldname, btext)
+
+
+@pytest.mark.slow
+def test_a_search_command_loads_only_what_it_needs(library_dir: Path) -> None:
+    """Start-up (issue 15): `searchkit search radar` parses no date and
+    reads no article file, so dateutil and the readers stay unloaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from searchkit.cli import cli; "
+        f"cli(['-i', {str(library_dir)!r}, 'search', 'radar'], standalone_mode=False); "
+        "print(sorted(m for m in ('dateutil', 'searchkit.readers.html', 'searchkit.indexer') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_distinct_is_numpy_unique() -> None:
+    from searchkit.engine import distinct
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 5, 300, 4000):
+        runs = [np.unique(rng.integers(0, 5000, n)) for _ in range(3)]
+        values = np.concatenate(runs)
+        assert distinct(values).tolist() == np.unique(values).tolist()

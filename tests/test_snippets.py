@@ -93,3 +93,14 @@ def test_fragments_of_a_long_sentence_start_and_end_at_word_boundaries() -> None
         assert len(fragment) <= 80
         first, last = fragment.split()[0], fragment.split()[-1].rstrip(".")
         assert first in words and last in words, (i, fragment)
+
+
+def test_sentences_up_to_a_position_are_a_prefix_of_all() -> None:
+    text = "\n\nOne. Two! Three?\n\nFour. Five six.  Seven"
+    whole = sentences(text)
+    for upto in range(len(text) + 1):
+        part = sentences(text, upto)
+        assert part == whole[: len(part)] and part
+        assert any(s <= upto < e for s, e in part) or upto >= part[-1][1] or upto < part[0][0]
+        # Every sentence starting at or before the position is there.
+        assert [s for s in whole if s[0] <= upto] == [s for s in part if s[0] <= upto]
