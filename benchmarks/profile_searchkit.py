@@ -127,7 +127,7 @@ def whoosh_floor(index: Path, queries: Sequence[QuerySpec]) -> list[float]:
 
     ix = SearchIndex(index, create=False)
     times = []
-    with storage.open_index(index).searcher(weighting=ranking.weighting()) as searcher:
+    with storage.open_index(index).searcher(weighting=ranking.DEFAULT.weighting()) as searcher:
         for q in queries:
             built = ix.build(q.text())
             started = time.perf_counter()

@@ -258,7 +258,7 @@ def evaluate(coll: Collection, ranker: Ranker, words_of: WordsOf = query_words) 
 
 @dataclass(frozen=True)
 class Setting:
-    """searchkit.ranking's knobs: HEADLINE_BOOST (BODY_BOOST is 1), K1 and B."""
+    """searchkit.ranking.Ranking's knobs: the headline boost (the body's is 1), K1 and B."""
 
     headline_boost: float
     k1: float
@@ -274,26 +274,34 @@ class Setting:
 
     @classmethod
     def current(cls) -> Setting:
-        import searchkit.ranking as r
+        from searchkit.ranking import DEFAULT
 
-        return cls(r.HEADLINE_BOOST / r.BODY_BOOST, r.K1, r.B)
+        return cls(DEFAULT.headline_boost / DEFAULT.body_boost, DEFAULT.k1, DEFAULT.b)
+
+    def ranking(self) -> Any:
+        from searchkit.ranking import Ranking
+
+        return Ranking(headline_boost=self.headline_boost, body_boost=1.0, k1=self.k1, b=self.b)
 
     def label(self) -> str:
         return f"HB={self.headline_boost:g} K1={self.k1:g} B={self.b:g}"
 
 
+# The setting the rankers below open their SearchIndex with (None: searchkit's default).
+_SETTING: Setting | None = None
+
+
 def apply(setting: Setting) -> None:
-    """Sets the knobs searchkit reads at query-build, searcher-open and score time.
+    """Ranks every SearchIndex the rankers open from now on with ``setting``:
+    it is passed to ``SearchIndex(path, ranking=...)``, which builds its field
+    boosts into each query and its K1/B into the searcher's weighting (read by
+    both scoring paths), so nothing in searchkit is patched."""
+    global _SETTING
+    _SETTING = setting
 
-    HEADLINE_BOOST/BODY_BOOST are read by ``field_boosts()`` when a query is
-    built, K1/B by ``weighting()`` when a searcher opens (phrases, fielded
-    words) and by CombinedMatcher as it scores, so every query built after
-    this call ranks with them.
-    """
-    import searchkit.ranking as r
 
-    r.HEADLINE_BOOST, r.BODY_BOOST = setting.headline_boost, 1.0
-    r.K1, r.B = setting.k1, setting.b
+def _ranking() -> Any:
+    return _SETTING.ranking() if _SETTING is not None else None
 
 
 @contextlib.contextmanager
@@ -342,7 +350,7 @@ def searchkit_ranker(ix_path: Path, **options: Any) -> tuple[Ranker, Callable[[]
     """The real thing: ``SearchIndex.search`` on a fresh SearchIndex object."""
     from searchkit import SearchIndex
 
-    ix = SearchIndex(ix_path, create=False)
+    ix = SearchIndex(ix_path, create=False, ranking=_ranking())
 
     def rank(words: Sequence[str]) -> list[str]:
         res = ix.search(" OR ".join(words), any_words=True, limit=TOP_K, suggest_spelling=False, **options)
@@ -357,17 +365,16 @@ def searchkit_fast_ranker(ix_path: Path) -> tuple[Ranker, Callable[[], None]]:
     For --tune and --diagnose: at limit=1000 about 60% of ``search``'s time
     goes into snippets for 1000 hits, which no metric looks at. The query is
     built by the same ``SearchIndex.build`` and run by a searcher with the
-    same ``weighting()``, so the order is identical to
+    same ``Ranking.weighting()``, so the order is identical to
     ``search(..., all_copies=True)``; ``check_fast_ranker`` verifies that
     before any tuning. Near-duplicate folding (which by default hides 1
     Cranfield and 7 CISI copies, a few 0.0001 of MAP) masks hits and does
     not depend on the knobs, so tuning without it ranks settings the same.
     """
-    import searchkit.search as sk_search
     from searchkit import SearchIndex, storage
 
-    ix = SearchIndex(ix_path, create=False)
-    searcher = storage.open_index(ix_path).searcher(weighting=sk_search.weighting())
+    ix = SearchIndex(ix_path, create=False, ranking=_ranking())
+    searcher = storage.open_index(ix_path).searcher(weighting=ix.ranking.weighting())
     ids = {d: searcher.stored_fields(d)["id"] for d in searcher.reader().all_doc_ids()}
 
     def rank(words: Sequence[str]) -> list[str]:

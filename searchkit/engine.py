@@ -31,7 +31,7 @@ from whoosh.reading import TermNotFound
 
 from . import postings, proximity, w3blocks
 from .querytext import describe
-from .ranking import K1, B, CombinedTerm, combined_avg_length, combined_idf, lengths_of, lucene_idf
+from .ranking import CombinedTerm, combined_avg_length, combined_idf, lengths_of, lucene_idf, saturation
 
 # The node types evaluate() handles; anything else falls back to Whoosh.
 SUPPORTED = (
@@ -466,6 +466,8 @@ class Evaluator:
         self.a = arrays
         self.searcher = arrays.searcher
         self.parent = arrays.searcher.get_parent()
+        # The searcher's Ranking (its weighting model), as CombinedMatcher reads it.
+        self.k1, self.b = saturation(arrays.searcher)
         self.whole = self.parent is arrays.searcher
         self.warnings: list[str] = []
 
@@ -542,7 +544,8 @@ class Evaluator:
         idf = lucene_idf(df, parent.doc_count_all())
         avgfl = parent.avg_field_length(fieldname) or 1
         fl = self.a.lengths(fieldname)[ids]
-        scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        k1, b = self.k1, self.b
+        scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
         return _boosted((ids, scores), boost)
 
     def combined(self, q: CombinedTerm) -> Match:
@@ -577,8 +580,9 @@ class Evaluator:
             idf = lucene_idf(max(frequencies), self.parent.doc_count_all())
         else:
             idf = combined_idf(self.searcher, fields, text)
-        norm = K1 * ((1 - B) + B * length / avg)
-        scores = q.boost * idf * tf * (K1 + 1) / (tf + norm)
+        k1, b = self.k1, self.b
+        norm = k1 * ((1 - b) + b * length / avg)
+        scores = q.boost * idf * tf * (k1 + 1) / (tf + norm)
         return ids, scores
 
     def multiterm(self, q: wq.Query) -> Match:

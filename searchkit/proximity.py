@@ -377,6 +377,13 @@ class _OperatorsPlugin(OperatorsPlugin):
         return [(self.do_operators, 590)]
 
 
+def _ranking(parser: Any) -> Any:
+    """The Ranking query._parser built ``parser`` with (its field boosts)."""
+    from .ranking import DEFAULT
+
+    return getattr(parser, "ranking", DEFAULT)
+
+
 class _AtLeastNode(syntax.SyntaxNode):
     has_text = False
 
@@ -393,7 +400,7 @@ class _AtLeastNode(syntax.SyntaxNode):
         terms = list(parser.schema[HEADLINE].process_text(self.word, mode="query"))
         if len(terms) != 1:
             raise QueryError(f"atleast{self.count}({self.word}): takes one word")
-        return AtLeast(word_query(terms[0]), terms[0], self.count)
+        return AtLeast(word_query(terms[0], ranking=_ranking(parser)), terms[0], self.count)
 
 
 class _ExactNode(syntax.SyntaxNode):
@@ -413,8 +420,8 @@ class _ExactNode(syntax.SyntaxNode):
             raise QueryError(f"={self.word}: exact case takes one word")
         word = boundaries.normalize(self.word)
         if boundaries.capitals(word) < boundaries.EXACT_CAPITALS:  # checks() has warned
-            return word_query(terms[0])
-        return Exact(word_query(terms[0]), wq.Term("exact", word))
+            return word_query(terms[0], ranking=_ranking(parser))
+        return Exact(word_query(terms[0], ranking=_ranking(parser)), wq.Term("exact", word))
 
 
 class _FnTagger(RegexTagger):

@@ -24,7 +24,8 @@ from .errors import QueryError
 from .gazetteer import source_key
 from .options import SearchOptions
 from .querytext import describe, tree
-from .ranking import CombinedTerm, combine_fields, field_boosts, word_query
+from .ranking import DEFAULT as DEFAULT_RANKING
+from .ranking import CombinedTerm, Ranking, combine_fields, word_query
 from .schema import SEARCH_FIELDS, day_number
 from .settings import SORTS
 
@@ -117,6 +118,8 @@ class BuiltQuery:
     base_filters: Filters = field(default_factory=Filters)
     # How scores are weighed by age (``recency``, see recency.py), one line; "": not at all.
     recency: str = ""
+    # The field boosts built into ``query`` (a corrected spelling is built with them too).
+    ranking: Ranking = DEFAULT_RANKING
 
     @property
     def match_all(self) -> bool:
@@ -158,11 +161,11 @@ class BuiltQuery:
 # Parsers are built once per schema and grouping: setting one up costs
 # about as much as a query. The schema is kept beside its parser so that
 # its id() cannot be reused while the entry lives.
-_PARSERS: dict[tuple[int, bool], tuple[Schema, MultifieldParser]] = {}
+_PARSERS: dict[tuple[int, bool, Ranking], tuple[Schema, MultifieldParser]] = {}
 
 
-def _parser(schema: Schema, any_words: bool) -> MultifieldParser:
-    key = (id(schema), any_words)
+def _parser(schema: Schema, any_words: bool, ranking: Ranking) -> MultifieldParser:
+    key = (id(schema), any_words, ranking)
     cached = _PARSERS.get(key)
     if cached is not None and cached[0] is schema:
         return cached[1]
@@ -174,7 +177,9 @@ def _parser(schema: Schema, any_words: bool) -> MultifieldParser:
     visible = Schema(**{name: schema[name] for name in QUERY_FIELDS if name in schema})
     if SEARCH_FIELDS[0] in schema:
         visible.add("lead", schema[SEARCH_FIELDS[0]])  # its terms become proximity.Lead nodes
-    parser = MultifieldParser(list(SEARCH_FIELDS), visible, fieldboosts=field_boosts(), group=group)
+    parser = MultifieldParser(list(SEARCH_FIELDS), visible, fieldboosts=ranking.field_boosts(), group=group)
+    # The operators' nodes build their scoring words from it (proximity.py).
+    parser.ranking = ranking
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(FieldAliasPlugin(_ALIASES))
     for plugin in proximity.parser_plugins():
@@ -185,7 +190,7 @@ def _parser(schema: Schema, any_words: bool) -> MultifieldParser:
     return parser
 
 
-def _fast_parse(text: str, schema: Schema, any_words: bool) -> wq.Query | None:
+def _fast_parse(text: str, schema: Schema, any_words: bool, ranking: Ranking) -> wq.Query | None:
     """The query Whoosh's parser would build for plain words or one quoted
     phrase of plain words, built directly (a test proves them equal); None
     for anything else, which goes to the parser."""
@@ -203,8 +208,8 @@ def _fast_parse(text: str, schema: Schema, any_words: bool) -> wq.Query | None:
             return None
         terms.append(tokens[0])
     if phrase:
-        return wq.Or([wq.Phrase(name, terms, boost=b) for name, b in field_boosts().items()])
-    clauses = [word_query(t) for t in terms]
+        return wq.Or([wq.Phrase(name, terms, boost=b) for name, b in ranking.field_boosts().items()])
+    clauses = [word_query(t, ranking=ranking) for t in terms]
     if len(clauses) == 1:
         return clauses[0]
     return _count_repeats(wq.Or(clauses) if any_words else wq.And(clauses))
@@ -233,7 +238,7 @@ def syntax_problem(text: str) -> str | None:
     return "unbalanced parenthesis" if depth else None
 
 
-def _plain_words_query(text: str, schema: Schema, any_words: bool) -> wq.Query:
+def _plain_words_query(text: str, schema: Schema, any_words: bool, ranking: Ranking) -> wq.Query:
     """Every word of ``text`` as a plain term, ignoring all syntax."""
     analyzed = schema[SEARCH_FIELDS[0]]  # the search fields share one analyzer
     clauses: list[wq.Query] = []
@@ -242,9 +247,9 @@ def _plain_words_query(text: str, schema: Schema, any_words: bool) -> wq.Query:
             continue
         terms = list(analyzed.process_text(word, mode="query"))
         if len(terms) == 1:
-            clauses.append(word_query(terms[0]))
+            clauses.append(word_query(terms[0], ranking=ranking))
         elif terms:  # "x-band" analyzes to two tokens: keep them together
-            clauses.append(wq.Or([wq.Phrase(name, terms, boost=b) for name, b in field_boosts().items()]))
+            clauses.append(wq.Or([wq.Phrase(name, terms, boost=b) for name, b in ranking.field_boosts().items()]))
     if not clauses:
         return wq.NullQuery
     return _count_repeats(wq.Or(clauses) if any_words else wq.And(clauses))
@@ -378,47 +383,50 @@ def option_filters(options: SearchOptions) -> Filters:
     return Filters(lo, hi, require, exclude, options.arrived_after)
 
 
-def build_query(text: str, schema: Schema, options: SearchOptions | None = None) -> BuiltQuery:
+def build_query(
+    text: str, schema: Schema, options: SearchOptions | None = None, ranking: Ranking = DEFAULT_RANKING
+) -> BuiltQuery:
     """Parses ``text`` with the options into a BuiltQuery (see module doc);
-    of the options, those in ``options.QUERY`` count."""
+    of the options, those in ``options.QUERY`` count; ``ranking``'s field
+    boosts are built into the query."""
     if text is None or not str(text).strip():
         raise QueryError("empty query: give words to search for, or * for every article")
     text = str(text).strip()
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
     options = options if options is not None else SearchOptions()
-    return _build(text, schema, option_filters(options), options.any_words)
+    return _build(text, schema, option_filters(options), options.any_words, ranking)
 
 
 def rebuild(text: str, built: BuiltQuery, schema: Schema) -> BuiltQuery:
     """``text`` (a corrected spelling, say) under the options ``built`` was made with."""
-    return _build(text.strip(), schema, built.base_filters, built.any_words)
+    return _build(text.strip(), schema, built.base_filters, built.any_words, built.ranking)
 
 
-def _build(text: str, schema: Schema, filters: Filters, any_words: bool) -> BuiltQuery:
+def _build(text: str, schema: Schema, filters: Filters, any_words: bool, ranking: Ranking) -> BuiltQuery:
     base = filters
     warnings: list[str] = []
 
     if text == "*":
         _check_window(filters, warnings)
-        return BuiltQuery(text, wq.Every(), filters, tuple(warnings), any_words, base)
+        return BuiltQuery(text, wq.Every(), filters, tuple(warnings), any_words, base, ranking=ranking)
 
     problem = syntax_problem(text)
     if problem:
         warnings.append(f"{problem}: searched the words as plain text")
-        q = _plain_words_query(text, schema, any_words)
+        q = _plain_words_query(text, schema, any_words, ranking)
     else:
-        fast = _fast_parse(text, schema, any_words)
-        q = fast if fast is not None else _parse(text, schema, any_words, warnings)
+        fast = _fast_parse(text, schema, any_words, ranking)
+        q = fast if fast is not None else _parse(text, schema, any_words, ranking, warnings)
     if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
         warnings.append("the query has no searchable words")
-        return BuiltQuery(text, wq.NullQuery, filters, tuple(warnings), any_words, base)
+        return BuiltQuery(text, wq.NullQuery, filters, tuple(warnings), any_words, base, ranking=ranking)
     q, filters = _pull_filters(q, filters)
     _check_window(filters, warnings)
-    return BuiltQuery(text, q, filters, tuple(warnings), any_words, base)
+    return BuiltQuery(text, q, filters, tuple(warnings), any_words, base, ranking=ranking)
 
 
-def _parse(text: str, schema: Schema, any_words: bool, warnings: list[str]) -> wq.Query:
+def _parse(text: str, schema: Schema, any_words: bool, ranking: Ranking, warnings: list[str]) -> wq.Query:
     """Whoosh's parser on valid syntax, with searchkit's checks around it."""
     for name in _unknown_fields(text):
         warnings.append(
@@ -429,7 +437,7 @@ def _parse(text: str, schema: Schema, any_words: bool, warnings: list[str]) -> w
         # A phrase stays as a token (""), so that an operator beside it has a side.
         proximity.checks(re.sub(r'"[^"]*"', ' "" ', text), warnings)
     try:
-        q = _parser(schema, any_words).parse(text, normalize=False)
+        q = _parser(schema, any_words, ranking).parse(text, normalize=False)
     except RecursionError as exc:
         raise QueryError("query nested too deeply to read") from exc
     except Exception as exc:  # Whoosh's parser has crashing corners ("NOT AND 0")
@@ -442,14 +450,14 @@ def _parse(text: str, schema: Schema, any_words: bool, warnings: list[str]) -> w
             raise QueryError(str(err))
     if errors:
         warnings.append(f"could not parse part of the query ({errors[0]}): searched as plain words")
-        return _plain_words_query(text, schema, any_words)
+        return _plain_words_query(text, schema, any_words, ranking)
     dangling = _dangling_operators(text)
     if dangling:
         names = ", ".join(dangling)
         warnings.append(f"{names} joins nothing on one side: left out of the query")
         q = _drop_words(q, {d.lower() for d in dangling} - set(_bare_tokens(text)))
     q = _cap_fuzzy(proximity.lead_query(q), warnings)
-    return _count_repeats(combine_fields(q))
+    return _count_repeats(combine_fields(q, ranking))
 
 
 def _outside_quotes(text: str) -> str:

@@ -8,6 +8,7 @@ pays a word found in both fields its idf twice; with it, any headline weight
 above 1 ranked worse on the test collections, with this one a heavier
 headline ranks better (BENCHMARKS.md). Phrases, fielded words, wildcards
 and fuzzy words keep Whoosh's per-field scoring with the same K1 and B.
+The knobs are a :class:`Ranking`, passed down rather than patched.
 
 The values were measured with benchmarks/relevance.py on the Cranfield and
 CISI collections (see BENCHMARKS.md); change them only with a new
@@ -19,6 +20,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from whoosh import query as wq
@@ -27,16 +29,34 @@ from whoosh.codec import whoosh3
 from whoosh.matching import Matcher, NullMatcher
 from whoosh.util.numeric import byte_to_length
 
+
 # Measured (BENCHMARKS.md, `relevance.py --tune`, 31 settings): a headline
 # counting as 2 body words, K1 2 and B 0.75 match or beat FTS5 and tantivy on
 # both collections. HEADLINE_BOOST 3 with B 0.9 scored a little higher
 # (worst ratio to the better engine 1.027 against 1.023) but sits at the
 # edge of the grid; 2 is the conventional weight, and news headlines are
 # short and sometimes say little ("U S WEST <USW> 3RD QTR NET").
-HEADLINE_BOOST = 2.0
-BODY_BOOST = 1.0
-K1 = 2.0
-B = 0.75
+@dataclass(frozen=True)
+class Ranking:
+    """The scoring knobs, passed down (``SearchIndex(path, ranking=...)``) so
+    that a benchmark or a test ranks with its own values instead of patching
+    module globals. The field boosts are built into each query; K1 and B ride
+    in the searcher's weighting model, where both scoring paths (Whoosh's
+    matchers and the vectorized engine) read them."""
+
+    headline_boost: float = 2.0
+    body_boost: float = 1.0
+    k1: float = 2.0
+    b: float = 0.75
+
+    def field_boosts(self) -> dict[str, float]:
+        return {"headline": self.headline_boost, "body": self.body_boost}
+
+    def weighting(self) -> scoring.WeightingModel:
+        return LuceneIdfBM25F(B=self.b, K1=self.k1)
+
+
+DEFAULT = Ranking()
 
 
 class LuceneIdfBM25F(scoring.BM25F):
@@ -58,12 +78,11 @@ def lucene_idf(n: int, total: int) -> float:
     return math.log(1 + (total - n + 0.5) / (n + 0.5))
 
 
-def weighting() -> scoring.WeightingModel:
-    return LuceneIdfBM25F(B=B, K1=K1)
-
-
-def field_boosts() -> dict[str, float]:
-    return {"headline": HEADLINE_BOOST, "body": BODY_BOOST}
+def saturation(searcher: Any) -> tuple[float, float]:
+    """K1 and B of the searcher's weighting (``Ranking.weighting`` made it);
+    Whoosh's own BM25F defaults for a searcher opened with another model."""
+    model = searcher.get_parent().weighting
+    return float(getattr(model, "K1", DEFAULT.k1)), float(getattr(model, "B", DEFAULT.b))
 
 
 # Per top-level searcher: a word's combined idf and the fields' combined
@@ -116,8 +135,10 @@ class CombinedMatcher(Matcher):
         idf: float,
         avg_length: float,
         boost: float,
+        saturation: tuple[float, float] = (DEFAULT.k1, DEFAULT.b),
     ) -> None:
         self._all = list(leaves)
+        self._k1, self._b = saturation
         self._lengths = list(lengths)
         self._idf = idf
         self._avg = avg_length or 1.0
@@ -158,7 +179,7 @@ class CombinedMatcher(Matcher):
 
     def copy(self) -> CombinedMatcher:
         leaves = [(m.copy(), w) for m, w in self._all]
-        return CombinedMatcher(leaves, self._lengths, self._idf, self._avg, self._boost)
+        return CombinedMatcher(leaves, self._lengths, self._idf, self._avg, self._boost, (self._k1, self._b))
 
     def children(self) -> list[Matcher]:
         return [m for m, _ in self._leaves]
@@ -173,7 +194,7 @@ class CombinedMatcher(Matcher):
         # Whoosh's top-N collector asks every matcher of an AND/OR for its
         # best possible score once its heap is full, block quality or not.
         # tf / (tf + norm) < 1, so this bounds every score of this word.
-        return self._boost * self._idf * (K1 + 1)
+        return self._boost * self._idf * (self._k1 + 1)
 
     def weight(self) -> float:
         """The weighted term frequency: each field's count times its weight."""
@@ -184,8 +205,9 @@ class CombinedMatcher(Matcher):
         current = self._id
         tf = self.weight()
         length = sum(w * lens[current] for lens, w in self._lengths)
-        norm = K1 * ((1 - B) + B * length / self._avg)
-        return self._boost * self._idf * tf * (K1 + 1) / (tf + norm)
+        k1, b = self._k1, self._b
+        norm = k1 * ((1 - b) + b * length / self._avg)
+        return self._boost * self._idf * tf * (k1 + 1) / (tf + norm)
 
 
 class CombinedTerm(wq.CompoundQuery):
@@ -224,7 +246,7 @@ class CombinedTerm(wq.CompoundQuery):
         lengths = [(lengths_of(reader, q.fieldname), q.boost) for q in subs]
         avg = combined_avg_length(searcher, [(q.fieldname, q.boost) for q in subs])
         idf = combined_idf(searcher, fields, text)
-        return CombinedMatcher(leaves, lengths, idf, avg, self.boost)
+        return CombinedMatcher(leaves, lengths, idf, avg, self.boost, saturation(searcher))
 
 
 # Each segment's field lengths, decoded once per reader: scoring asks for
@@ -249,15 +271,15 @@ def lengths_of(reader: Any, fieldname: str) -> Sequence[int]:
     return per_field[fieldname]
 
 
-def combine_fields(q: wq.Query) -> wq.Query:
+def combine_fields(q: wq.Query, ranking: Ranking = DEFAULT) -> wq.Query:
     """Turns each word the parser spread over headline and body (one Term per
-    field, boosted by ``field_boosts()``, inside an OR) into a CombinedTerm.
+    field, boosted by ``ranking``'s field boosts, inside an OR) into a CombinedTerm.
 
     Whoosh's parser nests OR-joined words unevenly: in "a OR b" the terms of
     "a" sit directly in the top OR beside b's group, so the terms are grouped
     by text within each OR rather than by matching whole OR nodes.
     """
-    boosts = field_boosts()
+    boosts = ranking.field_boosts()
 
     def word_factor(terms: list[wq.Term]) -> float | None:
         if sorted(t.fieldname for t in terms) != sorted(boosts):
@@ -276,7 +298,7 @@ def combine_fields(q: wq.Query) -> wq.Query:
         for text, terms in by_text.items():
             factor = word_factor(terms)
             if factor is not None:
-                combined[text] = word_query(text, factor)
+                combined[text] = word_query(text, factor, ranking)
         if not combined:
             return node
         subs: list[wq.Query] = []
@@ -293,7 +315,7 @@ def combine_fields(q: wq.Query) -> wq.Query:
     return q.accept(visit)
 
 
-def word_query(text: str, boost: float = 1.0) -> wq.Query:
-    """``text`` (an analyzed term) in every field ``field_boosts()`` names."""
-    terms = [wq.Term(name, text, boost=b) for name, b in field_boosts().items()]
+def word_query(text: str, boost: float = 1.0, ranking: Ranking = DEFAULT) -> wq.Query:
+    """``text`` (an analyzed term) in every field ``ranking`` boosts."""
+    terms = [wq.Term(name, text, boost=b) for name, b in ranking.field_boosts().items()]
     return CombinedTerm(terms, boost=boost)

@@ -26,7 +26,8 @@ from .filters import FilterCache
 from .neardup.sketches import Groups
 from .options import TIMELINE, SearchOptions
 from .query import BuiltQuery, build_query, check_sort
-from .ranking import weighting, word_query
+from .ranking import DEFAULT as DEFAULT_RANKING
+from .ranking import Ranking, word_query
 from .results import (
     Alert,
     Article,
@@ -102,15 +103,22 @@ class SearchIndex:
     ``SearchIndex(path)`` opens an existing index and raises
     IndexMissingError when there is none; ``create=True`` lets ``update``
     create it. ``tuning`` sets the knobs that trade speed for memory
-    (tuning.Tuning), never what a search finds.
+    (tuning.Tuning), never what a search finds; ``ranking`` sets how
+    matches are scored (ranking.Ranking: field boosts, K1, B; the default is
+    what BENCHMARKS.md measured).
     """
 
     def __init__(
-        self, path: str | os.PathLike[str] = "index", create: bool = False, tuning: Tuning | None = None
+        self,
+        path: str | os.PathLike[str] = "index",
+        create: bool = False,
+        tuning: Tuning | None = None,
+        ranking: Ranking | None = None,
     ) -> None:
         self.path = storage.check_dir(path)
         self._create = create
         self.tuning = current(tuning)
+        self.ranking = ranking if ranking is not None else DEFAULT_RANKING
         self._cat: Catalog | None = None
         self._ix: Any = None
         self._gen: int | None = None
@@ -160,7 +168,7 @@ class SearchIndex:
 
                 self.close_searcher()
                 self._ix, self._gen = ix, snap.generation
-                self._searcher = Searcher(reader, fromindex=ix, weighting=weighting())
+                self._searcher = Searcher(reader, fromindex=ix, weighting=self.ranking.weighting())
                 self._filters = FilterCache(self._searcher, self.path, Groups.from_links(snap.links, snap.days))
                 return self._searcher, self._filters
             assert last is not None
@@ -226,7 +234,7 @@ class SearchIndex:
         opts = SearchOptions.of(options, **keywords)
         # The searcher's schema: the index's own property reads the TOC file
         # again on every call (about 1 ms, a fifth of a query).
-        built = build_query(text, self._current()[0].schema, opts)
+        built = build_query(text, self._current()[0].schema, opts, self.ranking)
         if not opts.recency:
             return built
         life = recency.parse_half_life(opts.recency)
@@ -351,8 +359,10 @@ class SearchIndex:
         stored = searcher.stored_fields(docnum)
         text = f"{stored.get('headline', '')}\n{stored.get('body', '')}"
         terms = _key_terms(searcher, text)
-        clauses = [word_query(term, weight) for term, weight in terms]
-        built = BuiltQuery(f"similar:{article_id}", wq.Or(clauses) if clauses else wq.NullQuery)
+        clauses = [word_query(term, weight, self.ranking) for term, weight in terms]
+        built = BuiltQuery(
+            f"similar:{article_id}", wq.Or(clauses) if clauses else wq.NullQuery, ranking=self.ranking
+        )
         if not clauses:
             return Results(query=built.text, total=0, hits=(), parsed=str(built.query))
         # Its own near-duplicates are the most similar of all, and useless here.

@@ -15,6 +15,7 @@ from searchkit import DateParseError, QueryError, SearchIndex
 from searchkit import query as q
 from searchkit.cli import cli
 from searchkit.dates import period
+from searchkit.ranking import DEFAULT
 
 from .conftest import LIBRARY, SEED_ID
 
@@ -54,10 +55,10 @@ def test_fast_path_takes_the_plain_cases() -> None:
     from searchkit.schema import build_schema
 
     s = build_schema()
-    assert q._fast_parse("missile defense", s, False) is not None
-    assert q._fast_parse('"missile defense"', s, False) is not None
+    assert q._fast_parse("missile defense", s, False, DEFAULT) is not None
+    assert q._fast_parse('"missile defense"', s, False, DEFAULT) is not None
     for text in ("radar AND x", "headline:radar", "radar*", "(radar)", "x-band", "radar^2"):
-        assert q._fast_parse(text, s, False) is None
+        assert q._fast_parse(text, s, False, DEFAULT) is None
 
 
 def test_nesting_has_a_limit(ix: SearchIndex) -> None:

@@ -43,9 +43,9 @@ def test_the_headline_weighs_more_than_the_body(small: SearchIndex) -> None:
     assert got["in-headline"] > got["in-body"]
 
 
-def expected_bm25f(index_dir: Path, article_id: str, text: str) -> float:
+def expected_bm25f(index_dir: Path, article_id: str, text: str, knobs: ranking.Ranking = ranking.DEFAULT) -> float:
     """The BM25F formula worked out from the index's own statistics."""
-    boosts = ranking.field_boosts()
+    boosts = knobs.field_boosts()
     with storage.open_index(index_dir).searcher() as s:
         docnum = s.document_number(id=article_id)
         total = s.doc_count_all()
@@ -62,8 +62,9 @@ def expected_bm25f(index_dir: Path, article_id: str, text: str) -> float:
                 tf += weight * postings.weight()
         length = sum(w * s.doc_field_length(docnum, f, 0) for f, w in boosts.items())
         avg = sum(w * s.avg_field_length(f) for f, w in boosts.items())
-    norm = ranking.K1 * (1 - ranking.B + ranking.B * length / avg)
-    return idf * tf * (ranking.K1 + 1) / (tf + norm)
+    k1, b = knobs.k1, knobs.b
+    norm = k1 * (1 - b + b * length / avg)
+    return idf * tf * (k1 + 1) / (tf + norm)
 
 
 @pytest.mark.parametrize("article_id", ["in-headline", "in-body", "in-both"])
@@ -73,6 +74,31 @@ def test_each_word_is_scored_as_one_weighted_field(small: SearchIndex, article_i
     # both fields its idf twice.
     got = scores(small, "radar")[article_id]
     assert got == pytest.approx(expected_bm25f(small.path, article_id, "radar"), abs=1e-4)  # hits round to 4 places
+
+
+OTHER = ranking.Ranking(headline_boost=3.5, body_boost=1.0, k1=1.2, b=0.3)
+
+
+@pytest.mark.parametrize("article_id", ["in-headline", "in-body", "in-both"])
+def test_a_ranking_passed_to_the_index_reaches_both_scoring_paths(small: SearchIndex, article_id: str) -> None:
+    # Passed down, not patched: the engine and Whoosh's matchers both score
+    # with the knobs of SearchIndex(path, ranking=...), and the default
+    # index beside it is untouched.
+    tuned = SearchIndex(small.path, ranking=OTHER)
+    try:
+        want = expected_bm25f(small.path, article_id, "radar", OTHER)
+        assert scores(tuned, "radar")[article_id] == pytest.approx(want, abs=1e-4)
+        assert want != pytest.approx(expected_bm25f(small.path, article_id, "radar"), abs=1e-3)
+        assert scores(small, "radar")[article_id] == pytest.approx(
+            expected_bm25f(small.path, article_id, "radar"), abs=1e-4
+        )
+        built = tuned.build("radar")
+        with storage.open_index(small.path).searcher(weighting=OTHER.weighting()) as s:
+            found = s.search(built.query, limit=10)
+            by_whoosh = {s.stored_fields(found.docnum(i))["id"]: found.score(i) for i in range(len(found))}
+        assert by_whoosh[article_id] == pytest.approx(want, abs=1e-4)
+    finally:
+        tuned.close()
 
 
 def test_a_word_asked_twice_scores_twice(small: SearchIndex) -> None:
@@ -113,7 +139,7 @@ def test_whoosh_own_collector_can_prune_combined_words(tmp_path: Path) -> None:
     ix.update([src])
     for text in ("radar japan deal", "radar OR japan OR deal"):
         query = ix.build(text).query
-        with storage.open_index(ix.path).searcher(weighting=ranking.weighting()) as s:
+        with storage.open_index(ix.path).searcher(weighting=ranking.DEFAULT.weighting()) as s:
             pruned = s.search(query, limit=3)
             ids = [s.stored_fields(pruned.docnum(i))["id"] for i in range(3)]
         assert ids == [h.id for h in ix.search(text, limit=3, all_copies=True).hits]

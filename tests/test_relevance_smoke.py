@@ -67,11 +67,8 @@ def test_cranfield_query_numbering_trap() -> None:
 
 @pytest.fixture()
 def knobs_restored() -> Iterator[None]:
-    import searchkit.ranking as r
-
-    saved = (r.HEADLINE_BOOST, r.BODY_BOOST, r.K1, r.B)
     yield
-    r.HEADLINE_BOOST, r.BODY_BOOST, r.K1, r.B = saved
+    rel.apply(rel.Setting.current())
 
 
 def test_a_tiny_collection_end_to_end(tmp_path: Path, knobs_restored: None) -> None:
