@@ -26,13 +26,13 @@ from .tuning import DEFAULT, Tuning
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
-    from .filters import FilterCache
+    from .searcher_data import SearcherData
 
 Page = list[tuple[int, float]]
 
 
 def run(
-    searcher: Searcher, cache: FilterCache, built: BuiltQuery, options: SearchOptions, tuning: Tuning = DEFAULT
+    searcher: Searcher, cache: SearcherData, built: BuiltQuery, options: SearchOptions, tuning: Tuning = DEFAULT
 ) -> Results:
     """One page of results of ``built`` under ``options`` (sort, limit, offset...)."""
     matched = _matches(cache, built)
@@ -71,7 +71,7 @@ def _half_life(built: BuiltQuery, options: SearchOptions) -> str | None:
 
 def _results(
     searcher: Searcher,
-    cache: FilterCache,
+    cache: SearcherData,
     built: BuiltQuery,
     options: SearchOptions,
     page: Page,
@@ -100,7 +100,7 @@ def _results(
     )
 
 
-def _matches(cache: FilterCache, built: BuiltQuery) -> tuple[Any, Any, list[str]] | None:
+def _matches(cache: SearcherData, built: BuiltQuery) -> tuple[Any, Any, list[str]] | None:
     """Every docnum the query and filters match, with its score and any
     warnings, from the vectorized engine; None when the query holds a
     shape it lacks (the caller then runs Whoosh's matchers)."""
@@ -131,7 +131,7 @@ def _collect(
 
 
 def _run_whoosh(
-    searcher: Searcher, cache: FilterCache, built: BuiltQuery, options: SearchOptions, fold_spare: int
+    searcher: Searcher, cache: SearcherData, built: BuiltQuery, options: SearchOptions, fold_spare: int
 ) -> Results:
     """The Whoosh path (its matchers and collectors), for query shapes
     the engine does not evaluate (engine.SUPPORTED lists those it does)."""
@@ -179,7 +179,7 @@ def _run_whoosh(
     return _results(searcher, cache, built, options, page, copies, total, counted)
 
 
-def matched(cache: FilterCache, built: BuiltQuery, all_copies: bool) -> list[int]:
+def matched(cache: SearcherData, built: BuiltQuery, all_copies: bool) -> list[int]:
     """Every docnum the query and filters match, unscored, folded unless ``all_copies``."""
     found = _matches(cache, built)
     if found is not None:
@@ -197,7 +197,7 @@ def matched(cache: FilterCache, built: BuiltQuery, all_copies: bool) -> list[int
 
 def hits(
     searcher: Searcher,
-    cache: FilterCache | None,
+    cache: SearcherData | None,
     built: BuiltQuery,
     page: Page,
     scored: bool,
@@ -226,7 +226,7 @@ def hits(
     return found
 
 
-def _suggestion(searcher: Searcher, cache: FilterCache, built: BuiltQuery, total: int) -> str | None:
+def _suggestion(searcher: Searcher, cache: SearcherData, built: BuiltQuery, total: int) -> str | None:
     from .engine import QuickTerms
 
     # Near spellings come from the engine's bulk-read dictionary: Whoosh

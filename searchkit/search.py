@@ -22,7 +22,6 @@ from . import executor, recency, saved, storage
 from .analytics import PERIODS, build_comparison, build_timeline
 from .catalog import Catalog
 from .errors import IndexCorruptError, NotFoundError, QueryError
-from .filters import FilterCache
 from .neardup.sketches import Groups
 from .options import TIMELINE, SearchOptions
 from .query import BuiltQuery, build_query, check_sort
@@ -43,6 +42,7 @@ from .results import (
     article_from_stored,
     day,
 )
+from .searcher_data import SearcherData
 from .settings import DEFAULT_WAIT
 from .tuning import Tuning, current
 
@@ -123,7 +123,7 @@ class SearchIndex:
         self._ix: Any = None
         self._gen: int | None = None
         self._searcher: Searcher | None = None
-        self._filters: FilterCache | None = None
+        self._filters: SearcherData | None = None
         self._lock = threading.RLock()
         self._pin = threading.local()
         if not create:
@@ -139,7 +139,7 @@ class SearchIndex:
         self._current()
         return self._ix
 
-    def _current(self) -> tuple[Searcher, FilterCache]:
+    def _current(self) -> tuple[Searcher, SearcherData]:
         """The searcher of the committed generation; reopened only when a
         commit has landed. Readers see the old or the new committed index,
         never a half-written one: a file deleted under an open is retried on
@@ -169,7 +169,7 @@ class SearchIndex:
                 self.close_searcher()
                 self._ix, self._gen = ix, snap.generation
                 self._searcher = Searcher(reader, fromindex=ix, weighting=self.ranking.weighting())
-                self._filters = FilterCache(self._searcher, self.path, Groups.from_links(snap.links, snap.days))
+                self._filters = SearcherData(self._searcher, self.path, Groups.from_links(snap.links, snap.days))
                 return self._searcher, self._filters
             assert last is not None
             if isinstance(last, IndexCorruptError):
