@@ -30,15 +30,9 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
+from benchmarks.filters import WORDS, pct  # noqa: E402  (the same words as the filter benchmark)
 from searchkit import SearchIndex, recency  # noqa: E402
 
-WORDS = ["oil", "bank", "trade", "prices", "dollar", "shares", "loan", "coffee", "government", "market",
-         "tax", "wheat", "profit", "exports", "yen", "debt", "rate", "gold", "strike", "minister"]
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def timed(call: Callable[[], object]) -> float:
