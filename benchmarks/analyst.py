@@ -34,7 +34,6 @@ from benchmarks.filters import WORDS, pct  # noqa: E402  (the same words as the 
 from searchkit import SearchIndex, recency  # noqa: E402
 
 
-
 def timed(call: Callable[[], object]) -> float:
     start = time.perf_counter()
     call()
