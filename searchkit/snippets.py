@@ -10,7 +10,7 @@ caller's business.
 from __future__ import annotations
 
 import bisect
-import re
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -183,23 +183,27 @@ def _phrase_spans(occ: Occurrences, words: Sequence[str], slop: int) -> list[tup
     return out
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n\s*\n")
-
-
 def sentences(text: str, upto: int | None = None) -> list[Span]:
-    """The text's sentences as spans; with ``upto``, only the first ones, up
-    to the sentence holding that position (the rest of a long article is
-    not scanned: the list is a prefix of the whole one)."""
+    """The text's sentences as spans, cut where the index cuts them
+    (``boundaries.sentence_starts``, the one sentence splitter: "U.S." and
+    "Dr." end no sentence), without the whitespace between them; with
+    ``upto``, only the first ones, up to the sentence holding that position
+    (a prefix of the whole list)."""
+    from .boundaries import sentence_starts  # numpy: loaded only when snippets are made
+
+    starts = [0, *sentence_starts(text), len(text)]
     spans: list[Span] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        if m.start() > start:
-            spans.append((start, m.start()))
-        start = m.end()
-        if upto is not None and spans and start > upto:
-            return spans
-    if start < len(text):
-        spans.append((start, len(text)))
+    for start, nxt in itertools.pairwise(starts):
+        end = nxt
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        lead = start
+        while lead < end and text[lead].isspace():
+            lead += 1
+        if end > lead:
+            spans.append((lead, end))
+        if upto is not None and spans and nxt > upto:
+            break
     return spans
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from searchkit import SearchIndex
 from searchkit.snippets import SNIPPET_CHARS, Snippet, make_snippet, sentences
 
@@ -104,3 +106,25 @@ def test_sentences_up_to_a_position_are_a_prefix_of_all() -> None:
         assert any(s <= upto < e for s, e in part) or upto >= part[-1][1] or upto < part[0][0]
         # Every sentence starting at or before the position is there.
         assert [s for s in whole if s[0] <= upto] == [s for s in part if s[0] <= upto]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The U.S. Senate voted. Then Dr. Arbatov spoke, J. Smith said.",
+        'He said "no." Talks ended.\n\nA new paragraph (with a bracket.) Last one',
+        "  Leading space. and lower case goes on. Done!  ",
+    ],
+)
+def test_snippet_sentences_are_the_index_s_sentences(text: str) -> None:
+    # One sentence splitter (boundaries.py) for /s at index time and for
+    # snippets: a sentence a snippet shows is a sentence /s matched within.
+    from searchkit.boundaries import sentence_starts
+
+
+    spans = sentences(text)
+    starts = sentence_starts(text)
+    assert len(spans) == len(starts) + 1
+    for (start, end), nxt in zip(spans[1:], starts, strict=True):
+        assert start == nxt and end > start and not text[end - 1].isspace()
+    assert sentences(text, upto=0) == spans[:1]
