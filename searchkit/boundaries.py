@@ -19,10 +19,17 @@ Paragraphs are what the readers make them: separated by blank lines
 from __future__ import annotations
 
 import re
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .analysis import FAST, normalize
+from .lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    # numpy loads with the first article cut: an index run that finds no
+    # change (it imports this module through the indexer) never pays it.
+    np = lazy_module("numpy")
 
 # Words that end in a full stop without ending a sentence ("Dr. Arbatov",
 # "Gen. Smith", "Nov. 11", "No. 2"). Dotted acronyms ("U.S.", "U.N.") and
