@@ -21,9 +21,9 @@ import itertools
 import re
 from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from whoosh import query as wq
@@ -78,6 +78,9 @@ def _empty() -> Match:
     return _NO_IDS, _NO_SCORES
 
 
+T = TypeVar("T")
+
+
 class Arrays:
     """One searcher's index as arrays: live documents, field lengths, postings.
 
@@ -107,6 +110,15 @@ class Arrays:
         self._expansions: dict[tuple[Any, ...], tuple[list[Any], str | None]] = {}
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
         self.blocks = postings.BlockMemo()
+        self._derived: dict[str, Any] = {}
+
+    def derived(self, name: str, build: Callable[[Arrays], T]) -> T:
+        """What another module derives from these arrays (recency's date
+        range, the operators' boundaries, the terms vocabulary), built on
+        first use and kept as long as they are: one searcher's lifetime."""
+        if name not in self._derived:
+            self._derived[name] = build(self)
+        return cast(T, self._derived[name])
 
     def _column(self, fieldname: str, typecode: str) -> np.ndarray:
         parts = []

@@ -26,7 +26,6 @@ The headline counts as one sentence and one paragraph.
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -665,14 +664,9 @@ def _unpack(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(sent), np.concatenate(para)
 
 
-_BOUNDS: weakref.WeakKeyDictionary[Any, _Bounds] = weakref.WeakKeyDictionary()
-
-
 def bounds(arrays: Arrays) -> _Bounds:
-    found = _BOUNDS.get(arrays)
-    if found is None:
-        found = _BOUNDS[arrays] = _Bounds(arrays)
-    return found
+    """The searcher's sentence and paragraph starts, read once per searcher."""
+    return arrays.derived("proximity.bounds", _Bounds)
 
 
 def _same_unit(ev: Evaluator, q: SameUnit) -> Match:

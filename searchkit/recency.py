@@ -27,7 +27,6 @@ Half-lives are a positive number and a unit: ``d`` (days), ``w`` (weeks,
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -137,15 +136,9 @@ def decayed(scores: np.ndarray, days: np.ndarray, reference: Reference, life: Ha
     return scores * factors(days, reference, life)
 
 
-_REFERENCES: weakref.WeakKeyDictionary[Any, Reference] = weakref.WeakKeyDictionary()
-
-
 def reference(arrays: Any) -> Reference:
     """The newest and oldest dated live article of a searcher's arrays (kept with them)."""
-    found = _REFERENCES.get(arrays)
-    if found is None:
-        found = _REFERENCES[arrays] = Reference.of(arrays.days[arrays.live_ids])
-    return found
+    return arrays.derived("recency.reference", lambda a: Reference.of(a.days[a.live_ids]))
 
 
 def weigh(arrays: Any, ids: np.ndarray, scores: np.ndarray, text: str) -> np.ndarray:

@@ -49,7 +49,6 @@ Ties are broken by the higher foreground count, then alphabetically.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -326,15 +325,9 @@ class Vocabulary:
         return np.bincount(picked, minlength=len(self.words)).astype(np.int64)
 
 
-_VOCABULARIES: weakref.WeakKeyDictionary[Any, Vocabulary] = weakref.WeakKeyDictionary()
-
-
 def vocabulary(arrays: Any) -> Vocabulary:
     """The searcher's vocabulary (built on first use, kept while ``arrays`` lives)."""
-    found = _VOCABULARIES.get(arrays)
-    if found is None:
-        found = _VOCABULARIES[arrays] = Vocabulary(arrays)
-    return found
+    return arrays.derived("terms.vocabulary", Vocabulary)
 
 
 def significant(
