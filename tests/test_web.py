@@ -34,8 +34,7 @@ BASE = "http://localhost"  # a loopback name: the app refuses other Host headers
 def web_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of tests/web_corpus.py, shared read-only by this module."""
     where = tmp_path_factory.mktemp("web")
-    SearchIndex(where / "index", create=True).update([web_corpus.write(where / "corpus")])
-    return where / "index"
+    return web_corpus.indexed(where)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from . import web_corpus
 
 
 def test_load_counts_every_request_and_reads_the_library_time(tmp_path: Path) -> None:
-    SearchIndex(tmp_path / "index", create=True).update([web_corpus.write(tmp_path / "corpus")])
+    web_corpus.indexed(tmp_path)
     queries = [QuerySpec("word", "plain", ("radar",)), QuerySpec("phrase", "source", ("radar", "story"), source="TASS")]
     urls = [web_load.url_for("/api/search", q) for q in queries] + ["/api/search?q=radar&since=notadate"]
     assert urls[1] == "/api/search?q=%22radar+story%22&source=TASS"
@@ -31,7 +31,7 @@ def test_load_counts_every_request_and_reads_the_library_time(tmp_path: Path) ->
 
 
 def test_article_pages_are_timed_twice_and_a_missing_one_is_an_error(tmp_path: Path) -> None:
-    SearchIndex(tmp_path / "index", create=True).update([web_corpus.write(tmp_path / "corpus")])
+    web_corpus.indexed(tmp_path)
     with SearchIndex(tmp_path / "index", create=False) as ix, running(create_app(ix)) as url:
         ids = [h.id for h in ix.search("radar", limit=4).hits]
         port = int(urlsplit(url).port or 0)

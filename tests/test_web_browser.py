@@ -44,8 +44,7 @@ def chromium() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("browser")
-    SearchIndex(where / "index", create=True).update([web_corpus.write(where / "corpus")])
-    return where / "index"
+    return web_corpus.indexed(where)
 
 
 @pytest.fixture(scope="module")

@@ -93,7 +93,7 @@ def test_serve_process_answers_and_sees_an_index_run_from_another_process(tmp_pa
 def test_serve_binds_what_it_is_told_and_warns_off_loopback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, hosts: list[str], warned: bool
 ) -> None:
-    SearchIndex(tmp_path / "index", create=True).update([web_corpus.write(tmp_path / "corpus")])
+    web_corpus.indexed(tmp_path)
     calls: list[dict[str, object]] = []
     monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: calls.append({"app": app, **kwargs}))
     result = CliRunner().invoke(cli, ["-i", str(tmp_path / "index"), "serve", "--host", host, "--port", "8123",
@@ -109,7 +109,7 @@ def test_serve_binds_what_it_is_told_and_warns_off_loopback(
 def test_serve_with_workers_hands_uvicorn_one_tcp_socket_and_the_index_to_reopen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    SearchIndex(tmp_path / "index", create=True).update([web_corpus.write(tmp_path / "corpus")])
+    web_corpus.indexed(tmp_path)
     started: list[tuple[Any, list[socket.socket]]] = []
 
     class Supervisor:

@@ -81,3 +81,11 @@ def write(folder: Path) -> Path:
     path = folder / "web.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records()), encoding="utf-8")
     return path
+
+
+def indexed(where: Path) -> Path:
+    """``where/index``: an index of the corpus written to ``where/corpus``."""
+    from searchkit import SearchIndex
+
+    SearchIndex(where / "index", create=True).update([write(where / "corpus")])
+    return where / "index"
