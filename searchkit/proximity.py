@@ -377,10 +377,9 @@ class _OperatorsPlugin(OperatorsPlugin):
 
 
 def _ranking(parser: Any) -> Any:
-    """The Ranking query._parser built ``parser`` with (its field boosts)."""
-    from .ranking import DEFAULT
-
-    return getattr(parser, "ranking", DEFAULT)
+    """The Ranking query._parser built ``parser`` with (its field boosts):
+    every parser with these plugins is built there, so none lacks it."""
+    return parser.ranking
 
 
 class _AtLeastNode(syntax.SyntaxNode):
