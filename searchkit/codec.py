@@ -36,6 +36,7 @@ import mmap
 import struct
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from whoosh import formats
@@ -206,22 +207,51 @@ def encode_terms(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS)
     return [(data[bounds[t] : bounds[t + 1]], st) for t, st in enumerate(stats)]
 
 
-def encode_terms_by_block(
-    fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS
-) -> list[tuple[bytes, tuple[Any, ...]]]:
-    """:func:`encode_terms` one block at a time: the readable definition of
-    the layout, which :func:`encode_field` must match byte for byte (a test
-    checks it), and the encoder of Whoosh's raw value bytes (``V_RAW``).
+@dataclass
+class _Layout:
+    """What both encoders derive from a field's postings before writing bytes:
+    the blocks (each term's postings cut every ``blocklimit``), every delta,
+    the narrowest width of each block's arrays and the blocks' statistics."""
 
-    Deltas, widths and per-block statistics are numpy operations over all
-    postings at once; what is left per block is slicing the prepared arrays
-    and joining bytes.
-    """
+    ts: np.ndarray
+    tlen: np.ndarray
+    nb: np.ndarray
+    block_term: np.ndarray
+    first_block: np.ndarray
+    blo: np.ndarray
+    bhi: np.ndarray
+    iddelta: np.ndarray
+    iw: np.ndarray
+    w64: np.ndarray
+    wmax: np.ndarray
+    frac: np.ndarray
+    wcode: np.ndarray
+    lb: np.ndarray
+    big: np.ndarray
+    bminlb: np.ndarray
+    bmaxlb: np.ndarray
+    # Values (None where the kind has none): counts, positions, characters.
+    counts: np.ndarray | None = None
+    cw: np.ndarray | None = None
+    pstart: np.ndarray | None = None
+    flo: np.ndarray | None = None
+    fhi: np.ndarray | None = None
+    pd: np.ndarray | None = None
+    pw: np.ndarray | None = None
+    sd: np.ndarray | None = None
+    ln: np.ndarray | None = None
+    sw: np.ndarray | None = None
+    lw: np.ndarray | None = None
+
+
+def _layout(fp: FieldPostings, kind: int, blocklimit: int) -> _Layout | None:
+    """The field's :class:`_Layout`; None for a field without terms. Raises
+    ValueError for postings the format cannot hold (out of order, empty)."""
     ts = fp.term_starts
     n_terms = len(ts) - 1
     ids, weights, lengths = fp.ids, fp.weights, fp.lengths
     if n_terms <= 0:
-        return []
+        return None
     tlen = np.diff(ts)
     if int(tlen.min()) <= 0:
         raise ValueError("searchkit codec: a term without postings")
@@ -235,8 +265,9 @@ def encode_terms_by_block(
     iddelta = np.zeros(len(ids), dtype=np.int64)
     iddelta[1:] = ids[1:] - ids[:-1]
     iddelta[blo] = 0
+    if int(iddelta.min()) < 0:
+        raise ValueError("searchkit codec: a negative delta (postings out of order)")
     iw = _widths(_block_max(iddelta, blo))
-    idn = _Narrowed(iddelta, iw)
 
     w64 = weights.astype(np.float64)
     wmax = np.maximum.reduceat(w64, blo)
@@ -248,29 +279,28 @@ def encode_terms_by_block(
         _W_ONES,
         np.where(has_frac | (wmin < 0) | (wmax >= 0x10000), _W_FLOAT, _widths(wmax)),
     )
-    wints = np.where((frac > 0) | (w64 < 0), 0, w64).astype(np.int64)  # those blocks store floats
-    wn = _Narrowed(wints, wcode[(wcode != _W_ONES) & (wcode != _W_FLOAT)])
-    wfloat = weights.astype("<f4")
 
     lb = length_bytes(lengths)
     big = np.where(lengths > 0, lengths, np.iinfo(np.int64).max)
     bminlen = np.minimum.reduceat(big, blo)
     bminlb = np.where(bminlen == np.iinfo(np.int64).max, 0, length_bytes(np.minimum(bminlen, 1 << 40)))
     bmaxlb = np.maximum.reduceat(lb.astype(np.int64), blo)
+    out = _Layout(
+        ts, tlen, nb, block_term, first_block, blo, bhi, iddelta, iw, w64, wmax, frac, wcode, lb, big, bminlb, bmaxlb
+    )
 
-    # Values.
-    cw = pw = sw = lw = None
     if kind in (V_FREQ, V_POSITIONS, V_CHARS):
         assert fp.counts is not None
         counts = fp.counts
-        cw = _widths(_block_max(counts, blo))
-        cn = _Narrowed(counts, cw)
+        if int(counts.min()) < 0:
+            raise ValueError("searchkit codec: a negative delta (postings out of order)")
+        out.counts, out.cw = counts, _widths(_block_max(counts, blo))
     if kind in (V_POSITIONS, V_CHARS):
-        assert fp.positions is not None
-        if int(counts.min()) <= 0:
+        assert fp.positions is not None and out.counts is not None
+        if int(out.counts.min()) <= 0:
             raise ValueError("searchkit codec: a posting without positions")
-        fo = np.zeros(len(counts) + 1, dtype=np.int64)
-        np.cumsum(counts, out=fo[1:])
+        fo = np.zeros(len(out.counts) + 1, dtype=np.int64)
+        np.cumsum(out.counts, out=fo[1:])
         pstart = fo[:-1]
         pos = fp.positions
         pd = np.empty(len(pos), dtype=np.int64)
@@ -278,9 +308,10 @@ def encode_terms_by_block(
             pd[0] = pos[0]
             pd[1:] = pos[1:] - pos[:-1]
         pd[pstart] = pos[pstart]
-        flo, fhi = fo[blo], fo[bhi]
-        pw = _widths(_block_max(pd, flo))
-        pdn = _Narrowed(pd, pw)
+        flo = fo[blo]
+        out.pstart, out.flo, out.fhi, out.pd = pstart, flo, fo[bhi], pd
+        out.pw = _widths(_block_max(pd, flo))
+        checks = [pd]
         if kind == V_CHARS:
             assert fp.starts is not None and fp.ends is not None
             st, en = fp.starts, fp.ends
@@ -290,21 +321,69 @@ def encode_terms_by_block(
                 sd[1:] = st[1:] - en[:-1]
             sd[pstart] = st[pstart]
             ln = en - st
-            sw = _widths(_block_max(sd, flo))
-            lw = _widths(_block_max(ln, flo))
-            sdn = _Narrowed(sd, sw)
-            lnn = _Narrowed(ln, lw)
-        flo_l, fhi_l = flo.tolist(), fhi.tolist()
+            out.sd, out.ln = sd, ln
+            out.sw, out.lw = _widths(_block_max(sd, flo)), _widths(_block_max(ln, flo))
+            checks += [sd, ln]
+        for arr in checks:
+            if len(arr) and int(arr.min()) < 0:
+                raise ValueError("searchkit codec: a negative delta (postings out of order)")
+    return out
 
-    # Term statistics, as W3TermInfo.add_block totals them.
+
+def _term_stats(fp: FieldPostings, lay: _Layout) -> list[tuple[Any, ...]]:
+    """Each term's W3TermInfo fields, as W3TermInfo.add_block totals them."""
+    ts, ids = lay.ts, fp.ids
     t0 = ts[:-1]
-    tweight = np.add.reduceat(w64, t0).tolist()
-    tminlen = np.minimum.reduceat(big, t0)
-    tminlb = np.where(tminlen == np.iinfo(np.int64).max, 0, length_bytes(np.minimum(tminlen, 1 << 40))).tolist()
-    tmaxlb = np.maximum.reduceat(lb.astype(np.int64), t0).tolist()
-    tmaxw = np.maximum.reduceat(w64, t0).tolist()
-    tminid = ids[t0].tolist()
-    tmaxid = ids[ts[1:] - 1].tolist()
+    tminlen = np.minimum.reduceat(lay.big, t0)
+    return list(
+        zip(
+            np.add.reduceat(lay.w64, t0).tolist(),
+            lay.tlen.tolist(),
+            np.where(tminlen == np.iinfo(np.int64).max, 0, length_bytes(np.minimum(tminlen, 1 << 40))).tolist(),
+            np.maximum.reduceat(lay.lb.astype(np.int64), t0).tolist(),
+            np.maximum.reduceat(lay.w64, t0).tolist(),
+            ids[t0].tolist(),
+            ids[ts[1:] - 1].tolist(),
+            strict=True,
+        )
+    )
+
+
+def encode_terms_by_block(
+    fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS
+) -> list[tuple[bytes, tuple[Any, ...]]]:
+    """:func:`encode_terms` one block at a time: the readable definition of
+    the layout, which :func:`encode_field` must match byte for byte (a test
+    checks it), and the encoder of Whoosh's raw value bytes (``V_RAW``).
+
+    Deltas, widths and per-block statistics are numpy operations over all
+    postings at once; what is left per block is slicing the prepared arrays
+    and joining bytes.
+    """
+    ids, weights = fp.ids, fp.weights
+    lay = _layout(fp, kind, blocklimit)
+    if lay is None:
+        return []
+    n_terms = len(lay.tlen)
+    blo, bhi, nb, iw, wcode, wmax = lay.blo, lay.bhi, lay.nb, lay.iw, lay.wcode, lay.wmax
+    bminlb, bmaxlb, w64, frac = lay.bminlb, lay.bmaxlb, lay.w64, lay.frac
+    cw, pw, sw, lw = lay.cw, lay.pw, lay.sw, lay.lw
+    idn = _Narrowed(lay.iddelta, iw)
+    wints = np.where((frac > 0) | (w64 < 0), 0, w64).astype(np.int64)  # those blocks store floats
+    wn = _Narrowed(wints, wcode[(wcode != _W_ONES) & (wcode != _W_FLOAT)])
+    wfloat = weights.astype("<f4")
+    if cw is not None:
+        assert lay.counts is not None
+        cn = _Narrowed(lay.counts, cw)
+    if pw is not None:
+        assert lay.pd is not None and lay.flo is not None and lay.fhi is not None
+        pdn = _Narrowed(lay.pd, pw)
+        flo_l, fhi_l = lay.flo.tolist(), lay.fhi.tolist()
+    if sw is not None and lw is not None:
+        assert lay.sd is not None and lay.ln is not None
+        sdn = _Narrowed(lay.sd, sw)
+        lnn = _Narrowed(lay.ln, lw)
+    term_stats = _term_stats(fp, lay)
 
     blo_l, bhi_l = blo.tolist(), bhi.tolist()
     iw_l, wcode_l = iw.tolist(), wcode.tolist()
@@ -317,7 +396,6 @@ def encode_terms_by_block(
     sw_l = sw.tolist() if sw is not None else None
     lw_l = lw.tolist() if lw is not None else None
     nb_l = nb.tolist()
-    tlen_l = tlen.tolist()
     raw = fp.raw
     pack_head = _HEAD.pack
     pack_total = struct.Struct("<I").pack
@@ -381,8 +459,7 @@ def encode_terms_by_block(
             )
             parts.append(data)
             b += 1
-        stats = (tweight[t], tlen_l[t], tminlb[t], tmaxlb[t], tmaxw[t], tminid[t], tmaxid[t])
-        out.append((b"".join(parts), stats))
+        out.append((b"".join(parts), term_stats[t]))
     return out
 
 
@@ -428,93 +505,29 @@ def encode_field(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS)
     """
     if kind == V_RAW:
         raise ValueError("searchkit codec: raw values are encoded by encode_terms_by_block")
-    ts = fp.term_starts
-    n_terms = len(ts) - 1
-    ids, weights, lengths = fp.ids, fp.weights, fp.lengths
-    if n_terms <= 0:
+    ids, weights = fp.ids, fp.weights
+    lay = _layout(fp, kind, blocklimit)
+    if lay is None:
         return b"", [0], []
-    tlen = np.diff(ts)
-    if int(tlen.min()) <= 0:
-        raise ValueError("searchkit codec: a term without postings")
-    nb = (tlen + blocklimit - 1) // blocklimit
-    block_term = np.repeat(np.arange(n_terms), nb)
-    first_block = np.cumsum(nb) - nb
-    k = np.arange(len(block_term)) - np.repeat(first_block, nb)
-    blo = ts[block_term] + k * blocklimit
-    bhi = np.minimum(blo + blocklimit, ts[block_term + 1])
+    n_terms = len(lay.tlen)
+    nb, block_term, first_block, blo, bhi = lay.nb, lay.block_term, lay.first_block, lay.blo, lay.bhi
+    iddelta, iw, w64, wmax, wcode = lay.iddelta, lay.iw, lay.w64, lay.wmax, lay.wcode
+    bminlb, bmaxlb = lay.bminlb, lay.bmaxlb
     n = bhi - blo
     nblocks = len(blo)
-
-    iddelta = np.zeros(len(ids), dtype=np.int64)
-    iddelta[1:] = ids[1:] - ids[:-1]
-    iddelta[blo] = 0
-    if int(iddelta.min()) < 0:
-        raise ValueError("searchkit codec: a negative delta (postings out of order)")
-    iw = _widths(_block_max(iddelta, blo))
-
-    w64 = weights.astype(np.float64)
-    wmax = np.maximum.reduceat(w64, blo)
-    wmin = np.minimum.reduceat(w64, blo)
-    frac = (w64 != np.round(w64)).astype(np.int8)
-    has_frac = np.maximum.reduceat(frac, blo) > 0
-    wcode = np.where(
-        (wmin == 1.0) & (wmax == 1.0),
-        _W_ONES,
-        np.where(has_frac | (wmin < 0) | (wmax >= 0x10000), _W_FLOAT, _widths(wmax)),
-    )
     wbytes = np.where(wcode == _W_FLOAT, 4, wcode)  # per weight; 0 for all ones
-
-    lb = length_bytes(lengths)
-    big = np.where(lengths > 0, lengths, np.iinfo(np.int64).max)
-    bminlen = np.minimum.reduceat(big, blo)
-    bminlb = np.where(bminlen == np.iinfo(np.int64).max, 0, length_bytes(np.minimum(bminlen, 1 << 40)))
-    bmaxlb = np.maximum.reduceat(lb.astype(np.int64), blo)
 
     # Byte sizes of each block's parts.
     idlen = iw * (n - 1)
     wlen = wbytes * n
     vhead = {V_NONE: 0, V_FREQ: 1, V_POSITIONS: 6, V_CHARS: 8}[kind]
     zero = np.zeros(nblocks, dtype=np.int64)
-    cw = pw = sw = lw = zero
-    tot = zero
-    if kind in (V_FREQ, V_POSITIONS, V_CHARS):
-        assert fp.counts is not None
-        counts = fp.counts
-        cw = _widths(_block_max(counts, blo))
-        if int(counts.min()) < 0:
-            raise ValueError("searchkit codec: a negative delta (postings out of order)")
-    if kind in (V_POSITIONS, V_CHARS):
-        assert fp.positions is not None
-        if int(counts.min()) <= 0:
-            raise ValueError("searchkit codec: a posting without positions")
-        fo = np.zeros(len(counts) + 1, dtype=np.int64)
-        np.cumsum(counts, out=fo[1:])
-        pstart = fo[:-1]
-        pos = fp.positions
-        pd = np.empty(len(pos), dtype=np.int64)
-        if len(pos):
-            pd[0] = pos[0]
-            pd[1:] = pos[1:] - pos[:-1]
-        pd[pstart] = pos[pstart]
-        flo, fhi = fo[blo], fo[bhi]
-        tot = fhi - flo
-        pw = _widths(_block_max(pd, flo))
-        checks = [pd]
-        if kind == V_CHARS:
-            assert fp.starts is not None and fp.ends is not None
-            st, en = fp.starts, fp.ends
-            sd = np.empty(len(st), dtype=np.int64)
-            if len(st):
-                sd[0] = st[0]
-                sd[1:] = st[1:] - en[:-1]
-            sd[pstart] = st[pstart]
-            ln = en - st
-            sw = _widths(_block_max(sd, flo))
-            lw = _widths(_block_max(ln, flo))
-            checks += [sd, ln]
-        for arr in checks:
-            if len(arr) and int(arr.min()) < 0:
-                raise ValueError("searchkit codec: a negative delta (postings out of order)")
+    cw = lay.cw if lay.cw is not None else zero
+    pw = lay.pw if lay.pw is not None else zero
+    sw = lay.sw if lay.sw is not None else zero
+    lw = lay.lw if lay.lw is not None else zero
+    counts, pd, sd, ln, flo, fhi = lay.counts, lay.pd, lay.sd, lay.ln, lay.flo, lay.fhi
+    tot = fhi - flo if fhi is not None and flo is not None else zero
     clen = cw * n
     datalen = idlen + wlen + vhead + clen + (pw + sw + lw) * tot
     blocklen = _HEAD.size + datalen
@@ -567,31 +580,21 @@ def encode_field(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS)
             _put(buf, tot, vstart + vhead - 4, np.full(nblocks, 4))
         cstart = vstart + vhead
         p, pb, rank = _runs(blo, bhi)
+        assert counts is not None
         _put(buf, counts[p], cstart[pb] + cw[pb] * rank, cw[pb])
         if kind in (V_POSITIONS, V_CHARS):
+            assert pd is not None and flo is not None and fhi is not None
             o, ob, orank = _runs(flo, fhi)
             start = cstart + clen
             _put(buf, pd[o], start[ob] + pw[ob] * orank, pw[ob])
             if kind == V_CHARS:
+                assert sd is not None and ln is not None
                 start = start + pw * tot
                 _put(buf, sd[o], start[ob] + sw[ob] * orank, sw[ob])
                 start = start + sw * tot
                 _put(buf, ln[o], start[ob] + lw[ob] * orank, lw[ob])
 
-    t0 = ts[:-1]
-    tminlen = np.minimum.reduceat(big, t0)
-    stats = list(
-        zip(
-            np.add.reduceat(w64, t0).tolist(),
-            tlen.tolist(),
-            np.where(tminlen == np.iinfo(np.int64).max, 0, length_bytes(np.minimum(tminlen, 1 << 40))).tolist(),
-            np.maximum.reduceat(lb.astype(np.int64), t0).tolist(),
-            np.maximum.reduceat(w64, t0).tolist(),
-            ids[t0].tolist(),
-            ids[ts[1:] - 1].tolist(),
-            strict=True,
-        )
-    )
+    stats = _term_stats(fp, lay)
     return buf.tobytes(), [*toff.tolist(), total], stats
 
 
