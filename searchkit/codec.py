@@ -30,25 +30,20 @@ from __future__ import annotations
 
 import bisect
 import functools
-import io
 import itertools
-import mmap
 import struct
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from whoosh import formats
 from whoosh.codec import base, whoosh3
-from whoosh.filedb import filetables
-from whoosh.filedb.filetables import _lengths as _LENGTHS
-from whoosh.filedb.filetables import _pointer as _POINTER
 from whoosh.matching import ListMatcher, ReadTooFar
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint, unpack_uint
-from whoosh.util.numeric import _length_byte_cache, byte_to_length
-from whoosh.util.numlists import GrowableArray
+from whoosh.util.numeric import _length_byte_cache, byte_to_length, length_to_byte
+
+from . import termfile
 
 MAGIC = b"SKp1"
 # Larger than W3's 128: a block is decoded with a handful of numpy calls
@@ -330,23 +325,38 @@ def _layout(fp: FieldPostings, kind: int, blocklimit: int) -> _Layout | None:
     return out
 
 
-def _term_stats(fp: FieldPostings, lay: _Layout) -> list[tuple[Any, ...]]:
-    """Each term's W3TermInfo fields, as W3TermInfo.add_block totals them."""
-    ts, ids = lay.ts, fp.ids
+def _term_arrays(fp: FieldPostings) -> dict[str, np.ndarray]:
+    """Each term's W3TermInfo fields as W3TermInfo.add_block totals them, one
+    array per field (the term file's arrays, see searchkit.termfile.STATS)."""
+    ts, ids, lengths = fp.term_starts, fp.ids, fp.lengths
     t0 = ts[:-1]
-    tminlen = np.minimum.reduceat(lay.big, t0)
-    return list(
-        zip(
-            np.add.reduceat(lay.w64, t0).tolist(),
-            lay.tlen.tolist(),
-            np.where(tminlen == np.iinfo(np.int64).max, 0, length_bytes(np.minimum(tminlen, 1 << 40))).tolist(),
-            np.maximum.reduceat(lay.lb.astype(np.int64), t0).tolist(),
-            np.maximum.reduceat(lay.w64, t0).tolist(),
-            ids[t0].tolist(),
-            ids[ts[1:] - 1].tolist(),
-            strict=True,
-        )
-    )
+    if not len(t0):
+        empty = np.zeros(0, dtype=np.int64)
+        return {k: empty for k in ("weight", "df", "minlb", "maxlb", "maxweight", "minid", "maxid", "span")}
+    w64 = fp.weights.astype(np.float64)
+    lb = length_bytes(lengths).astype(np.int64)
+    big = np.where(lengths > 0, lengths, np.iinfo(np.int64).max)
+    tminlen = np.minimum.reduceat(big, t0)
+    minid, maxid = ids[t0], ids[ts[1:] - 1]
+    return {
+        "weight": np.add.reduceat(w64, t0),
+        "df": np.diff(ts),
+        "minlb": np.where(tminlen == np.iinfo(np.int64).max, 0, length_bytes(np.minimum(tminlen, 1 << 40))).astype(
+            np.int64
+        ),
+        "maxlb": np.maximum.reduceat(lb, t0),
+        "maxweight": np.maximum.reduceat(w64, t0),
+        "minid": minid,
+        "maxid": maxid,
+        "span": maxid - minid,
+    }
+
+
+def _term_stats(fp: FieldPostings, lay: _Layout | None = None) -> list[tuple[Any, ...]]:
+    """Each term's W3TermInfo fields, as W3TermInfo.add_block totals them."""
+    a = _term_arrays(fp)
+    names = ("weight", "df", "minlb", "maxlb", "maxweight", "minid", "maxid")
+    return list(zip(*(a[n].tolist() for n in names), strict=True))
 
 
 def encode_terms_by_block(
@@ -774,137 +784,145 @@ def set_terminfo(terminfo: Any, stats: tuple[Any, ...], offset: int, length: int
     terminfo.set_extent(offset, length)
 
 
-class _TermsHashWriter(filetables.OrderedHashWriter):
-    """Whoosh's ordered hash file, with the hash tables laid out by numpy.
-
-    Same file: 256 open-addressing tables of twice as many slots as keys,
-    each key in the first free slot at or after its home slot, so Whoosh's
-    reader finds every key with its own probe. Whoosh fills the tables with
-    a Python step per key and writes one 12-byte pointer per slot; a
-    segment's dictionary has ~10 keys per article (words, anchors, terms).
-    """
-
-    _bulk_hashes: list[int]
-    _bulk_positions: list[Any]
-
-    def add_many(self, keys: list[bytes], positions: np.ndarray) -> None:
-        """Records already written at ``positions``: their keys' hash entries."""
-        if not hasattr(self, "_bulk_hashes"):
-            self._bulk_hashes, self._bulk_positions = [], []
-        crc = zlib.crc32  # hash type 1, as Whoosh's crc_hash
-        self._bulk_hashes.extend([crc(k) for k in keys])
-        self._bulk_positions.append(positions)
-        self.index.extend(positions.tolist())
-
-    def _write_hashes(self) -> None:
-        dbfile = self.dbfile
-        hashes = [h for entries in self.buckets for h, _ in entries]
-        where = [p for entries in self.buckets for _, p in entries]
-        hv = np.asarray(hashes + getattr(self, "_bulk_hashes", []), dtype=np.int64) & 0xFFFFFFFF
-        pos = np.concatenate([np.asarray(where, dtype=np.int64), *getattr(self, "_bulk_positions", [])]).astype(
-            np.int64
-        )
-        bucket = hv & 255
-        order = np.argsort(bucket, kind="stable")
-        hv, pos, bucket = hv[order], pos[order], bucket[order]
-        bounds = np.searchsorted(bucket, np.arange(257))
-        slot_dtype = np.dtype([("h", ">u4"), ("p", ">i8")])
-        for b in range(256):
-            lo, hi = int(bounds[b]), int(bounds[b + 1])
-            numslots = 2 * (hi - lo)
-            self.directory.append((dbfile.tell(), numslots))
-            if not numslots:
-                continue
-            h, p = hv[lo:hi], pos[lo:hi]
-            home = (h >> 8) % numslots
-            by_home = np.argsort(home, kind="stable")
-            h, p, home = h[by_home], p[by_home], home[by_home]
-            # Linear probing in home order: each key goes to the first slot
-            # after the one before it, or its home if that is later.
-            i = np.arange(len(home))
-            placed = i + np.maximum.accumulate(home - i)
-            table = np.zeros(numslots, dtype=slot_dtype)
-            fits = placed < numslots
-            table["h"][placed[fits]] = h[fits]
-            table["p"][placed[fits]] = p[fits]
-            taken = np.zeros(numslots, dtype=bool)
-            taken[placed[fits]] = True
-            # Past the end the probe wraps to the start: the few keys there
-            # take the first free slots, as the reader's probe will.
-            free = iter(np.flatnonzero(~taken).tolist())
-            for k in np.flatnonzero(~fits).tolist():
-                slot = next(free)
-                table["h"][slot] = h[k]
-                table["p"][slot] = p[k]
-            dbfile.write(table.tobytes())
+def inline_mask(fp: FieldPostings, kind: int) -> np.ndarray:
+    """Terms whose one posting the dictionary's statistics hold whole: a
+    field without positions, a single posting, and (for frequencies) a
+    count equal to the weight. Their postings are not written (an empty
+    extent); the terms reader gives them to Whoosh as inlined postings.
+    Most of a segment's terms are such (anchors, ids, digests, rare words),
+    and a block would cost a 4-byte tag and a 24-byte header for each."""
+    ts = fp.term_starts
+    tlen = np.diff(ts)
+    if kind not in (V_NONE, V_FREQ) or not len(tlen):
+        return np.zeros(len(tlen), dtype=bool)
+    single = tlen == 1
+    if kind == V_FREQ:
+        assert fp.counts is not None
+        first = ts[:-1]
+        w = fp.weights[first].astype(np.float64)
+        single &= fp.counts[first].astype(np.float64) == w
+    return single
 
 
-class SearchkitFieldWriter(whoosh3.W3FieldWriter):
-    """W3's term dictionary writer, plus a call that writes a whole field's
-    postings from arrays (the bulk writer's path)."""
+def _select_terms(fp: FieldPostings, keep: np.ndarray) -> FieldPostings:
+    """The postings of the kept terms (a field without positions)."""
+    tlen = np.diff(fp.term_starts)
+    rows = np.repeat(keep, tlen)
+    ts = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+    np.cumsum(tlen[keep], out=ts[1:])
+    counts = None if fp.counts is None else fp.counts[rows]
+    return FieldPostings(ts, fp.ids[rows], fp.weights[rows], fp.lengths[rows], counts=counts)
 
-    _tindex: Any
-    _fieldmap: dict[str, int]
+
+def _stat_arrays(stats: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
+    """Per-term statistic tuples (as _term_stats gives them) as the term file's arrays."""
+    cols = list(zip(*stats, strict=True)) if stats else [()] * 7
+    weight, df, minlb, maxlb, maxweight, minid, maxid = (np.asarray(c) for c in cols)
+    return {
+        "df": df.astype(np.int64),
+        "weight": weight.astype(np.float64),
+        "maxweight": maxweight.astype(np.float64),
+        "minlb": minlb.astype(np.int64),
+        "maxlb": maxlb.astype(np.int64),
+        "minid": minid.astype(np.int64),
+        "span": maxid.astype(np.int64) - minid.astype(np.int64),
+    }
+
+
+class SearchkitFieldWriter(base.FieldWriter):
+    """Writes a segment's postings and its term file (searchkit.termfile):
+    Whoosh's term-at-a-time interface (merges through Whoosh's writer), and
+    a call that writes a whole field's postings from arrays (the bulk
+    writer's path)."""
 
     def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
-        super().__init__(codec, storage, segment)
-        # The term dictionary hashes keys with CRC-32 instead of W3's MD5
-        # (a hash file records its hash type, so any reader follows): MD5 of
-        # a key in Python is ~15% of a term lookup, and the near-duplicate
-        # linker looks up eight anchors per article.
-        # OrderedHashWriter takes no hash type, so its __init__ is done here
-        # with one, over the header W3's already wrote.
-        tifile = self._tindex.dbfile
-        tifile.seek(self._tindex.startoffset)
-        tindex = _TermsHashWriter.__new__(_TermsHashWriter)
-        filetables.HashWriter.__init__(tindex, tifile, hashtype=1)
-        tindex.index = GrowableArray("H")
-        tindex.lastkey = b""
-        self._tindex = tindex
-        self._fieldmap = tindex.extras["fieldmap"] = {}
+        self._codec = codec
+        self._storage = storage
+        self._segment = segment
+        self._terms = termfile.TermFileWriter(segment.create_file(storage, whoosh3.W3Codec.TERMS_EXT))
+        self._postfile = segment.create_file(storage, whoosh3.W3Codec.POSTS_EXT)
+        self._fieldname: str | None = None
+        self._fieldobj: Any = None
+        self._postwriter: Any = None
+        self._infield = False
+        self.is_closed = False
+
+    # Whoosh's interface: one term at a time, the field's entries kept until finish_field.
+    def start_field(self, fieldname: str, fieldobj: Any) -> None:
+        self._fieldname = fieldname
+        self._fieldobj = fieldobj
+        self._infield = True
+        self._postwriter = self._codec.postings_writer(self._postfile)
+        self._keys: list[bytes] = []
+        self._rows: list[tuple[Any, ...]] = []
+        self._extents: list[tuple[int, int]] = []
+        self._base = self._postfile.tell()
+
+    def start_term(self, btext: bytes) -> None:
+        if self._postwriter is None:
+            raise Exception("Called start_term before start_field")
+        if self._keys and btext <= self._keys[-1]:
+            raise ValueError(f"Keys must increase: {self._keys[-1]!r}..{btext!r}")
+        self._btext = btext
+        self._postwriter.start_postings(self._fieldobj.format, whoosh3.W3TermInfo())
+
+    def add(self, docnum: int, weight: float, vbytes: bytes, length: int | None) -> None:
+        self._postwriter.add_posting(docnum, weight, vbytes, length)
+
+    def finish_term(self) -> None:
+        ti = self._postwriter.finish_postings()
+        if not self._postwriter.written():
+            return  # no postings: W3 would keep an empty entry, which no reader can use
+        minlb = 0 if ti._minlength is None else length_to_byte(ti._minlength)
+        self._keys.append(self._btext)
+        self._rows.append(
+            (ti._weight, ti._df, minlb, length_to_byte(ti._maxlength), ti._maxweight, ti._minid, ti._maxid)
+        )
+        self._extents.append(ti.extent())
+
+    def finish_field(self) -> None:
+        if not self._infield:
+            raise Exception("Called finish_field before start_field")
+        assert self._fieldname is not None
+        offsets = [off - self._base for off, _ in self._extents] + [self._postfile.tell() - self._base]
+        for (off, length), nxt in zip(self._extents, offsets[1:], strict=True):
+            if off - self._base + length != nxt:
+                raise ValueError("searchkit codec: a field's postings must be written term after term")
+        self._terms.add_field(self._fieldname, self._keys, _stat_arrays(self._rows), self._base, offsets)
+        self._infield = False
+        self._postwriter = None
+
+    def close(self) -> None:
+        self._terms.close()
+        self._postfile.close()
+        self.is_closed = True
 
     def add_field_postings(self, fieldname: str, fieldobj: Any, terms: Sequence[bytes], fp: FieldPostings) -> None:
-        self.start_field(fieldname, fieldobj)
-        kind = value_kind(fieldobj.format)
-        if kind == V_RAW:
-            encoded = encode_terms_by_block(fp, kind, self._codec._blocklimit)
-            data = b"".join(d for d, _ in encoded)
-            stats = [st for _, st in encoded]
-            bounds = [0]
-            for d, _ in encoded:
-                bounds.append(bounds[-1] + len(d))
-        else:
-            data, bounds, stats = encode_field(fp, kind, self._codec._blocklimit)
-        postfile = self._postfile
-        base = postfile.tell()
-        # What W3FieldWriter.finish_term and OrderedHashWriter.add do per
-        # term (same bytes, same hash buckets), without a method call and
-        # a file write per term: the records are joined and written once.
-        tindex: _TermsHashWriter = self._tindex
-        tfile = tindex.dbfile
-        tpos = tfile.tell()
-        prefix = struct.pack("!H", self._fieldid)
-        keys = [prefix + t for t in terms]
-        if keys and keys[0] <= tindex.lastkey:
-            raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
-        if any(a >= b for a, b in itertools.pairwise(keys)):
+        """All of a field's terms (ascending) and their postings, in one call."""
+        if any(a >= b for a, b in itertools.pairwise(terms)):
             raise ValueError("Keys must increase")
-        pack = _TERMINFO.pack
-        # key length, value length, key, value: the value is the fixed 35-byte W3TermInfo.
-        head = _HASH_LENGTHS.pack
-        vlen = _TERMINFO.size
-        records = [
-            head(len(key), vlen) + key + pack(0, *st, base + lo, hi - lo)
-            for key, st, lo, hi in zip(keys, stats, bounds[:-1], bounds[1:], strict=True)
-        ]
-        sizes = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
-        positions = tpos + np.cumsum(sizes) - sizes
-        tindex.add_many(keys, positions)
-        postfile.write(data)
-        tfile.write(b"".join(records))
-        if keys:
-            tindex.lastkey = keys[-1]
-        self.finish_field()
+        kind = value_kind(fieldobj.format)
+        blocklimit = self._codec._blocklimit
+        inline = inline_mask(fp, kind) if len(terms) else np.zeros(0, dtype=bool)
+        written = fp if not inline.any() else _select_terms(fp, ~inline)
+        if kind == V_RAW:
+            encoded = encode_terms_by_block(written, kind, blocklimit)
+            data = b"".join(d for d, _ in encoded)
+            bounds = np.zeros(len(encoded) + 1, dtype=np.int64)
+            np.cumsum([len(d) for d, _ in encoded], out=bounds[1:])
+        elif len(written.term_starts) > 1:
+            data, blist, _ = encode_field(written, kind, blocklimit)
+            bounds = np.asarray(blist, dtype=np.int64)
+        else:
+            data, bounds = b"", np.zeros(1, dtype=np.int64)
+        # Each term's start; an inlined term starts (and ends) where the next written one starts.
+        kept = ~inline
+        at = np.cumsum(kept) - kept
+        offsets = np.append(bounds[at], bounds[-1]) if len(terms) else np.zeros(1, dtype=np.int64)
+        stats = _term_arrays(fp)
+        base = self._postfile.tell()
+        self._postfile.write(data)
+        self._terms.add_field(fieldname, list(terms), stats, base, offsets)
 
 
 # ---------------------------------------------------------------- reading
@@ -978,8 +996,37 @@ def _blocks(postfile: Any, offset: int) -> list[_Block]:
         position = block.nextoffset
 
 
+def block_sizes(postfile: Any, offset: int, kind: int) -> list[dict[str, int]]:
+    """Bytes of each part of each block of the term at ``offset``
+    (benchmarks/sizes.py: what the postings of a field cost, part by part)."""
+    out = []
+    for block in _blocks(postfile, offset):
+        idlen, wlen, voffset = block._sizes()
+        vlen = block.nextoffset - voffset
+        part = {"head": _HEAD.size, "ids": idlen, "weights": wlen}
+        n = block.count
+        if kind in (V_FREQ, V_POSITIONS, V_CHARS):
+            head = postfile.get(voffset, 8)
+            cw = head[0]
+            vhead = {V_FREQ: 1, V_POSITIONS: 6, V_CHARS: 8}[kind]
+            part["counts"] = vhead + cw * n
+            if kind != V_FREQ:
+                (total,) = struct.unpack_from("<I", head, vhead - 4)
+                part["positions"] = head[1] * total
+                if kind == V_CHARS:
+                    part["char starts"] = head[2] * total
+                    part["char lengths"] = head[3] * total
+        elif kind == V_RAW:
+            part["raw values"] = vlen
+        out.append(part)
+    return out
+
+
 def read_postings(postfile: Any, terminfo: Any) -> tuple[np.ndarray, np.ndarray]:
     """All of a term's ids (int32) and weights (float32), values untouched."""
+    if terminfo.is_inlined():
+        ids, weights, _ = terminfo.inlined_postings()
+        return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
     offset, _ = terminfo.extent()
     parts = [b.ids_weights(postfile)[:2] for b in _blocks(postfile, offset)]
     if len(parts) == 1:
@@ -1123,131 +1170,188 @@ class SearchkitLeafMatcher(whoosh3.W3LeafMatcher):
                 self._next_block()
 
 
-class SearchkitTermsReader(whoosh3.W3TermsReader):
-    """W3's term dictionary reader that, once a field has been looked up many
-    times, reads the field's dictionary entries into a dict.
+class _InlineTermInfo(whoosh3.W3TermInfo):
+    """A term whose one posting the term file's statistics hold (no
+    postings bytes, see inline_mask); its value follows from the field's
+    format, which only the matcher knows (SearchkitCodec.postings_reader)."""
 
-    A search looks up a handful of terms, where W3's on-disk hash is the
-    right tool; linking near-duplicates at commit looks up eight anchors per
-    article in every segment, about 60 us each through the hash file's
-    Python code, where one sequential pass over the field's entries and a
-    dict lookup each is an order of magnitude less.
+    searchkit_inline = True
+
+
+class _Cursor(base.FieldCursor):
+    """Whoosh's field cursor over one field of a term file."""
+
+    def __init__(self, reader: SearchkitTermsReader, ft: termfile.FieldTerms | None, fieldobj: Any) -> None:
+        self._reader = reader
+        self._ft = ft
+        self._fieldobj = fieldobj
+        self._i = 0
+
+    def _current(self) -> Any:
+        ft = self._ft
+        if ft is None or self._i >= ft.n:
+            return None
+        return self._fieldobj.from_bytes(ft.keys[self._i])
+
+    def first(self) -> Any:
+        self._i = 0
+        return self._current()
+
+    def find(self, term: Any) -> Any:
+        if not isinstance(term, bytes):
+            term = self._fieldobj.to_bytes(term)
+        self._i = self._ft.from_key(term) if self._ft is not None else 0
+        return self._current()
+
+    def next(self) -> Any:
+        self._i += 1
+        return self._current()
+
+    def text(self) -> Any:
+        return self._current()
+
+    def term_info(self) -> Any:
+        if not self.is_valid():
+            return None
+        assert self._ft is not None
+        return self._reader._info(self._ft, self._i)
+
+    def is_valid(self) -> bool:
+        return self._ft is not None and self._i < self._ft.n
+
+
+class SearchkitTermsReader(base.TermsReader):
+    """Whoosh's ``TermsReader`` over a term file (searchkit.termfile).
+
+    Opening reads only the file's directory (no numpy); a field's section is
+    decoded on its first lookup, and a lookup is then a binary search over
+    the field's keys.
     """
 
-    BULK_LIMIT = 400_000  # entries: a larger field stays on the hash file
-
     def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
-        super().__init__(codec, dbfile, length, postfile)
-        self._length = length
-        # Lookups of one field before its entries are read whole: reading an
-        # entry costs a few percent of a hash lookup, and the dictionary's
-        # bytes bound the field's entries (~40 bytes each), so a pass pays
-        # once a field has been asked for about a thousandth of them. An add
-        # of 200 articles to 19k (1,600 anchors) stays below that.
-        self.bulk_after = max(512, length // 1000)
-        self._asked: dict[str, int] = {}
-        self._tables: dict[str, dict[bytes, bytes] | None] = {}
+        self._codec = codec
+        self._dbfile = dbfile
+        self._postfile = postfile
+        self._file = termfile.TermFileReader(dbfile, length)
 
-    def _table(self, fieldname: str) -> dict[bytes, bytes] | None:
-        if fieldname in self._tables:
-            return self._tables[fieldname]
-        asked = self._asked[fieldname] = self._asked.get(fieldname, 0) + 1
-        if asked < self.bulk_after:
-            return None
-        prefix = self._keycoder(fieldname, b"")
-        table: dict[bytes, bytes] | None = {}
-        assert table is not None
-        for keybytes, valbytes in self._tindex.items_from(prefix):
-            if not keybytes.startswith(prefix):
-                break
-            table[keybytes[2:]] = valbytes
-            if len(table) > self.BULK_LIMIT:
-                table = None
-                break
-        self._tables[fieldname] = table
-        return table
+    def _field(self, fieldname: str) -> termfile.FieldTerms | None:
+        return self._file.field(fieldname)
 
-    def _hash_lookup(self, key: bytes) -> bytes | None:
-        """Whoosh's ``HashReader.ranges_for_key`` over a memory map of the file.
-
-        The same probe of the same on-disk hash tables, but each step a
-        slice of the map instead of StructFile's seek and read (two system
-        calls and four Python calls, three or four times a lookup): linking
-        an add of 200 articles to a 19k index looks up ~11,000 anchors, most
-        of them missing from most segments, so the probe's own overhead was
-        most of the commit. ``None`` when the key is absent.
-        """
-        hr = self._tindex
-        buf = self._map
-        keyhash = hr.hashfn(key)
-        tablestart, numslots = hr.tables[keyhash & 255]
-        if not numslots:
-            return None
-        ptrsize = _POINTER.size
-        tableend = tablestart + numslots * ptrsize
-        slotpos = tablestart + ((keyhash >> 8) % numslots) * ptrsize
-        for _ in range(numslots):
-            slothash, itempos = _POINTER.unpack_from(buf, slotpos)
-            if not itempos:
-                return None
-            if slothash == keyhash:
-                keylen, datalen = _LENGTHS.unpack_from(buf, itempos)
-                keystart = itempos + _LENGTHS.size
-                if keylen == len(key) and buf[keystart : keystart + keylen] == key:
-                    return buf[keystart + keylen : keystart + keylen + datalen]
-            slotpos += ptrsize
-            if slotpos == tableend:
-                slotpos = tablestart
-        return None
-
-    @property
-    def _map(self) -> Any:
-        # Made on first lookup: a search that opens the reader and asks for a
-        # few terms pays one mmap call; a file without a descriptor (an
-        # in-memory storage) keeps Whoosh's own lookup (see term_info).
-        try:
-            return self.__dict__["_mapped"]
-        except KeyError:
-            pass
-        mapped = None
-        raw = getattr(self._dbfile, "file", None)
-        # Only a plain file of its own: the hash reader's positions are
-        # offsets in the file, which a compound segment's sub-file is not.
-        if isinstance(raw, io.BufferedReader):
-            try:
-                mapped = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
-            except (OSError, ValueError):
-                mapped = None
-            if mapped is not None and len(mapped) != self._length:
-                mapped.close()
-                mapped = None
-        self.__dict__["_mapped"] = mapped
-        return mapped
-
-    def close(self) -> None:
-        mapped = self.__dict__.pop("_mapped", None)
-        if mapped is not None:
-            mapped.close()
-        super().close()
-
-    def term_info(self, fieldname: str, tbytes: bytes) -> Any:
-        table = self._table(fieldname)
-        if table is None:
-            if self._map is None:
-                return super().term_info(fieldname, tbytes)
-            found = self._hash_lookup(self._keycoder(fieldname, tbytes))
-            if found is None:
-                raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
-            return whoosh3.W3TermInfo.from_bytes(found)
-        raw = table.get(tbytes)
-        if raw is None:
+    def _find(self, fieldname: str, tbytes: bytes) -> tuple[termfile.FieldTerms, int]:
+        ft = self._field(fieldname)
+        i = -1 if ft is None else ft.find(tbytes)
+        if i < 0:
             raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
-        return whoosh3.W3TermInfo.from_bytes(raw)
+        assert ft is not None
+        return ft, i
 
+    def _info(self, ft: termfile.FieldTerms, i: int) -> Any:
+        weight, df, minlb, maxlb, maxweight, minid, maxid, offset, length = ft.row(i)
+        ti: Any = (_InlineTermInfo if length == 0 else whoosh3.W3TermInfo)()
+        ti._weight = weight
+        ti._df = df
+        ti._minlength = byte_to_length(minlb)
+        ti._maxlength = byte_to_length(maxlb)
+        ti._maxweight = maxweight
+        ti._minid = minid
+        ti._maxid = maxid
+        if length == 0:
+            ti._inlined = ((minid,), (weight,), None)
+        else:
+            ti._offset = offset
+            ti._length = length
+        return ti
+
+    # Whoosh's TermsReader interface.
     def __contains__(self, term: Any) -> bool:
         fieldname, tbytes = term
-        table = self._table(fieldname)
-        return super().__contains__(term) if table is None else tbytes in table
+        ft = self._field(fieldname)
+        return ft is not None and ft.find(tbytes) >= 0
+
+    def indexed_field_names(self) -> list[str]:
+        return list(self._file.order)
+
+    def cursor(self, fieldname: str, fieldobj: Any) -> _Cursor:
+        return _Cursor(self, self._field(fieldname), fieldobj)
+
+    def _walk(self, fieldname: str | None, prefix: bytes) -> Any:
+        """(field, index) of every term from (fieldname, prefix) on, in file order."""
+        order = self._file.order
+        if fieldname is None:
+            first, start = 0, 0
+        elif fieldname in order:
+            first = order.index(fieldname)
+            ft = self._field(fieldname)
+            start = ft.from_key(prefix) if ft is not None else 0
+        else:
+            return
+        for k in range(first, len(order)):
+            ft = self._field(order[k])
+            if ft is None:
+                continue
+            for i in range(start if k == first else 0, ft.n):
+                yield ft, i
+
+    def terms(self) -> Any:
+        return ((ft.name, ft.keys[i]) for ft, i in self._walk(None, b""))
+
+    def terms_from(self, fieldname: str, prefix: bytes) -> Any:
+        return ((ft.name, ft.keys[i]) for ft, i in self._walk(fieldname, prefix))
+
+    def items(self) -> Any:
+        return (((ft.name, ft.keys[i]), self._info(ft, i)) for ft, i in self._walk(None, b""))
+
+    def items_from(self, fieldname: str, prefix: bytes) -> Any:
+        return (((ft.name, ft.keys[i]), self._info(ft, i)) for ft, i in self._walk(fieldname, prefix))
+
+    def term_info(self, fieldname: str, tbytes: bytes) -> Any:
+        return self._info(*self._find(fieldname, tbytes))
+
+    # An absent term raises KeyError here, as W3's hash file does: Whoosh's reader turns it into 0.
+    def frequency(self, fieldname: str, tbytes: bytes) -> float:
+        try:
+            ft, i = self._find(fieldname, tbytes)
+        except TermNotFound as e:
+            raise KeyError((fieldname, tbytes)) from e
+        return float(ft.stat("weight")[i])
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        try:
+            ft, i = self._find(fieldname, tbytes)
+        except TermNotFound as e:
+            raise KeyError((fieldname, tbytes)) from e
+        return int(ft.stat("df")[i])
+
+    def matcher(self, fieldname: str, tbytes: bytes, format_: Any, scorer: Any = None) -> Any:
+        terminfo = self.term_info(fieldname, tbytes)
+        return self._codec.postings_reader(self._postfile, terminfo, format_, term=(fieldname, tbytes), scorer=scorer)
+
+    def close(self) -> None:
+        self._file.close()
+        self._postfile.close()
+
+    # searchkit's bulk reads (terms.py, w3blocks.dictionary, benchmarks/sizes.py).
+    def dictionary(self, fieldname: str) -> tuple[list[bytes], list[int]]:
+        """The field's terms in order and each one's document frequency."""
+        ft = self._field(fieldname)
+        if ft is None:
+            return [], []
+        return list(ft.keys), ft.stat("df").tolist()
+
+    def entries(self, fieldname: str) -> list[tuple[bytes, int, int, int]]:
+        """(term, document frequency, postings offset, postings length) of
+        every term of the field, in order; offset -1 for a posting held by
+        the dictionary (see inline_mask)."""
+        ft = self._field(fieldname)
+        if ft is None:
+            return []
+        starts = ft.offsets[:-1]
+        lengths = (ft.offsets[1:] - starts).tolist()
+        offs = np.where(ft.offsets[1:] > starts, starts + ft.base, -1).tolist()
+        return list(zip(ft.keys, ft.stat("df").tolist(), offs, lengths, strict=True))
+
+    def field_sizes(self) -> dict[str, dict[str, int]]:
+        return self._file.sizes()
 
 
 class SearchkitCodec(whoosh3.W3Codec):
@@ -1276,6 +1380,9 @@ class SearchkitCodec(whoosh3.W3Codec):
     def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None) -> Any:
         if terminfo.is_inlined():
             ids, weights, values = terminfo.inlined_postings()
+            if getattr(terminfo, "searchkit_inline", False):
+                # The one posting's value from its weight (see inline_mask).
+                values = (pack_uint(int(weights[0])),) if value_kind(format_) == V_FREQ else (None,)
             return ListMatcher(ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo)
         offset, length = terminfo.extent()
         return SearchkitLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)

@@ -22,7 +22,10 @@ from .gazetteer import source_key
 # 2: postings in searchkit's codec (searchkit.codec), tokens NFKC-normalised
 # and combining marks kept inside words (searchkit.analysis).
 # 3: sentence and paragraph boundaries and exact-case forms (searchkit.boundaries).
-SCHEMA_VERSION = 3
+# 4: searchkit.termfile term dictionaries (sorted keys and narrowed statistic arrays
+# instead of W3's hash file), and single postings of fields without positions held
+# by the dictionary (codec.inline_mask).
+SCHEMA_VERSION = 4
 
 HEADLINE = "headline"
 BODY = "body"

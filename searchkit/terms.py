@@ -114,6 +114,9 @@ def _dictionary(leaf: Any, fieldname: str) -> list[tuple[bytes, int, int, int]]:
     without a memory map goes through ``iter_field``. A test proves both equal.
     """
     terms = leaf._terms
+    entries = getattr(terms, "entries", None)
+    if entries is not None:  # the codec's term file reads a field's entries as arrays
+        return entries(fieldname)
     buf = getattr(terms, "_map", None)
     if buf is None:
         found = []

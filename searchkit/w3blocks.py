@@ -172,6 +172,10 @@ def dictionary(leaf: Any, fieldname: str, frequencies: bool = True) -> tuple[lis
     it (Whoosh's ``doc_frequency``, deleted documents included), from the
     same one read."""
     terms = getattr(leaf, "_terms", None)
+    bulk = getattr(terms, "dictionary", None)
+    if bulk is not None:  # the searchkit codec's term file
+        keys, dfs = bulk(fieldname)
+        return keys, (dfs if frequencies else [])
     if not isinstance(terms, W3TermsReader):
         return None
     fnum = terms._fieldmap.get(fieldname)

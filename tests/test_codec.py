@@ -43,7 +43,9 @@ def _articles() -> list[Article]:
 
 def _docs(articles: list[Article]) -> list[dict[str, object]]:
     articles = articles[:3] + articles[-3:] + articles[3:]  # the empty ones early, not last
-    return [_document(a, f"digest{i % 7}", 1_700_000_000 + i % 3, duplicates.sketch(a.body)) for i, a in enumerate(articles)]
+    return [
+        _document(a, f"digest{i % 7}", 1_700_000_000 + i % 3, duplicates.sketch(a.body)) for i, a in enumerate(articles)
+    ]
 
 
 def _new_index(where: Path) -> Any:
@@ -86,7 +88,9 @@ def _everything(ix: Any) -> dict[str, Any]:
             "stored": [r.stored_fields(d) for d in range(n)],
             "lengths": {f: [r.doc_field_length(d, f) for d in range(n)] for f in scored},
             "totals": {f: r.field_length(f) for f in scored},
-            "columns": {f: list(r.column_reader(f)) for f in schema.names() if schema[f].column_type and r.has_column(f)},
+            "columns": {
+                f: list(r.column_reader(f)) for f in schema.names() if schema[f].column_type and r.has_column(f)
+            },
         }
 
 
@@ -160,7 +164,9 @@ def test_fast_and_generic_postings_agree(library_dir: Path) -> None:
                     ):
                         if fieldname == "headline" and fast is postings.term_chars:
                             continue
-                        for x, y in zip(fast(leaf, fieldname, text, ids), generic(leaf, fieldname, text, ids), strict=True):
+                        for x, y in zip(
+                            fast(leaf, fieldname, text, ids), generic(leaf, fieldname, text, ids), strict=True
+                        ):
                             assert x.dtype == y.dtype == np.int32 and np.array_equal(x, y)
                 checked += 1
         assert postings.term_postings(leaf, "body", "nosuchterm")[0].size == 0
@@ -234,29 +240,88 @@ def test_opening_an_index_does_not_import_numpy(tmp_path: Path) -> None:
     assert SearchIndex(tmp_path / "ix").search("radar").total == 1
 
 
-def test_mapped_term_lookup_matches_whoosh_hash_reader(tmp_path: Path) -> None:
-    """The terms reader's memory-mapped probe finds exactly what Whoosh's
-    HashReader finds, present keys and absent ones alike."""
+def test_term_file_lookups_match_its_walk(tmp_path: Path) -> None:
+    """Every term the terms reader walks (Whoosh's ``all_terms``) is found
+    by lookup with the same statistics, in every field, and absent keys are
+    absent; cursors and ``terms_from`` follow the same order."""
     ix = SearchIndex(tmp_path / "ix", create=True)
     ix.update([ROOT / "corpus"])
     ix.close()
     reader = whoosh_index.open_dir(str(tmp_path / "ix"), indexname=INDEX_NAME).reader()
     try:
         checked = 0
+        inlined = 0
         for leaf, _ in reader.leaf_readers():
             terms = leaf._terms
-            assert terms._map is not None
-            keys = list(terms._tindex.keys())
-            for key in keys + [k + b"\x00" for k in keys[:500]] + [b"\xff\xffnot a field"]:
-                try:
-                    expected = terms._tindex[key]
-                except KeyError:
-                    expected = None
-                assert terms._hash_lookup(key) == expected
+            walked = list(terms.items())
+            keys = {k for k, _ in walked}
+            assert [k for k, _ in walked] == sorted(
+                (k for k, _ in walked), key=lambda k: (terms.indexed_field_names().index(k[0]), k[1])
+            )
+            for (fieldname, tbytes), ti in walked:
+                found = terms.term_info(fieldname, tbytes)
+                assert (found.weight(), found.doc_frequency(), found.min_id(), found.max_id()) == (
+                    ti.weight(),
+                    ti.doc_frequency(),
+                    ti.min_id(),
+                    ti.max_id(),
+                )
+                assert (fieldname, tbytes) in terms
+                assert ((fieldname, tbytes + b"\x00") in terms) == ((fieldname, tbytes + b"\x00") in keys)
+                inlined += found.is_inlined()
                 checked += 1
-        assert checked > 1000
+            for fieldname in terms.indexed_field_names():
+                field = leaf.schema[fieldname]
+                cur = terms.cursor(fieldname, field)
+                mine = [t for (f, t), _ in walked if f == fieldname]
+                assert _cursor_walk(cur) == [field.from_bytes(t) for t in mine]
+                if mine:
+                    middle = mine[len(mine) // 2]
+                    assert next(iter(terms.terms_from(fieldname, middle))) == (fieldname, middle)
+                    assert cur.find(middle) == field.from_bytes(middle)
+            assert ("nofield", b"x") not in terms
+        assert checked > 500 and inlined > 50
     finally:
         reader.close()
+
+
+def _cursor_walk(cur: Any) -> list[Any]:
+    out = []
+    text = cur.first()
+    while cur.is_valid():
+        out.append(text)
+        text = cur.next()
+    return out
+
+
+def test_inlined_postings_read_like_written_ones(tmp_path: Path, docs: list[dict[str, object]]) -> None:
+    """A single posting held by the dictionary (codec.inline_mask) reads
+    back through every path as a written one does: Whoosh's matcher, the
+    codec's whole-array read and the bulk dictionary read."""
+    from searchkit import terms as sk_terms
+
+    ours = _new_index(tmp_path / "bulk")
+    _write(ours, [docs[:40]], bulk=True)
+    with ours.reader() as r:
+        (leaf, _), *_ = list(r.leaf_readers())
+        seen = 0
+        for fieldname in ("id", "anchors", "words", "digest"):
+            entries = sk_terms._dictionary(leaf, fieldname)
+            assert [e[0] for e in entries] == list(leaf.lexicon(fieldname))
+            for btext, df, offset, _length in entries:
+                ti = leaf.term_info(fieldname, btext)
+                ids, weights = codec.read_postings(leaf._terms._postfile, ti)
+                m = leaf.postings(fieldname, btext)
+                walked = []
+                while m.is_active():
+                    walked.append((m.id(), m.weight()))
+                    m.next()
+                assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == walked
+                assert df == len(ids)
+                if offset < 0:
+                    assert ti.is_inlined() and df == 1
+                    seen += 1
+        assert seen > 40
 
 
 def test_anchor_postings_match_whoosh_matchers_with_deletions(tmp_path: Path) -> None:
@@ -329,40 +394,3 @@ def test_vectorized_encoder_writes_the_block_encoders_bytes(kind: int) -> None:
     assert bounds[-1] == len(data)
     assert stats == [s for _, s in want]
     assert codec.encode_terms(fp, kind, blocklimit) == want
-
-
-def test_terms_hash_tables_are_found_by_whooshs_reader(tmp_path: Path) -> None:
-    """codec._TermsHashWriter lays out the hash tables with numpy; Whoosh's
-    HashReader must find every key, including keys whose probe wraps past
-    the end of their table (three keys homed at the last of six slots)."""
-    import zlib
-
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.filedb.filetables import HashReader, HashWriter
-    from whoosh.util.numlists import GrowableArray
-
-    wrapping: list[bytes] = []
-    i = 0
-    while len(wrapping) < 3:
-        key = b"k%d" % i
-        h = zlib.crc32(key)
-        if h & 255 == 7 and (h >> 8) % 6 == 5:
-            wrapping.append(key)
-        i += 1
-    many = sorted({b"t%05d" % j for j in range(5000)})
-    store = FileStorage(str(tmp_path))
-    for name, keys in (("wrap", sorted(wrapping)), ("many", many)):
-        f = store.create_file(name)
-        hw = codec._TermsHashWriter.__new__(codec._TermsHashWriter)
-        HashWriter.__init__(hw, f, hashtype=1)
-        hw.index = GrowableArray("H")
-        hw.lastkey = b""
-        records = [codec._HASH_LENGTHS.pack(len(k), 3) + k + b"v%02d" % (n % 100) for n, k in enumerate(keys)]
-        sizes = np.asarray([len(r) for r in records])
-        hw.add_many(keys, f.tell() + np.cumsum(sizes) - sizes)
-        f.write(b"".join(records))
-        hw.close()
-        reader = HashReader(store.open_file(name), store.file_length(name))
-        assert [reader[k] for k in keys] == [b"v%02d" % (n % 100) for n in range(len(keys))]
-        assert b"absent" not in reader
-        reader.close()

@@ -1,0 +1,205 @@
+"""searchkit's term dictionary file (a segment's ``.trm``): sorted terms and
+their statistics as narrowed arrays, one section per field.
+
+W3's dictionary is an on-disk hash file: per term an 8-byte length header,
+the 2-byte field number and key, a fixed 35-byte ``W3TermInfo`` record, two
+12-byte hash slots and a 4-byte entry in the order table: 73 bytes beside
+the key, for terms that are mostly one posting long (anchors, ids, digests,
+rare words). Here a field's terms are one sorted blob with an offsets array,
+and each statistic an array in the narrowest of 1, 2 or 4 bytes that holds
+it (weights as float32 where they are not small integers, as W3 keeps them),
+so a term costs its key and about 12 bytes. A lookup is a binary search over
+the field's keys (``bisect`` over a list of bytes, C speed), made once the
+field is first asked for; the file is read one field section at a time.
+
+Layout: ``SKt1``, the field sections one after another, a JSON directory
+(per field, in field-number order: its name, term count, and each array's
+offset, dtype and length), the directory's offset (uint64) and ``SKt1``.
+
+The codec's terms reader (``codec.SearchkitTermsReader``) serves Whoosh's
+``TermsReader`` interface from it, so Whoosh's own searcher, parser and
+merges read it as they read W3's file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+MAGIC = b"SKt1"
+_TAIL = struct.Struct("<Q4s")
+# The statistics kept per term (Whoosh's W3TermInfo fields), in file order;
+# ``offsets`` has one more entry than the terms (each term's postings are
+# ``offsets[t]:offsets[t + 1]`` from the field's base offset in the postings
+# file; an empty range means the posting is held by the statistics alone,
+# see codec.inline_ok).
+STATS = ("df", "weight", "maxweight", "minlb", "maxlb", "minid", "span")
+_FLOAT_EXACT = 1 << 24  # integers float32 holds exactly
+
+
+def _np() -> Any:
+    import numpy
+
+    return numpy
+
+
+def _narrow(values: Any, floats: bool = False) -> tuple[bytes, str]:
+    """``values`` in the narrowest little-endian dtype that holds them exactly
+    (as float32 holds them, for ``floats``)."""
+    np = _np()
+    arr = np.asarray(values)
+    if floats:
+        f32 = arr.astype(np.float32)
+        ints = f32.astype(np.float64)
+        if not len(arr) or (
+            bool(np.all(ints == np.round(ints))) and float(ints.min()) >= 0 and float(ints.max()) < _FLOAT_EXACT
+        ):
+            arr = ints.astype(np.int64)
+        else:
+            return f32.astype("<f4").tobytes(), "<f4"
+    arr = arr.astype(np.int64)
+    top = int(arr.max()) if len(arr) else 0
+    if len(arr) and int(arr.min()) < 0:
+        raise ValueError("searchkit term file: a negative statistic")
+    dt = "<u1" if top < 0x100 else "<u2" if top < 0x10000 else "<u4" if top < 1 << 32 else "<u8"
+    return arr.astype(dt).tobytes(), dt
+
+
+class TermFileWriter:
+    """Writes the file one field at a time (fields in the order Whoosh numbers them)."""
+
+    def __init__(self, dbfile: Any) -> None:
+        self._f = dbfile
+        self._f.write(MAGIC)
+        self._fields: list[dict[str, Any]] = []
+
+    def add_field(self, fieldname: str, keys: Sequence[bytes], stats: dict[str, Any], base: int, offsets: Any) -> None:
+        """``keys`` ascending; ``stats`` one array per name in STATS (``span``
+        being maxid - minid); ``offsets`` one more than the keys, relative to ``base``."""
+        if any(f["name"] == fieldname for f in self._fields):
+            raise ValueError(f"searchkit term file: field {fieldname} written twice")
+        np = _np()
+        arrays: dict[str, list[Any]] = {}
+
+        def put(name: str, raw: bytes, dtype: str, count: int) -> None:
+            arrays[name] = [self._f.tell(), dtype, count]
+            self._f.write(raw)
+
+        blob = b"".join(keys)
+        koff = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, keys), dtype=np.int64, count=len(keys)), out=koff[1:])
+        put("keys", blob, "bytes", len(blob))
+        raw, dt = _narrow(koff)
+        put("koff", raw, dt, len(koff))
+        for name in STATS:
+            raw, dt = _narrow(stats[name], floats=name in ("weight", "maxweight"))
+            put(name, raw, dt, len(keys))
+        raw, dt = _narrow(offsets)
+        put("offsets", raw, dt, len(keys) + 1)
+        self._fields.append({"name": fieldname, "n": len(keys), "base": int(base), "arrays": arrays})
+
+    def close(self) -> None:
+        at = self._f.tell()
+        self._f.write(json.dumps({"fields": self._fields}, separators=(",", ":")).encode("utf-8"))
+        self._f.write(_TAIL.pack(at, MAGIC))
+        self._f.close()
+
+
+class FieldTerms:
+    """One field's section, decoded on first use: keys as a list (for
+    ``bisect``), statistics as arrays."""
+
+    __slots__ = ("_stats", "base", "keys", "n", "name", "offsets")
+
+    def __init__(self, dbfile: Any, entry: dict[str, Any]) -> None:
+        np = _np()
+        self.name: str = entry["name"]
+        self.n: int = entry["n"]
+        self.base: int = entry["base"]
+        arrays = entry["arrays"]
+        lo = min(off for off, _, _ in arrays.values())
+        hi = max(off + (cnt if dt == "bytes" else np.dtype(dt).itemsize * cnt) for off, dt, cnt in arrays.values())
+        buf = dbfile.get(lo, hi - lo)
+
+        def arr(name: str) -> Any:
+            off, dt, cnt = arrays[name]
+            return np.frombuffer(buf, dtype=dt, count=cnt, offset=off - lo)
+
+        koff_at, _, blob_len = arrays["keys"]
+        blob = buf[koff_at - lo : koff_at - lo + blob_len]
+        koff = arr("koff").tolist()
+        self.keys: list[bytes] = [blob[a:b] for a, b in itertools.pairwise(koff)]
+        self._stats = {name: arr(name) for name in STATS}
+        self.offsets: Any = arr("offsets").astype(np.int64)
+
+    def find(self, tbytes: bytes) -> int:
+        """The term's index, or -1."""
+        i = bisect.bisect_left(self.keys, tbytes)
+        return i if i < self.n and self.keys[i] == tbytes else -1
+
+    def from_key(self, tbytes: bytes) -> int:
+        """Index of the first term >= ``tbytes``."""
+        return bisect.bisect_left(self.keys, tbytes)
+
+    def stat(self, name: str) -> Any:
+        return self._stats[name]
+
+    def row(self, i: int) -> tuple[float, int, int, int, float, int, int, int, int]:
+        """(weight, df, minlb, maxlb, maxweight, minid, maxid, offset, length) of term ``i``."""
+        s = self._stats
+        minid = int(s["minid"][i])
+        start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+        return (
+            float(s["weight"][i]),
+            int(s["df"][i]),
+            int(s["minlb"][i]),
+            int(s["maxlb"][i]),
+            float(s["maxweight"][i]),
+            minid,
+            minid + int(s["span"][i]),
+            self.base + start,
+            end - start,
+        )
+
+
+class TermFileReader:
+    """The directory of a term file; field sections decoded when first asked for."""
+
+    def __init__(self, dbfile: Any, length: int) -> None:
+        self._f = dbfile
+        if length < len(MAGIC) + _TAIL.size or dbfile.get(0, 4) != MAGIC:
+            raise ValueError("searchkit term file: not a term file (tag)")
+        at, magic = _TAIL.unpack(dbfile.get(length - _TAIL.size, _TAIL.size))
+        if magic != MAGIC:
+            raise ValueError("searchkit term file: truncated (no tail)")
+        meta = json.loads(dbfile.get(at, length - _TAIL.size - at).decode("utf-8"))
+        self.entries: list[dict[str, Any]] = meta["fields"]
+        self.order: list[str] = [e["name"] for e in self.entries]
+        self._by_name = {e["name"]: e for e in self.entries}
+        self._loaded: dict[str, FieldTerms] = {}
+
+    def field(self, name: str) -> FieldTerms | None:
+        found = self._loaded.get(name)
+        if found is None:
+            entry = self._by_name.get(name)
+            if entry is None:
+                return None
+            found = self._loaded[name] = FieldTerms(self._f, entry)
+        return found
+
+    def sizes(self) -> dict[str, dict[str, int]]:
+        """Bytes of each array of each field (benchmarks/sizes.py)."""
+        np = _np()
+        out: dict[str, dict[str, int]] = {}
+        for e in self.entries:
+            row = out[e["name"]] = {"terms": e["n"]}
+            for name, (_, dt, cnt) in e["arrays"].items():
+                row[name] = cnt if dt == "bytes" else np.dtype(dt).itemsize * cnt
+        return out
+
+    def close(self) -> None:
+        self._f.close()
