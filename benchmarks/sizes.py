@@ -2,6 +2,7 @@
 
     python benchmarks/sizes.py INDEX_DIR          # an existing index
     python benchmarks/sizes.py --build CORPUS_DIR # build one first (timed), then measure
+    python benchmarks/sizes.py --build CORPUS_DIR --commit-seconds 1e9   # commits by article count only
 
 Prints three tables: bytes per file kind (``.trm``, ``.pst``, ``.anc``,
 stored fields, each column) summed over the segments; the term
@@ -105,7 +106,6 @@ def postings_table(leaves: list[Any]) -> dict[str, dict[str, int]]:
                 row["inlined"] += 1
                 continue
             offset, _ = info.extent()
-            row["magic"] += 4
             for sizes in codec.block_sizes(postfile, offset, kind):
                 for part, n in sizes.items():
                     row[part] += n
@@ -125,12 +125,18 @@ def _mb(n: int) -> str:
     return f"{n / MB:.2f}"
 
 
-def build(corpus: Path, where: Path) -> tuple[float, float]:
-    """Builds an index of ``corpus`` at ``where``; (wall seconds, CPU seconds of this process and its children)."""
-    from searchkit import SearchIndex
+def build(corpus: Path, where: Path, commit_seconds: float | None = None) -> tuple[float, float]:
+    """Builds an index of ``corpus`` at ``where``; (wall seconds, CPU seconds
+    of this process and its children). ``commit_seconds`` replaces the
+    default commit interval (a huge one: one commit per 10,000 articles)."""
+    from dataclasses import replace
 
+    from searchkit import SearchIndex
+    from searchkit.tuning import DEFAULT
+
+    tuning = DEFAULT if commit_seconds is None else replace(DEFAULT, commit_seconds=commit_seconds)
     t0, c0 = time.perf_counter(), _cpu()
-    ix = SearchIndex(where, create=True)
+    ix = SearchIndex(where, create=True, tuning=tuning)
     report = ix.update([corpus])
     ix.close()
     print(f"built {report.added} articles")
@@ -148,13 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("path", type=Path, help="the index folder, or with --build the corpus folder")
     ap.add_argument("--build", action="store_true", help="build an index of PATH (a corpus folder) first")
     ap.add_argument("--out", type=Path, default=None, help="with --build: where (default: a fresh temporary folder)")
+    ap.add_argument(
+        "--commit-seconds", type=float, default=None, help="with --build: the commit interval (default: Tuning's)"
+    )
     args = ap.parse_args(argv)
     index = args.path
     if args.build:
         import tempfile
 
         index = args.out or Path(tempfile.mkdtemp(prefix="sk-sizes-")) / "index"
-        wall, cpu = build(args.path, index)
+        wall, cpu = build(args.path, index, args.commit_seconds)
         print(f"index run: {wall:.1f} s wall, {cpu:.1f} s CPU (load {os.getloadavg()[0]:.2f}) -> {index}")
 
     files = file_table(index)

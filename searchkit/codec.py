@@ -45,20 +45,102 @@ from whoosh.util.numeric import _length_byte_cache, byte_to_length, length_to_by
 
 from . import termfile
 
-MAGIC = b"SKp1"
 # Larger than W3's 128: a block is decoded with a handful of numpy calls
 # whatever its size, so fewer blocks is less Python per posting; still small
 # enough that block-quality skipping can pass over most of a long list.
 BLOCK_POSTINGS = 1024
 
-# Block header: byte length of the rest of the block (negative on the last
-# block of a term), posting count, first id, last id, maximum weight, minimum
-# and maximum field-length bytes, id-delta width, weight code.
-_HEAD = struct.Struct("<iIIIfBBBB")
+# Block header, variable-length (see pack_head): what Whoosh's block-quality
+# skipping reads (count, first and last id, maximum weight, minimum and
+# maximum field-length bytes) and how the rest is laid out (id-delta width,
+# weight code). A term's postings are its blocks, with no tag before them
+# (the term file's extent locates them).
+_HEAD_MAX = 5 + 3 * 5 + 1 + 5 + 2  # the longest header: every varint at 5 bytes
+_IW_CODE = {1: 0, 2: 1, 4: 2}
+_IW_OF = (1, 2, 4)
+_WC_CODE = {0: 0, 1: 1, 2: 2, 4: 3, 8: 4}
+_WC_OF = (0, 1, 2, 4, 8)
+_HAS_LB = 0x20
+_F4 = struct.Struct("<f")
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _read_varint(buf: Any, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            return value, pos
+        shift += 7
+
+
+def pack_head(
+    rest: int, last: bool, count: int, first: int, lastid: int, maxw: float, minlb: int, maxlb: int, iw: int, wc: int
+) -> bytes:
+    """A block's header. ``rest`` is the byte length of the block after the
+    header. Varints (LEB128): (bytes after this varint to the block's end) * 2
+    + last-block flag, count, first id, last id - first id; then a byte of
+    codes (id width, weight code, whether length bytes follow); the maximum
+    weight (nothing when every weight is 1, float32 when they are floats, else
+    a varint); the two length bytes when any is non-zero. A block of one
+    posting takes 7-10 bytes (the fixed 24-byte header and a 4-byte tag per
+    term it replaces were a third of a segment's postings)."""
+    has_lb = bool(minlb or maxlb)
+    tail = [_varint(count), _varint(first), _varint(lastid - first)]
+    tail.append(bytes((_IW_CODE[iw] | (_WC_CODE[wc] << 2) | (_HAS_LB if has_lb else 0),)))
+    if wc == _W_FLOAT:
+        tail.append(_F4.pack(maxw))
+    elif wc != _W_ONES:
+        tail.append(_varint(int(maxw)))
+    if has_lb:
+        tail.append(bytes((minlb, maxlb)))
+    body = b"".join(tail)
+    return _varint((len(body) + rest) * 2 + int(last)) + body
+
+
+def parse_head(buf: Any, pos: int) -> tuple[int, int, int, float, int, int, int, int, int, int, bool]:
+    """(count, first id, last id, maximum weight, minimum and maximum length
+    bytes, id width, weight code, data offset, next block's offset, last) of
+    the header at ``buf[pos]``."""
+    h0, at = _read_varint(buf, pos)
+    end = at + (h0 >> 1)
+    count, at = _read_varint(buf, at)
+    first, at = _read_varint(buf, at)
+    span, at = _read_varint(buf, at)
+    codes = buf[at]
+    at += 1
+    iw, wc = _IW_OF[codes & 3], _WC_OF[(codes >> 2) & 7]
+    maxw: float
+    if wc == _W_ONES:
+        maxw = 1.0
+    elif wc == _W_FLOAT:
+        (maxw,) = _F4.unpack_from(buf, at)
+        at += 4
+    else:
+        iv, at = _read_varint(buf, at)
+        maxw = float(iv)
+    minlb = maxlb = 0
+    if codes & _HAS_LB:
+        minlb, maxlb = buf[at], buf[at + 1]
+        at += 2
+    return count, first, first + span, maxw, minlb, maxlb, iw, wc, at, end, bool(h0 & 1)
+
 
 # Weight codes: all 1.0 (nothing stored), integers of that many bytes, float32.
 _W_ONES = 0
 _W_FLOAT = 8
+# Count width 0: the block's counts are its weights (not stored twice).
+_CW_WEIGHTS = 0
 
 # What a block's value section holds, from the field's Whoosh format.
 V_NONE = 0  # Existence: no values
@@ -176,10 +258,10 @@ class _Narrowed:
     def __init__(self, values: np.ndarray, widths: np.ndarray) -> None:
         if len(values) and int(values.min()) < 0:
             raise ValueError("searchkit codec: a negative delta (postings out of order)")
-        self.views = {int(w): values.astype(_DTYPES[int(w)]) for w in np.unique(widths)}
+        self.views = {int(w): values.astype(_DTYPES[int(w)]) for w in np.unique(widths) if w}
 
     def get(self, width: int, lo: int, hi: int) -> bytes:
-        return self.views[width][lo:hi].tobytes()
+        return self.views[width][lo:hi].tobytes() if width else b""
 
 
 def _block_max(values: np.ndarray, lo: np.ndarray) -> np.ndarray:
@@ -289,7 +371,10 @@ def _layout(fp: FieldPostings, kind: int, blocklimit: int) -> _Layout | None:
         counts = fp.counts
         if int(counts.min()) < 0:
             raise ValueError("searchkit codec: a negative delta (postings out of order)")
-        out.counts, out.cw = counts, _widths(_block_max(counts, blo))
+        # A block whose counts are its weights (a frequency weighs its count;
+        # every weight 1 and every count 1) stores them once: count width 0.
+        differs = np.maximum.reduceat((counts != w64).astype(np.int8), blo) > 0
+        out.counts, out.cw = counts, np.where(differs, _widths(_block_max(counts, blo)), _CW_WEIGHTS)
     if kind in (V_POSITIONS, V_CHARS):
         assert fp.positions is not None and out.counts is not None
         if int(out.counts.min()) <= 0:
@@ -407,13 +492,12 @@ def encode_terms_by_block(
     lw_l = lw.tolist() if lw is not None else None
     nb_l = nb.tolist()
     raw = fp.raw
-    pack_head = _HEAD.pack
     pack_total = struct.Struct("<I").pack
 
     out: list[tuple[bytes, tuple[Any, ...]]] = []
     b = 0
     for t in range(n_terms):
-        parts = [MAGIC]
+        parts: list[bytes] = []
         nblocks = nb_l[t]
         for j in range(nblocks):
             lo, hi = blo_l[b], bhi_l[b]
@@ -452,11 +536,10 @@ def encode_terms_by_block(
                 body.append(offsets.tobytes())
                 body.append(b"".join(vals))
             data = b"".join(body)
-            size = _HEAD.size - 4 + len(data)
-            last = j == nblocks - 1
             parts.append(
                 pack_head(
-                    -size if last else size,
+                    len(data),
+                    j == nblocks - 1,
                     hi - lo,
                     firstid_l[b],
                     lastid_l[b],
@@ -473,23 +556,27 @@ def encode_terms_by_block(
     return out
 
 
-# A block header as a numpy record: the same 24 bytes as _HEAD.
-_HEAD_FIELDS = [
-    ("size", "<i4"),
-    ("count", "<u4"),
-    ("first", "<u4"),
-    ("last", "<u4"),
-    ("maxw", "<f4"),
-    ("minlb", "u1"),
-    ("maxlb", "u1"),
-    ("iw", "u1"),
-    ("wc", "u1"),
-]
+def _varint_len(values: np.ndarray) -> np.ndarray:
+    v = values.astype(np.int64)
+    return 1 + (v >= 1 << 7) + (v >= 1 << 14) + (v >= 1 << 21) + (v >= 1 << 28)
+
+
+def _put_varints(buf: np.ndarray, values: np.ndarray, dest: np.ndarray) -> np.ndarray:
+    """Writes each of ``values`` as a varint at ``buf[dest]``; returns the offsets after them."""
+    v = values.astype(np.int64)
+    n = _varint_len(v)
+    for k in range(int(n.max()) if len(n) else 0):
+        sel = n > k
+        byte = (v[sel] >> (7 * k)) & 0x7F
+        buf[dest[sel] + k] = (byte | np.where(n[sel] > k + 1, 0x80, 0)).astype(np.uint8)
+    return dest + n
 
 
 def _put(buf: np.ndarray, values: np.ndarray, dest: np.ndarray, widths: np.ndarray, floats: bool = False) -> None:
     """Writes ``values[i]`` little-endian in ``widths[i]`` bytes at ``buf[dest[i]]``."""
     for w in np.unique(widths).tolist():
+        if not w:
+            continue  # stored elsewhere (_CW_WEIGHTS)
         sel = widths == w
         raw = values[sel].astype("<f4" if floats else _DTYPES[w]).view(np.uint8)
         at = (dest[sel][:, None] + np.arange(w, dtype=np.int64)).ravel()
@@ -519,8 +606,7 @@ def encode_field(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS)
     lay = _layout(fp, kind, blocklimit)
     if lay is None:
         return b"", [0], []
-    n_terms = len(lay.tlen)
-    nb, block_term, first_block, blo, bhi = lay.nb, lay.block_term, lay.first_block, lay.blo, lay.bhi
+    nb, first_block, blo, bhi = lay.nb, lay.first_block, lay.blo, lay.bhi
     iddelta, iw, w64, wmax, wcode = lay.iddelta, lay.iw, lay.w64, lay.wmax, lay.wcode
     bminlb, bmaxlb = lay.bminlb, lay.bmaxlb
     n = bhi - blo
@@ -540,34 +626,42 @@ def encode_field(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS)
     tot = fhi - flo if fhi is not None and flo is not None else zero
     clen = cw * n
     datalen = idlen + wlen + vhead + clen + (pw + sw + lw) * tot
-    blocklen = _HEAD.size + datalen
-    # Each term is MAGIC and its blocks, the terms one after another.
-    boff = np.cumsum(blocklen) - blocklen + 4 * (block_term + 1)
-    toff = boff[first_block] - 4
+    # Each header (see pack_head): its varints' lengths, then every block's offset.
+    first, lastid = ids[blo], ids[bhi - 1]
+    has_lb = (bminlb > 0) | (bmaxlb > 0)
+    iwhole = (wcode != _W_ONES) & (wcode != _W_FLOAT)
+    maxw_int = np.where(iwhole, wmax, 0).astype(np.int64)
+    maxw_len = np.where(wcode == _W_ONES, 0, np.where(wcode == _W_FLOAT, 4, _varint_len(maxw_int)))
+    headtail = _varint_len(n) + _varint_len(first) + _varint_len(lastid - first) + 1 + maxw_len + 2 * has_lb
+    last = np.zeros(nblocks, dtype=bool)
+    last[first_block + nb - 1] = True
+    h0 = (headtail + datalen) * 2 + last
+    blocklen = _varint_len(h0) + headtail + datalen
+    # The terms' blocks one after another.
+    boff = np.cumsum(blocklen) - blocklen
+    toff = boff[first_block]
     total = int(boff[-1] + blocklen[-1])
     buf = np.zeros(total, dtype=np.uint8)
 
-    at = (toff[:, None] + np.arange(4, dtype=np.int64)).ravel()
-    buf[at] = np.tile(np.frombuffer(MAGIC, dtype=np.uint8), n_terms)
-    head = np.zeros(nblocks, dtype=np.dtype(_HEAD_FIELDS))
-    last = np.zeros(nblocks, dtype=bool)
-    last[first_block + nb - 1] = True
-    size = _HEAD.size - 4 + datalen
-    head["size"] = np.where(last, -size, size)
-    head["count"] = n
-    head["first"] = ids[blo]
-    head["last"] = ids[bhi - 1]
-    head["maxw"] = wmax
-    head["minlb"] = bminlb
-    head["maxlb"] = bmaxlb
-    head["iw"] = iw
-    head["wc"] = wcode
-    at = (boff[:, None] + np.arange(_HEAD.size, dtype=np.int64)).ravel()
-    buf[at] = head.view(np.uint8)
+    at = _put_varints(buf, h0, boff)
+    at = _put_varints(buf, n, at)
+    at = _put_varints(buf, first, at)
+    at = _put_varints(buf, lastid - first, at)
+    # Widths 1, 2, 4 as codes 0, 1, 2; weight codes by their place in _WC_OF.
+    codes = (iw >> 1) | (np.searchsorted(np.asarray(_WC_OF), wcode) << 2) | np.where(has_lb, _HAS_LB, 0)
+    buf[at] = codes.astype(np.uint8)
+    at = at + 1
+    isf = wcode == _W_FLOAT
+    _put(buf, wmax[isf], at[isf], np.full(int(isf.sum()), 4), floats=True)
+    at[isf] += 4
+    at[iwhole] = _put_varints(buf, maxw_int[iwhole], at[iwhole])
+    buf[at[has_lb]] = bminlb[has_lb].astype(np.uint8)
+    buf[at[has_lb] + 1] = bmaxlb[has_lb].astype(np.uint8)
+    at[has_lb] += 2
+    idstart = at
 
     # Ids after each block's first, then the weights.
     p, pb, rank = _runs(blo + 1, bhi)
-    idstart = boff + _HEAD.size
     _put(buf, iddelta[p], idstart[pb] + iw[pb] * (rank), iw[pb])
     wstart = idstart + idlen
     p, pb, rank = _runs(blo, bhi)
@@ -608,6 +702,13 @@ def encode_field(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS)
     return buf.tobytes(), [*toff.tolist(), total], stats
 
 
+def _counts_at(buf: Any, offset: int, cw: int, n: int, weights: np.ndarray | None) -> tuple[np.ndarray, int]:
+    if cw == _CW_WEIGHTS:
+        assert weights is not None
+        return np.asarray(weights).astype(np.int64), offset
+    return _unnarrow(buf, offset, cw, n)
+
+
 def _segment_cumsum(deltas: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Undoes per-posting delta coding: a cumulative sum restarting at each posting."""
     total = np.cumsum(deltas, dtype=np.int64)
@@ -623,7 +724,9 @@ class BlockValues:
 
     __slots__ = ("counts", "ends", "kind", "offsets", "positions", "raw", "starts")
 
-    def __init__(self, kind: int, buf: bytes, n: int) -> None:
+    def __init__(self, kind: int, buf: bytes, n: int, weights: np.ndarray | None = None) -> None:
+        """``weights``: the block's weights, which a block whose count width
+        is 0 (_CW_WEIGHTS) gives as its counts."""
         self.kind = kind
         self.counts: np.ndarray | None = None
         self.positions: np.ndarray | None = None
@@ -638,20 +741,26 @@ class BlockValues:
             self.raw = buf[4 * (n + 1) :]
             return
         cw = buf[0]
+        if cw == _CW_WEIGHTS and weights is None:
+            raise ValueError("searchkit codec: this block's counts are its weights; pass them")
         if kind == V_FREQ:
-            self.counts = np.frombuffer(buf, dtype=_DTYPES[cw], count=n, offset=1).astype(np.int64)
+            if cw == _CW_WEIGHTS:
+                assert weights is not None
+                self.counts = np.asarray(weights).astype(np.int64)
+            else:
+                self.counts = np.frombuffer(buf, dtype=_DTYPES[cw], count=n, offset=1).astype(np.int64)
             return
         if kind == V_POSITIONS:
             pw = buf[1]
             (total,) = struct.unpack_from("<I", buf, 2)
-            counts, off = _unnarrow(buf, 6, cw, n)
+            counts, off = _counts_at(buf, 6, cw, n, weights)
             pdelta, off = _unnarrow(buf, off, pw, total)
             self.counts = counts.astype(np.int64)
             self.positions = _segment_cumsum(pdelta.astype(np.int64), self.counts)
         else:
             pw, sw, lw = buf[1], buf[2], buf[3]
             (total,) = struct.unpack_from("<I", buf, 4)
-            counts, off = _unnarrow(buf, 8, cw, n)
+            counts, off = _counts_at(buf, 8, cw, n, weights)
             pdelta, off = _unnarrow(buf, off, pw, total)
             sdelta, off = _unnarrow(buf, off, sw, total)
             lens, off = _unnarrow(buf, off, lw, total)
@@ -940,17 +1049,28 @@ class _Block:
         "maxweight",
         "minlb",
         "nextoffset",
+        "position",
         "wcode",
     )
 
     def __init__(self, postfile: Any, position: int) -> None:
-        raw = postfile.get(position, _HEAD.size)
-        size, self.count, self.firstid, self.maxid, self.maxweight, self.minlb, self.maxlb, self.iw, self.wcode = (
-            _HEAD.unpack(raw)
-        )
-        self.last = size < 0
-        self.dataoffset = position + _HEAD.size
-        self.nextoffset = position + 4 + abs(size)
+        raw = postfile.get(position, _HEAD_MAX)
+        (
+            self.count,
+            self.firstid,
+            self.maxid,
+            self.maxweight,
+            self.minlb,
+            self.maxlb,
+            self.iw,
+            self.wcode,
+            data,
+            end,
+            self.last,
+        ) = parse_head(raw, 0)
+        self.position = position
+        self.dataoffset = position + data
+        self.nextoffset = position + end
 
     def ids_weights(self, postfile: Any) -> tuple[np.ndarray, np.ndarray, int]:
         n = self.count
@@ -973,7 +1093,11 @@ class _Block:
 
     def values(self, postfile: Any, kind: int) -> BlockValues:
         _, _, voffset = self._sizes()
-        return BlockValues(kind, postfile.get(voffset, self.nextoffset - voffset), self.count)
+        buf = postfile.get(voffset, self.nextoffset - voffset)
+        weights = None
+        if kind in (V_FREQ, V_POSITIONS, V_CHARS) and buf[0] == _CW_WEIGHTS:
+            weights = self.ids_weights(postfile)[1]
+        return BlockValues(kind, buf, self.count, weights)
 
     def _sizes(self) -> tuple[int, int, int]:
         n = self.count
@@ -983,17 +1107,27 @@ class _Block:
 
 
 def _blocks(postfile: Any, offset: int) -> list[_Block]:
-    magic = postfile.get(offset, 4)
-    if magic != MAGIC:
-        raise Exception(f"searchkit posting block tag error {magic!r}")
     out = []
-    position = offset + 4
+    position = offset
     while True:
         block = _Block(postfile, position)
         out.append(block)
         if block.last:
             return out
         position = block.nextoffset
+
+
+def block_chain(buf: Any, pos: int) -> list[tuple[int, int, int, int]]:
+    """(count, first id, id width, offset of the id deltas) of each block of
+    the term whose postings start at ``buf[pos]`` (terms.py parses a field's
+    ids from one read of its postings)."""
+    out = []
+    while True:
+        count, first, _, _, _, _, iw, _, data, end, last = parse_head(buf, pos)
+        out.append((count, first, iw, pos + data))
+        if last:
+            return out
+        pos += end
 
 
 def block_sizes(postfile: Any, offset: int, kind: int) -> list[dict[str, int]]:
@@ -1003,7 +1137,7 @@ def block_sizes(postfile: Any, offset: int, kind: int) -> list[dict[str, int]]:
     for block in _blocks(postfile, offset):
         idlen, wlen, voffset = block._sizes()
         vlen = block.nextoffset - voffset
-        part = {"head": _HEAD.size, "ids": idlen, "weights": wlen}
+        part = {"head": block.dataoffset - block.position, "ids": idlen, "weights": wlen}
         n = block.count
         if kind in (V_FREQ, V_POSITIONS, V_CHARS):
             head = postfile.get(voffset, 8)
@@ -1100,10 +1234,7 @@ class SearchkitLeafMatcher(whoosh3.W3LeafMatcher):
         super().__init__(postfile, startoffset, length, format_, term=term, scorer=scorer)
 
     def _read_header(self) -> None:
-        magic = self._postfile.get(self._startoffset, 4)
-        if magic != MAGIC:
-            raise Exception(f"searchkit posting block tag error {magic!r}")
-        self._baseoffset = self._startoffset + 4
+        self._baseoffset = self._startoffset  # no tag: the first block starts the postings
 
     def _goto(self, position: int) -> None:
         self._ids = None

@@ -196,11 +196,10 @@ def _parse_blocks(
     leaf: Any, fieldname: str, entries: list[tuple[bytes, int, int, int]], buf: bytes, lo: int, total: int
 ) -> np.ndarray:
     """The document numbers of ``entries``' postings, all blocks decoded at
-    once: a Python step reads each block's header (``codec._HEAD``: size,
-    count, first id, ..., id width), then every block's id deltas are read
+    once: a Python step reads each block's header (``codec.block_chain``:
+    count, first id, id width), then every block's id deltas are read
     with one gather per width and summed up per block with one cumulative
     sum (each block restarts from its absolute first id)."""
-    head = codec._HEAD
     starts: list[int] = []  # each block's first id, at its place in the output
     firsts: list[int] = []
     runs: dict[int, tuple[list[int], list[int], list[int]]] = {1: ([], [], []), 2: ([], [], []), 4: ([], [], [])}
@@ -212,23 +211,15 @@ def _parse_blocks(
                 firsts.append(docnum)
                 at += 1
             continue
-        pos = offset - lo
-        if buf[pos : pos + 4] != codec.MAGIC:
-            raise ValueError(f"searchkit posting block tag error at {offset}")
-        pos += 4
-        while True:
-            size, count, firstid, _, _, _, _, width, _ = head.unpack_from(buf, pos)
+        for count, firstid, width, idpos in codec.block_chain(buf, offset - lo):
             starts.append(at)
             firsts.append(firstid)
             if count > 1:
                 places, sources, lengths = runs[width]
                 places.append(at + 1)
-                sources.append(pos + head.size)
+                sources.append(idpos)
                 lengths.append(count - 1)
             at += count
-            pos += 4 + abs(size)
-            if size < 0:
-                break
     if at != total:
         raise ValueError(f"searchkit postings: {at} ids decoded where the dictionary counts {total}")
     values = np.zeros(total, dtype=np.int64)
