@@ -283,6 +283,13 @@ def _merge(a: Terms, b: Terms) -> Terms:
     return terms, fp
 
 
+# Whether the anchors field's terms go into the term dictionary too (engine-size):
+# only the near-duplicate linker reads them, from each segment's .anc arrays
+# (neardup.links), so they are not (4 MB of dictionary at 19k articles). A
+# test sets it to write segments as another writer would.
+ANCHOR_TERMS = False
+
+
 class BulkWriter(SegmentWriter):
     """A ``SegmentWriter`` with the searchkit codec and a batch posting path.
 
@@ -307,6 +314,15 @@ class BulkWriter(SegmentWriter):
         self._by_value: dict[str, dict[Any, tuple[list[tuple[bytes, int, float, bytes]], int, list[int]]]] = {}
         self._modes: dict[str, str | None] = {}
         self._lengths: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        self._merged_anchors: list[tuple[Any, Any]] = []  # engine-size: merged segments' .anc arrays
+
+    def add_reader(self, reader: Any) -> None:
+        # engine-size: anchors live in .anc files, not the dictionary; a merge carries them over.
+        basedoc = self.docnum
+        super().add_reader(reader)
+        found = dupgroups.merged_anchor_array(reader, basedoc)
+        if found is not None:
+            self._merged_anchors.append(found)
 
     def _mode(self, fieldname: str, field: FieldType) -> str | None:
         if fieldname not in self._modes:
@@ -432,7 +448,7 @@ class BulkWriter(SegmentWriter):
         fw: SearchkitFieldWriter = self.fieldwriter
         schema = self.schema
         pooled = dict(self._pool_fields(pdr)) if self.pool.fieldnames else {}
-        names = sorted(set(self._occ) | set(self._by_value) | set(pooled))
+        names = sorted(set(self._occ) | set(self._by_value) | set(pooled) | {dupgroups.ANCHOR_FIELD})
         for fieldname in names:
             if fieldname not in schema:
                 continue
@@ -455,14 +471,19 @@ class BulkWriter(SegmentWriter):
             if fieldname in pooled:
                 sources.append(_from_items(pooled[fieldname], field.format))
             if not sources:
+                if fieldname == dupgroups.ANCHOR_FIELD:  # engine-size: every segment has its .anc
+                    dupgroups.write_anchor_array(self.storage, self.newsegment, [], [0], [], self._merged_anchors)
                 continue
             merged = sources[0]
             for other in sources[1:]:
                 merged = _merge(merged, other)
-            fw.add_field_postings(fieldname, field, merged[0], merged[1])
+            if fieldname != dupgroups.ANCHOR_FIELD or ANCHOR_TERMS:
+                fw.add_field_postings(fieldname, field, merged[0], merged[1])
             if fieldname == dupgroups.ANCHOR_FIELD:
                 fp = merged[1]
-                dupgroups.write_anchor_array(self.storage, self.newsegment, merged[0], fp.term_starts, fp.ids)
+                dupgroups.write_anchor_array(
+                    self.storage, self.newsegment, merged[0], fp.term_starts, fp.ids, self._merged_anchors
+                )
         fw.close()
         pdr.close()
 

@@ -72,6 +72,8 @@ def _everything(ix: Any) -> dict[str, Any]:
     with ix.reader() as r:
         terms = {}
         for fieldname, text in r.all_terms():
+            if fieldname == "anchors":
+                continue  # the bulk writer keeps them in .anc arrays (test_merges_carry_the_anchor_arrays)
             ti = r.term_info(fieldname, text)
             m = r.postings(fieldname, text)
             plist = []
@@ -324,10 +326,14 @@ def test_inlined_postings_read_like_written_ones(tmp_path: Path, docs: list[dict
         assert seen > 40
 
 
-def test_anchor_postings_match_whoosh_matchers_with_deletions(tmp_path: Path) -> None:
-    """dupgroups reads anchor postings with the codec's whole-array read;
-    they must be what Whoosh's matcher gives, deleted documents left out."""
+def test_anchor_postings_match_whoosh_matchers_with_deletions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dupgroups reads anchor postings (of segments whose dictionary holds
+    them, as another writer's do) with the codec's whole-array read; they
+    must be what Whoosh's matcher gives, deleted documents left out."""
+    from searchkit import bulkwriter
     from searchkit.neardup import links as dupgroups
+
+    monkeypatch.setattr(bulkwriter, "ANCHOR_TERMS", True)
 
     src = tmp_path / "src"
     src.mkdir()
@@ -394,3 +400,32 @@ def test_vectorized_encoder_writes_the_block_encoders_bytes(kind: int) -> None:
     assert bounds[-1] == len(data)
     assert stats == [s for _, s in want]
     assert codec.encode_terms(fp, kind, blocklimit) == want
+
+
+def test_merges_carry_the_anchor_arrays(tmp_path: Path, docs: list[dict[str, object]]) -> None:
+    """Anchors are kept in each segment's .anc arrays, not the dictionary;
+    a merge (with deletions) renumbers them as it renumbers the documents."""
+    from searchkit.neardup import links as dupgroups
+
+    ix = _new_index(tmp_path / "ix")
+    small = docs[:60]
+    _write(ix, [small[0::3], small[1::3], small[2::3]], bulk=True)
+    w = BulkWriter(ix, codec=CODEC)
+    w.delete_by_term("id", str(small[4]["id"]))
+    w.commit(mergetype=writing.NO_MERGE)
+    w = BulkWriter(ix, codec=CODEC)
+    w.add_document(**small[4])
+    w.commit(mergetype=writing.OPTIMIZE)
+    with ix.reader() as r:
+        assert not list(r.lexicon("anchors"))
+        (leaf, _), *_ = list(r.leaf_readers())
+        assert len(list(r.leaf_readers())) == 1
+        found = dupgroups._anchor_array(leaf)
+        assert found is not None
+        got = sorted(zip(found[0].tolist(), found[1].tolist(), strict=True))
+        want = sorted(
+            (int(v, 16), d)
+            for d in r.all_doc_ids()
+            for v in duplicates.anchors(dupgroups.decode_sketch(r.column_reader("sketch")[d]))
+        )
+        assert got == want and len(want) > 100

@@ -10,6 +10,7 @@ unlinked; only the links that changed are written.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from whoosh.reading import IndexReader, TermNotFound
@@ -41,8 +42,12 @@ ANCHOR_EXT = ".anc"
 _ANCHOR_MAGIC = b"SKa1"
 
 
-def write_anchor_array(storage: Any, segment: Any, terms: list[bytes], term_starts: Any, ids: Any) -> None:
-    """The anchors field's postings of a new segment, as arrays (see ANCHOR_EXT)."""
+def write_anchor_array(
+    storage: Any, segment: Any, terms: list[bytes], term_starts: Any, ids: Any, extra: Sequence[tuple[Any, Any]] = ()
+) -> None:
+    """The anchors field's postings of a new segment, as arrays (see
+    ANCHOR_EXT), with ``extra`` (values, documents) pairs: the arrays of the
+    segments a merge folds in (:func:`merged_anchor_array`)."""
     import numpy as np
 
     try:
@@ -51,11 +56,36 @@ def write_anchor_array(storage: Any, segment: Any, terms: list[bytes], term_star
         return  # not searchkit's anchors: the linker looks the terms up
     starts = np.asarray(term_starts, dtype=np.int64)
     per = starts[1:] - starts[:-1]
+    vals = np.concatenate([np.repeat(values, per), *(np.asarray(v, dtype=np.uint64) for v, _ in extra)])
+    docs = np.concatenate([np.asarray(ids, dtype=np.int64), *(np.asarray(d, dtype=np.int64) for _, d in extra)])
+    if extra:
+        order = np.lexsort((docs, vals))
+        vals, docs = vals[order], docs[order]
     f = segment.create_file(storage, ANCHOR_EXT)
-    f.write(_ANCHOR_MAGIC + np.uint64(len(ids)).tobytes())
-    f.write(np.repeat(values, per).astype("<u8").tobytes())
-    f.write(np.asarray(ids, dtype="<u4").tobytes())
+    f.write(_ANCHOR_MAGIC + np.uint64(len(docs)).tobytes())
+    f.write(vals.astype("<u8").tobytes())
+    f.write(docs.astype("<u4").tobytes())
     f.close()
+
+
+def merged_anchor_array(leaf: IndexReader, basedoc: int) -> tuple[Any, Any] | None:
+    """A segment's anchor arrays as a merge renumbers its documents (Whoosh's
+    writer gives the live ones ``basedoc``, ``basedoc + 1``, ... in order), the
+    deleted ones left out; None when it has none."""
+    found = _anchor_array(leaf)
+    if found is None:
+        return None
+    import numpy as np
+
+    values, docs = found
+    docs = docs.astype(np.int64)
+    if not leaf.has_deletions():
+        return values.copy(), docs + basedoc
+    live = np.zeros(leaf.doc_count_all(), dtype=bool)
+    live[np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
+    renumber = basedoc + np.cumsum(live) - 1
+    keep = live[docs]
+    return values[keep].copy(), renumber[docs[keep]]
 
 
 def _anchor_array(leaf: IndexReader) -> tuple[Any, Any] | None:
