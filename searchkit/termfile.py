@@ -14,7 +14,8 @@ field is first asked for; the file is read one field section at a time.
 
 Layout: ``SKt1``, the field sections one after another, a JSON directory
 (per field, in field-number order: its name, term count, and each array's
-offset, dtype and length), the directory's offset (uint64) and ``SKt1``.
+offset, dtype and length, or ``"const"`` and the one value every term has),
+the directory's offset (uint64) and ``SKt1``.
 
 The codec's terms reader (``codec.SearchkitTermsReader``) serves Whoosh's
 ``TermsReader`` interface from it, so Whoosh's own searcher, parser and
@@ -69,6 +70,12 @@ def _narrow(values: Any, floats: bool = False) -> tuple[bytes, str]:
     return arr.astype(dt).tobytes(), dt
 
 
+def _nbytes(dtype: str, count: int) -> int:
+    if dtype == "const":
+        return 0
+    return count if dtype == "bytes" else _np().dtype(dtype).itemsize * count
+
+
 class TermFileWriter:
     """Writes the file one field at a time (fields in the order Whoosh numbers them)."""
 
@@ -89,6 +96,18 @@ class TermFileWriter:
             arrays[name] = [self._f.tell(), dtype, count]
             self._f.write(raw)
 
+        def put_stat(name: str, values: Any, floats: bool) -> None:
+            arr = np.asarray(values)
+            if len(arr) > 1 and bool(np.all(arr == arr[0])):
+                # One value for every term (the length bytes of a field without
+                # lengths, the weights of one-posting terms): kept in the directory.
+                raw, dt = _narrow(arr[:1], floats=floats)
+                one = np.frombuffer(raw, dtype=dt)[0].item()
+                arrays[name] = [self._f.tell(), "const", len(arr), one]
+                return
+            raw, dt = _narrow(arr, floats=floats)
+            put(name, raw, dt, len(arr))
+
         blob = b"".join(keys)
         koff = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, keys), dtype=np.int64, count=len(keys)), out=koff[1:])
@@ -96,8 +115,7 @@ class TermFileWriter:
         raw, dt = _narrow(koff)
         put("koff", raw, dt, len(koff))
         for name in STATS:
-            raw, dt = _narrow(stats[name], floats=name in ("weight", "maxweight"))
-            put(name, raw, dt, len(keys))
+            put_stat(name, stats[name], name in ("weight", "maxweight"))
         raw, dt = _narrow(offsets)
         put("offsets", raw, dt, len(keys) + 1)
         self._fields.append({"name": fieldname, "n": len(keys), "base": int(base), "arrays": arrays})
@@ -121,12 +139,14 @@ class FieldTerms:
         self.n: int = entry["n"]
         self.base: int = entry["base"]
         arrays = entry["arrays"]
-        lo = min(off for off, _, _ in arrays.values())
-        hi = max(off + (cnt if dt == "bytes" else np.dtype(dt).itemsize * cnt) for off, dt, cnt in arrays.values())
+        lo = min(a[0] for a in arrays.values())
+        hi = max(a[0] + _nbytes(a[1], a[2]) for a in arrays.values())
         buf = dbfile.get(lo, hi - lo)
 
         def arr(name: str) -> Any:
-            off, dt, cnt = arrays[name]
+            off, dt, cnt, *one = arrays[name]
+            if dt == "const":
+                return np.full(cnt, one[0])
             return np.frombuffer(buf, dtype=dt, count=cnt, offset=off - lo)
 
         koff_at, _, blob_len = arrays["keys"]
@@ -193,12 +213,11 @@ class TermFileReader:
 
     def sizes(self) -> dict[str, dict[str, int]]:
         """Bytes of each array of each field (benchmarks/sizes.py)."""
-        np = _np()
         out: dict[str, dict[str, int]] = {}
         for e in self.entries:
             row = out[e["name"]] = {"terms": e["n"]}
-            for name, (_, dt, cnt) in e["arrays"].items():
-                row[name] = cnt if dt == "bytes" else np.dtype(dt).itemsize * cnt
+            for name, (_, dt, cnt, *_one) in e["arrays"].items():
+                row[name] = _nbytes(dt, cnt)
         return out
 
     def close(self) -> None:
