@@ -1,9 +1,11 @@
-"""searchkit's posting codec: Whoosh's W3 codec with typed-array posting blocks.
+"""searchkit's posting codec: Whoosh's W3 codec with typed-array posting
+blocks and its own term dictionary.
 
-Everything but the postings file stays Whoosh's W3 format (term dictionary,
-columns, stored fields, segments, TOC), so ``whoosh.index.open_dir`` opens
-an index written with this codec like any other: the codec is pickled into
-the TOC with each segment, and Whoosh asks it for a matcher per term.
+Columns, stored fields, segments and the TOC stay Whoosh's W3 format; the
+postings file and the term dictionary (searchkit.termfile) are the codec's,
+read through its ``TermsReader`` and matcher. The codec is pickled into the
+TOC with each segment, so ``whoosh.index.open_dir`` opens an index written
+with it like any other, and Whoosh asks it for term infos and matchers.
 
 What changes is how one term's postings are laid out. W3 pickles each block
 of 128 postings as tuples and zlib-compresses it, so reading a posting list
@@ -14,8 +16,9 @@ contiguous little-endian integer arrays, each in the narrowest of
 
 ``header | id deltas | weights | values``
 
-The header carries what Whoosh's block-quality skipping needs (count, last
-id, maximum weight, minimum and maximum field-length bytes). Ids and weights
+The header (varints, see :func:`pack_head`) carries what Whoosh's
+block-quality skipping needs (count, last id, maximum weight, minimum and
+maximum field-length bytes). Ids and weights
 come first and the values (positions, character offsets, frequencies) last,
 so scoring reads ``header + ids + weights`` and never touches the values;
 they are decoded only when a phrase query or a snippet asks for them. A
@@ -271,7 +274,8 @@ def _block_max(values: np.ndarray, lo: np.ndarray) -> np.ndarray:
 
 
 # Whoosh's W3TermInfo layout ("!BfIBBfII" + offset "!q" + length "!i"), and
-# the key and value lengths before each record of its hash file.
+# the key and value lengths before each record of its hash file (terms.py's
+# reader of W3 dictionaries; this codec writes searchkit.termfile instead).
 _TERMINFO = struct.Struct("!BfIBBfIIqi")
 _HASH_LENGTHS = struct.Struct("!ii")
 
