@@ -144,6 +144,8 @@ _W_ONES = 0
 _W_FLOAT = 8
 # Count width 0: the block's counts are its weights (not stored twice).
 _CW_WEIGHTS = 0
+# Position or character-start width 0: the block's values are varints (LEB128).
+_VARINT = 0
 
 # What a block's value section holds, from the field's Whoosh format.
 V_NONE = 0  # Existence: no values
@@ -267,6 +269,36 @@ class _Narrowed:
         return self.views[width][lo:hi].tobytes() if width else b""
 
 
+def _values_bytes(narrowed: _Narrowed, values: Any, width: int, lo: int, hi: int) -> bytes:
+    if width != _VARINT:
+        return narrowed.get(width, lo, hi)
+    part = np.asarray(values[lo:hi], dtype=np.int64)
+    n = _varint_len(part)
+    buf = np.zeros(int(n.sum()), dtype=np.uint8)
+    _put_varints(buf, part, np.cumsum(n) - n)
+    return buf.tobytes()
+
+
+def _unvarint(buf: Any, offset: int, count: int) -> tuple[np.ndarray, int]:
+    """``count`` varints from ``buf[offset]``, and the offset after them."""
+    if not count:
+        return np.zeros(0, dtype=np.int64), offset
+    raw = np.frombuffer(buf, dtype=np.uint8, offset=offset)
+    ends = np.flatnonzero(raw < 0x80)[:count]
+    if len(ends) < count:
+        raise ValueError("searchkit codec: a truncated varint array")
+    nbytes = int(ends[-1]) + 1
+    if nbytes == count:  # every value one byte
+        return raw[:count].astype(np.int64), offset + count
+    starts = np.empty(count, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    vid = np.repeat(np.arange(count, dtype=np.int64), ends - starts + 1)
+    shift = 7 * (np.arange(nbytes, dtype=np.int64) - starts[vid])
+    contrib = (raw[:nbytes] & 0x7F).astype(np.int64) << shift
+    return np.add.reduceat(contrib, starts), offset + nbytes
+
+
 def _block_max(values: np.ndarray, lo: np.ndarray) -> np.ndarray:
     if not len(values):
         return np.zeros(len(lo), dtype=np.int64)
@@ -323,6 +355,9 @@ class _Layout:
     ln: np.ndarray | None = None
     sw: np.ndarray | None = None
     lw: np.ndarray | None = None
+    # Bytes of each block's positions and character-start deltas (width _VARINT: varints).
+    plen: np.ndarray | None = None
+    slen: np.ndarray | None = None
 
 
 def _layout(fp: FieldPostings, kind: int, blocklimit: int) -> _Layout | None:
@@ -411,7 +446,27 @@ def _layout(fp: FieldPostings, kind: int, blocklimit: int) -> _Layout | None:
         for arr in checks:
             if len(arr) and int(arr.min()) < 0:
                 raise ValueError("searchkit codec: a negative delta (postings out of order)")
+        # Each block keeps its positions (and character-start deltas) as
+        # varints when that is shorter than the fixed width: a posting's
+        # first position is absolute, so one beyond 255 made every delta of
+        # the block two bytes wide.
+        tot = out.fhi - flo
+        out.pw, out.plen = _varint_or_width(pd, flo, out.pw, tot)
+        if kind == V_CHARS:
+            assert out.sd is not None and out.sw is not None
+            out.sw, out.slen = _varint_or_width(out.sd, flo, out.sw, tot)
     return out
+
+
+def _varint_or_width(
+    values: np.ndarray, lo: np.ndarray, widths: np.ndarray, tot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per block: the width to store ``values`` in (_VARINT when varints are shorter) and their byte length."""
+    if not len(values):
+        return widths, widths * tot
+    vsum = np.add.reduceat(_varint_len(values), lo)
+    use = vsum < widths * tot
+    return np.where(use, _VARINT, widths), np.where(use, vsum, widths * tot)
 
 
 def _term_arrays(fp: FieldPostings) -> dict[str, np.ndarray]:
@@ -523,14 +578,14 @@ def encode_terms_by_block(
                     body.append(bytes((cw_l[b], pw_l[b])))
                     body.append(pack_total(fh - fl))
                     body.append(cn.get(cw_l[b], lo, hi))
-                    body.append(pdn.get(pw_l[b], fl, fh))
+                    body.append(_values_bytes(pdn, lay.pd, pw_l[b], fl, fh))
                 else:
                     assert sw_l is not None and lw_l is not None
                     body.append(bytes((cw_l[b], pw_l[b], sw_l[b], lw_l[b])))
                     body.append(pack_total(fh - fl))
                     body.append(cn.get(cw_l[b], lo, hi))
-                    body.append(pdn.get(pw_l[b], fl, fh))
-                    body.append(sdn.get(sw_l[b], fl, fh))
+                    body.append(_values_bytes(pdn, lay.pd, pw_l[b], fl, fh))
+                    body.append(_values_bytes(sdn, lay.sd, sw_l[b], fl, fh))
                     body.append(lnn.get(lw_l[b], fl, fh))
             elif kind == V_RAW:
                 assert raw is not None
@@ -587,6 +642,28 @@ def _put(buf: np.ndarray, values: np.ndarray, dest: np.ndarray, widths: np.ndarr
         buf[at] = raw
 
 
+def _put_values(
+    buf: np.ndarray,
+    values: np.ndarray,
+    start: np.ndarray,
+    widths: np.ndarray,
+    block: np.ndarray,
+    rank: np.ndarray,
+    tot: np.ndarray,
+) -> None:
+    """Each block's run of ``values`` (item i in block ``block[i]``, at ``rank[i]``)
+    at ``buf[start[block]]``: fixed-width, or varints where the width is _VARINT."""
+    w = widths[block]
+    fixed = w != _VARINT
+    _put(buf, values[fixed], (start[block] + w * rank)[fixed], w[fixed])
+    var = ~fixed
+    if var.any():
+        n = _varint_len(values)
+        before = np.cumsum(n) - n
+        first = np.cumsum(tot) - tot  # each block's first item
+        _put_varints(buf, values[var], (start[block] + before - before[first][block])[var])
+
+
 def _runs(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For runs ``lo[b]:hi[b]``: each item's index, its run, and its rank in the run."""
     n = hi - lo
@@ -629,7 +706,9 @@ def encode_field(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS)
     counts, pd, sd, ln, flo, fhi = lay.counts, lay.pd, lay.sd, lay.ln, lay.flo, lay.fhi
     tot = fhi - flo if fhi is not None and flo is not None else zero
     clen = cw * n
-    datalen = idlen + wlen + vhead + clen + (pw + sw + lw) * tot
+    plen = lay.plen if lay.plen is not None else pw * tot
+    slen = lay.slen if lay.slen is not None else sw * tot
+    datalen = idlen + wlen + vhead + clen + plen + slen + lw * tot
     # Each header (see pack_head): its varints' lengths, then every block's offset.
     first, lastid = ids[blo], ids[bhi - 1]
     has_lb = (bminlb > 0) | (bmaxlb > 0)
@@ -694,16 +773,20 @@ def encode_field(fp: FieldPostings, kind: int, blocklimit: int = BLOCK_POSTINGS)
             assert pd is not None and flo is not None and fhi is not None
             o, ob, orank = _runs(flo, fhi)
             start = cstart + clen
-            _put(buf, pd[o], start[ob] + pw[ob] * orank, pw[ob])
+            _put_values(buf, pd[o], start, pw, ob, orank, tot)
             if kind == V_CHARS:
                 assert sd is not None and ln is not None
-                start = start + pw * tot
-                _put(buf, sd[o], start[ob] + sw[ob] * orank, sw[ob])
-                start = start + sw * tot
+                start = start + plen
+                _put_values(buf, sd[o], start, sw, ob, orank, tot)
+                start = start + slen
                 _put(buf, ln[o], start[ob] + lw[ob] * orank, lw[ob])
 
     stats = _term_stats(fp, lay)
     return buf.tobytes(), [*toff.tolist(), total], stats
+
+
+def _values_at(buf: Any, offset: int, width: int, count: int) -> tuple[np.ndarray, int]:
+    return _unvarint(buf, offset, count) if width == _VARINT else _unnarrow(buf, offset, width, count)
 
 
 def _counts_at(buf: Any, offset: int, cw: int, n: int, weights: np.ndarray | None) -> tuple[np.ndarray, int]:
@@ -758,15 +841,15 @@ class BlockValues:
             pw = buf[1]
             (total,) = struct.unpack_from("<I", buf, 2)
             counts, off = _counts_at(buf, 6, cw, n, weights)
-            pdelta, off = _unnarrow(buf, off, pw, total)
+            pdelta, off = _values_at(buf, off, pw, total)
             self.counts = counts.astype(np.int64)
             self.positions = _segment_cumsum(pdelta.astype(np.int64), self.counts)
         else:
             pw, sw, lw = buf[1], buf[2], buf[3]
             (total,) = struct.unpack_from("<I", buf, 4)
             counts, off = _counts_at(buf, 8, cw, n, weights)
-            pdelta, off = _unnarrow(buf, off, pw, total)
-            sdelta, off = _unnarrow(buf, off, sw, total)
+            pdelta, off = _values_at(buf, off, pw, total)
+            sdelta, off = _values_at(buf, off, sw, total)
             lens, off = _unnarrow(buf, off, lw, total)
             self.counts = counts.astype(np.int64)
             self.positions = _segment_cumsum(pdelta.astype(np.int64), self.counts)
@@ -1144,16 +1227,19 @@ def block_sizes(postfile: Any, offset: int, kind: int) -> list[dict[str, int]]:
         part = {"head": block.dataoffset - block.position, "ids": idlen, "weights": wlen}
         n = block.count
         if kind in (V_FREQ, V_POSITIONS, V_CHARS):
-            head = postfile.get(voffset, 8)
-            cw = head[0]
+            buf = postfile.get(voffset, vlen)
+            cw = buf[0]
             vhead = {V_FREQ: 1, V_POSITIONS: 6, V_CHARS: 8}[kind]
             part["counts"] = vhead + cw * n
             if kind != V_FREQ:
-                (total,) = struct.unpack_from("<I", head, vhead - 4)
-                part["positions"] = head[1] * total
+                (total,) = struct.unpack_from("<I", buf, vhead - 4)
+                at = vhead + cw * n
+                end = _values_at(buf, at, buf[1], total)[1]
+                part["positions"] = end - at
                 if kind == V_CHARS:
-                    part["char starts"] = head[2] * total
-                    part["char lengths"] = head[3] * total
+                    send = _values_at(buf, end, buf[2], total)[1]
+                    part["char starts"] = send - end
+                    part["char lengths"] = buf[3] * total
         elif kind == V_RAW:
             part["raw values"] = vlen
         out.append(part)

@@ -400,6 +400,37 @@ def test_vectorized_encoder_writes_the_block_encoders_bytes(kind: int) -> None:
     assert bounds[-1] == len(data)
     assert stats == [s for _, s in want]
     assert codec.encode_terms(fp, kind, blocklimit) == want
+    if kind not in (codec.V_POSITIONS, codec.V_CHARS):
+        return
+    # Decoded back, block by block: positions and offsets as written, from
+    # blocks of both layouts (fixed widths, and varints where shorter).
+    postfile = _Bytes(data)
+    widths = set()
+    pos, st, en = [], [], []
+    for t in range(len(want)):
+        for block in codec._blocks(postfile, bounds[t]):
+            vals = block.values(postfile, kind)
+            widths.add(postfile.get(block._sizes()[2], 2)[1])
+            assert vals.positions is not None
+            pos.extend(vals.positions.tolist())
+            if kind == codec.V_CHARS:
+                assert vals.starts is not None and vals.ends is not None
+                st.extend(vals.starts.tolist())
+                en.extend(vals.ends.tolist())
+    assert pos == positions.tolist()
+    if kind == codec.V_CHARS:
+        assert st == (ends - lens).tolist() and en == ends.tolist()
+    assert 0 in widths and widths - {0}  # varint blocks and fixed-width ones
+
+
+class _Bytes:
+    """A postings file in memory (the ``get`` the codec's reader calls)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def get(self, position: int, length: int) -> bytes:
+        return self.data[position : position + length]
 
 
 def test_merges_carry_the_anchor_arrays(tmp_path: Path, docs: list[dict[str, object]]) -> None:
