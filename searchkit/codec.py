@@ -114,7 +114,7 @@ def pack_head(
 def parse_head(buf: Any, pos: int) -> tuple[int, int, int, float, int, int, int, int, int, int, bool]:
     """(count, first id, last id, maximum weight, minimum and maximum length
     bytes, id width, weight code, data offset, next block's offset, last) of
-    the header at ``buf[pos]``."""
+    the header at ``buf[pos]``; the offsets are in ``buf``, not from ``pos``."""
     h0, at = _read_varint(buf, pos)
     end = at + (h0 >> 1)
     count, at = _read_varint(buf, at)
@@ -1211,10 +1211,10 @@ def block_chain(buf: Any, pos: int) -> list[tuple[int, int, int, int]]:
     out = []
     while True:
         count, first, _, _, _, _, iw, _, data, end, last = parse_head(buf, pos)
-        out.append((count, first, iw, pos + data))
+        out.append((count, first, iw, data))  # parse_head's offsets are buf's
         if last:
             return out
-        pos += end
+        pos = end
 
 
 def block_sizes(postfile: Any, offset: int, kind: int) -> list[dict[str, int]]:
