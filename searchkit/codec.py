@@ -284,19 +284,32 @@ def _unvarint(buf: Any, offset: int, count: int) -> tuple[np.ndarray, int]:
     if not count:
         return np.zeros(0, dtype=np.int64), offset
     raw = np.frombuffer(buf, dtype=np.uint8, offset=offset)
-    ends = np.flatnonzero(raw < 0x80)[:count]
+    # Values of up to three bytes end within 3 * count bytes; the arrays
+    # after them are scanned only when longer ones are there.
+    ends = np.flatnonzero(raw[: 3 * count] < 0x80)[:count]
     if len(ends) < count:
-        raise ValueError("searchkit codec: a truncated varint array")
+        ends = np.flatnonzero(raw < 0x80)[:count]
+        if len(ends) < count:
+            raise ValueError("searchkit codec: a truncated varint array")
     nbytes = int(ends[-1]) + 1
     if nbytes == count:  # every value one byte
         return raw[:count].astype(np.int64), offset + count
     starts = np.empty(count, dtype=np.int64)
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
-    vid = np.repeat(np.arange(count, dtype=np.int64), ends - starts + 1)
-    shift = 7 * (np.arange(nbytes, dtype=np.int64) - starts[vid])
-    contrib = (raw[:nbytes] & 0x7F).astype(np.int64) << shift
-    return np.add.reduceat(contrib, starts), offset + nbytes
+    low = (raw[:nbytes] & 0x7F).astype(np.int64)
+    vals = low[starts]
+    # Byte k of each value longer than k, one gather per byte position
+    # (positions and offsets are one to three bytes long).
+    longer = ends - starts
+    k = 1
+    while True:
+        more = np.flatnonzero(longer >= k)
+        if not len(more):
+            break
+        vals[more] |= low[starts[more] + k] << (7 * k)
+        k += 1
+    return vals, offset + nbytes
 
 
 def _block_max(values: np.ndarray, lo: np.ndarray) -> np.ndarray:
