@@ -5,7 +5,7 @@ W3's dictionary is an on-disk hash file: per term an 8-byte length header,
 the 2-byte field number and key, a fixed 35-byte ``W3TermInfo`` record, two
 12-byte hash slots and a 4-byte entry in the order table: 73 bytes beside
 the key, for terms that are mostly one posting long (anchors, ids, digests,
-rare words). Here a field's terms are one sorted blob with an offsets array,
+rare words). Here a field's terms are one sorted blob with a key-length array,
 and each statistic an array in the narrowest of 1, 2 or 4 bytes that holds
 it (weights as float32 where they are not small integers, as W3 keeps them),
 so a term costs its key and about 12 bytes. A lookup is a binary search over
@@ -34,10 +34,11 @@ from typing import Any
 MAGIC = b"SKt1"
 _TAIL = struct.Struct("<Q4s")
 # The statistics kept per term (Whoosh's W3TermInfo fields), in file order;
-# ``offsets`` has one more entry than the terms (each term's postings are
+# ``offsets`` (given to the writer; the file keeps each term's postings
+# length) has one more entry than the terms (each term's postings are
 # ``offsets[t]:offsets[t + 1]`` from the field's base offset in the postings
 # file; an empty range means the posting is held by the statistics alone,
-# see codec.inline_ok).
+# see codec.inline_mask).
 STATS = ("df", "weight", "maxweight", "minlb", "maxlb", "minid", "span")
 _FLOAT_EXACT = 1 << 24  # integers float32 holds exactly
 
@@ -109,15 +110,17 @@ class TermFileWriter:
             put(name, raw, dt, len(arr))
 
         blob = b"".join(keys)
-        koff = np.zeros(len(keys) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, keys), dtype=np.int64, count=len(keys)), out=koff[1:])
+        # Key lengths and postings lengths, not offsets: mostly one byte each
+        # where offsets into a field's bytes take four (summed up on reading).
+        klen = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
         put("keys", blob, "bytes", len(blob))
-        raw, dt = _narrow(koff)
-        put("koff", raw, dt, len(koff))
+        put_stat("klen", klen, False)
         for name in STATS:
             put_stat(name, stats[name], name in ("weight", "maxweight"))
-        raw, dt = _narrow(offsets)
-        put("offsets", raw, dt, len(keys) + 1)
+        off = np.asarray(offsets, dtype=np.int64)
+        if len(off) != len(keys) + 1 or (len(off) and int(off[0]) != 0):
+            raise ValueError("searchkit term file: offsets must start at 0, one more than the keys")
+        put_stat("plen", np.diff(off), False)
         self._fields.append({"name": fieldname, "n": len(keys), "base": int(base), "arrays": arrays})
 
     def close(self) -> None:
@@ -151,10 +154,12 @@ class FieldTerms:
 
         koff_at, _, blob_len = arrays["keys"]
         blob = buf[koff_at - lo : koff_at - lo + blob_len]
-        koff = arr("koff").tolist()
-        self.keys: list[bytes] = [blob[a:b] for a, b in itertools.pairwise(koff)]
+        koff = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(arr("klen"), out=koff[1:])
+        self.keys: list[bytes] = [blob[a:b] for a, b in itertools.pairwise(koff.tolist())]
         self._stats = {name: arr(name) for name in STATS}
-        self.offsets: Any = arr("offsets").astype(np.int64)
+        self.offsets: Any = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(arr("plen"), out=self.offsets[1:])
 
     def find(self, tbytes: bytes) -> int:
         """The term's index, or -1."""
