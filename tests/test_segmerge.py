@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,27 @@ def test_array_merge_with_deletions_and_chunks_is_whooshs_merge(
     assert max(calls) > 5  # the body really went in many chunks
     assert everything[0] == everything[1]
     assert not any(s["id"] in victims for s in everything[0]["stored"])
+
+
+@pytest.mark.slow
+def test_merge_benchmark_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from searchkit import SearchIndex
+
+    from .conftest import LIBRARY, ROOT
+
+    ix = SearchIndex(tmp_path / "ix", create=True)
+    for path in sorted(LIBRARY.iterdir())[:3]:
+        ix.update([path])  # a commit, and a segment, each
+    ix.close()
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "merge.py"), str(tmp_path / "ix"), "--only", "arrays"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    head, columns, row = proc.stdout.splitlines()
+    segments = head.split(": segments ", 1)[1].split(";")[0]
+    before, after = (json.loads(side) for side in segments.split(" -> "))
+    assert len(before) == 3 and len(after) == 1 and sum(before) == sum(after)
+    assert columns.split() == ["merge", "min", "s", "max", "s", "peak", "RSS", "MB"]
+    assert row.split()[0] == "arrays"
