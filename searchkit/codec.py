@@ -1055,9 +1055,22 @@ class SearchkitFieldWriter(base.FieldWriter):
         self._postwriter: Any = None
         self._infield = False
         self.is_closed = False
+        # add_field_postings may give a field in several calls (a merge writes
+        # it a range of terms at a time): its entries wait here until the next field.
+        self._pending: tuple[str, list[bytes], list[dict[str, Any]], int, list[np.ndarray]] | None = None
+
+    def _flush_pending(self) -> None:
+        if self._pending is None:
+            return
+        name, keys, stats, base, offsets = self._pending
+        self._pending = None
+        joined = {k: np.concatenate([st[k] for st in stats]) for k in stats[0]}
+        tail = [o[1:] for o in offsets[1:]]
+        self._terms.add_field(name, keys, joined, base, np.concatenate([offsets[0], *tail]))
 
     # Whoosh's interface: one term at a time, the field's entries kept until finish_field.
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
+        self._flush_pending()
         self._fieldname = fieldname
         self._fieldobj = fieldobj
         self._infield = True
@@ -1102,6 +1115,7 @@ class SearchkitFieldWriter(base.FieldWriter):
         self._postwriter = None
 
     def close(self) -> None:
+        self._flush_pending()
         self._terms.close()
         self._postfile.close()
         self.is_closed = True
@@ -1131,7 +1145,16 @@ class SearchkitFieldWriter(base.FieldWriter):
         stats = _term_arrays(fp)
         base = self._postfile.tell()
         self._postfile.write(data)
-        self._terms.add_field(fieldname, list(terms), stats, base, offsets)
+        pending = self._pending
+        if pending is not None and pending[0] == fieldname:
+            if terms and pending[1] and terms[0] <= pending[1][-1]:
+                raise ValueError(f"Keys must increase: {pending[1][-1]!r}..{terms[0]!r}")
+            pending[1].extend(terms)
+            pending[2].append(stats)
+            pending[4].append(np.asarray(offsets, dtype=np.int64) + (base - pending[3]))
+            return
+        self._flush_pending()
+        self._pending = (fieldname, list(terms), [stats], base, [np.asarray(offsets, dtype=np.int64)])
 
 
 # ---------------------------------------------------------------- reading

@@ -68,24 +68,17 @@ def write_anchor_array(
     f.close()
 
 
-def merged_anchor_array(leaf: IndexReader, basedoc: int) -> tuple[Any, Any] | None:
-    """A segment's anchor arrays as a merge renumbers its documents (Whoosh's
-    writer gives the live ones ``basedoc``, ``basedoc + 1``, ... in order), the
-    deleted ones left out; None when it has none."""
+def renumbered_anchor_array(leaf: IndexReader, newid: Any) -> tuple[Any, Any] | None:
+    """A segment's anchor arrays with its documents renumbered as a merge
+    renumbers them (``newid[d]``, -1 for a deleted one, which is left out);
+    None when it has none."""
     found = _anchor_array(leaf)
     if found is None:
         return None
-    import numpy as np
-
     values, docs = found
-    docs = docs.astype(np.int64)
-    if not leaf.has_deletions():
-        return values.copy(), docs + basedoc
-    live = np.zeros(leaf.doc_count_all(), dtype=bool)
-    live[np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
-    renumber = basedoc + np.cumsum(live) - 1
-    keep = live[docs]
-    return values[keep].copy(), renumber[docs[keep]]
+    renumbered = newid[docs.astype("int64")]
+    keep = renumbered >= 0
+    return values[keep].copy(), renumbered[keep]
 
 
 def _anchor_array(leaf: IndexReader) -> tuple[Any, Any] | None:
