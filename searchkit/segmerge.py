@@ -9,10 +9,11 @@ each, through the writer's external sort (``MAIN.tmp/*.run`` files). At
 
 Here a merged segment's postings never become tuples: each field's posting
 bytes (written by :mod:`searchkit.codec`, one term after another) are read
-in ranges of whole terms and decoded by numpy in one pass per range
-(:func:`decode_terms`, the inverse of ``codec.encode_field``: a Python step
-per block header, none per posting), renumbered, merged with the commit's
-own postings and encoded again. A field is written in chunks of terms, so
+in ranges of whole terms and decoded (:func:`decode_terms`, the inverse of
+``codec.encode_field``: the codec's block reader, a Python step per block
+and numpy within it, none per posting; a single posting the term file holds
+comes from its statistics), renumbered, merged with the commit's own
+postings and encoded again. A field is written in chunks of terms, so
 memory is bounded by a chunk, not by the merged segments.
 
 Segments this module cannot read (another codec, a value format it does not
