@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# Before anything imports Whoosh: two of its imports no command uses wait for their first use.
+from . import whoosh_imports
 from .errors import (
     ArticleError,
     DateParseError,
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
     from .search import SearchIndex
 
 __version__ = "0.1.0"
+
+whoosh_imports.install()
 
 # Loaded on first use (PEP 562): `searchkit --help` and `import searchkit`
 # need none of the index, reader or query machinery.
