@@ -24,7 +24,10 @@ import importlib
 import sys
 import types
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
 
 # Whoosh module -> (the module it imports a name from, that name).
 DEFERRED: dict[str, tuple[str, str]] = {
@@ -82,7 +85,7 @@ class _Finder:
         spec = PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        spec.loader = _Loader(spec.loader, *deferred)
+        spec.loader = cast("Loader", _Loader(spec.loader, *deferred))
         return spec
 
 
