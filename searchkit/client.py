@@ -66,12 +66,13 @@ def private_dir_problem(path: str) -> str | None:
 
 
 def code_signature() -> str:
-    """This searchkit's code: its version, where it lives, the interpreter,
+    """This searchkit's code: its version, where it lives, the environment,
     and every package file's size and modification time. A daemon started
     on other code (an upgrade, an edited file) is not used."""
     from . import __version__
 
-    parts = [__version__, PACKAGE, sys.executable, sys.version]
+    # sys.prefix, not sys.executable: python and python3 are one interpreter.
+    parts = [__version__, PACKAGE, sys.prefix, sys.version]
     for folder, dirs, files in os.walk(PACKAGE):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):

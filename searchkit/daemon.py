@@ -71,6 +71,7 @@ class Status:
     index: str | None = None
     warm: bool = False
     served: int = 0
+    ran: int = 0
     started: float | None = None
     same_code: bool = True
 
@@ -80,7 +81,7 @@ class Status:
             return f"not running (socket {sock})"
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started or 0))
         index = f"index {self.index}" + ("" if self.warm else " (not opened: no index there yet)")
-        line = f"running, pid {self.pid}, since {when}; {index}; {self.served} commands served; socket {sock}"
+        line = f"running, pid {self.pid}, since {when}; {index}; {self.ran} commands run; socket {sock}"
         if not self.same_code:
             line += "; searchkit changed since it started: commands run without it until `searchkit daemon start`"
         return line
@@ -107,15 +108,17 @@ def status(directory: str | None = None) -> Status:
     got = _ask("status", directory)
     if got is None:
         return Status(False, directory)
+    # .get: a daemon of older code may answer with fewer fields.
     return Status(
         True,
         directory,
-        pid=got["pid"],
-        index=got["index"],
-        warm=got["warm"],
-        served=got["served"],
-        started=got["started"],
-        same_code=got["same_code"],
+        pid=got.get("pid"),
+        index=got.get("index"),
+        warm=bool(got.get("warm")),
+        served=int(got.get("served", 0)),
+        ran=int(got.get("ran", 0)),
+        started=got.get("started"),
+        same_code=bool(got.get("same_code")),
     )
 
 
@@ -398,7 +401,9 @@ def _run(conn: socket.socket, req: dict[str, Any], fds: list[int], warm: Warm) -
     return code
 
 
-def _worker(conn: socket.socket, listener: socket.socket, warm: Warm, info: dict[str, Any], signature: str) -> None:
+def _worker(
+    conn: socket.socket, listener: socket.socket, warm: Warm, info: dict[str, Any], signature: str, ran: int
+) -> None:
     listener.close()
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
@@ -422,6 +427,8 @@ def _worker(conn: socket.socket, listener: socket.socket, warm: Warm, info: dict
     client.send_frame(conn, json.dumps({"accepted": refused is None, "reason": refused}).encode())
     if refused is not None:
         return
+    os.write(ran, b".")  # counted by the daemon (status: commands run)
+    os.close(ran)
     code = _run(conn, req, fds, warm)
     client.send_frame(conn, json.dumps({"exit": code}).encode())
 
@@ -460,7 +467,10 @@ def serve(index_dir: str, directory: str) -> None:
     Path(pid_path).write_text(f"{os.getpid()}\n")
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
-    info: dict[str, Any] = {"pid": os.getpid(), "index": warm.path, "started": time.time(), "served": 0, "warm": False}
+    info: dict[str, Any] = {"pid": os.getpid(), "index": warm.path, "started": time.time(), "served": 0, "ran": 0}
+    # Each worker that runs a command writes a byte here: the count status gives.
+    ran_r, ran_w = os.pipe()
+    os.set_blocking(ran_r, False)
     print(f"searchkit daemon {os.getpid()} serving {warm.path} on {sock_path}", flush=True)
     try:
         listener.settimeout(CHECK_EVERY)
@@ -472,12 +482,15 @@ def serve(index_dir: str, directory: str) -> None:
                     break  # its folder was removed, or a newer daemon took the socket over
                 continue
             info["warm"] = warm.index is not None
+            with contextlib.suppress(BlockingIOError):
+                info["ran"] += len(os.read(ran_r, 65536))
             sys.stdout.flush()
             sys.stderr.flush()
             pid = os.fork()
             if pid == 0:
                 try:
-                    _worker(conn, listener, warm, info, signature)
+                    os.close(ran_r)
+                    _worker(conn, listener, warm, info, signature, ran_w)
                 finally:
                     os._exit(0)
             conn.close()
