@@ -81,7 +81,7 @@ class Status:
             return f"not running (socket {sock})"
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started or 0))
         index = f"index {self.index}" + ("" if self.warm else " (not opened: no index there yet)")
-        line = f"running, pid {self.pid}, since {when}; {index}; {self.ran} commands run; socket {sock}"
+        line = f"running, pid {self.pid}, since {when}; {index}; commands run: {self.ran}; socket {sock}"
         if not self.same_code:
             line += "; searchkit changed since it started: commands run without it until `searchkit daemon start`"
         return line
