@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 # Before anything imports Whoosh: two of its imports no command uses wait for their first use.
 from . import whoosh_imports
 from .errors import (
@@ -18,7 +16,12 @@ from .errors import (
     SearchkitError,
 )
 
+# Not `from typing import ...`: the entry point (searchkit.client) imports this
+# package on every command, and typing is a few milliseconds of it.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .articles import load_article, parse_article
     from .indexer import UpdateReport
     from .options import SearchOptions

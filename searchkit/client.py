@@ -18,7 +18,6 @@ command that writes, ``SEARCHKIT_NO_DAEMON`` set) runs the command here.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -26,7 +25,10 @@ import stat
 import struct
 import sys
 import zlib
-from collections.abc import Sequence
+
+TYPE_CHECKING = False  # typing itself is a few milliseconds this module exists to save
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # Commands that only read the index: the ones a daemon's worker may run.
 # `index`, `save`, `saved --delete`, `alerts` (marks seen), `serve` and
@@ -212,8 +214,10 @@ def through_daemon(args: Sequence[str]) -> int | None:
 
         def forward(signum: int, _frame: object) -> None:
             forwarded.append(signum)
-            with contextlib.suppress(OSError):
+            try:
                 sock.send(b"I" if signum == signal.SIGINT else b"T")
+            except OSError:
+                return  # the worker is gone: the read below sees its end of the connection
 
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, forward)

@@ -23,11 +23,12 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, cast
 
+# Not typing's: searchkit/__init__ imports this module on every command.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from importlib.abc import Loader
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
 # Whoosh module -> (the module it imports a name from, that name).
 DEFERRED: dict[str, tuple[str, str]] = {
@@ -85,7 +86,7 @@ class _Finder:
         spec = PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        spec.loader = cast("Loader", _Loader(spec.loader, *deferred))
+        spec.loader = _Loader(spec.loader, *deferred)  # type: ignore[assignment]  # a Loader in all but name
         return spec
 
 
