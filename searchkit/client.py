@@ -39,6 +39,8 @@ PID_NAME = "daemon.pid"
 # Frames: a 4-byte big-endian length, then that many bytes of JSON.
 HEADER = struct.Struct(">I")
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
+# Signals the client passes on to the worker (SIGINT as b"I", the others as b"T").
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def runtime_dir() -> str:
@@ -190,6 +192,9 @@ def request(args: Sequence[str]) -> dict[str, object]:
         "utf8_mode": sys.flags.utf8_mode,
         "fs_encoding": sys.getfilesystemencoding(),
         "stdio": [_stream(sys.stdin), _stream(sys.stdout), _stream(sys.stderr)],
+        # A shell starts background jobs with SIGINT ignored, nohup SIGHUP:
+        # Python keeps such a disposition, and so must the worker.
+        "ignored": [int(signum) for signum in FORWARDED if signal.getsignal(signum) == signal.SIG_IGN],
     }
 
 
@@ -219,8 +224,9 @@ def through_daemon(args: Sequence[str]) -> int | None:
             except OSError:
                 return  # the worker is gone: the read below sees its end of the connection
 
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, forward)
+        for signum in FORWARDED:
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                signal.signal(signum, forward)
         try:
             done = recv_frame(sock)
         except OSError:

@@ -352,8 +352,11 @@ def _watch(conn: socket.socket) -> None:
             got = b""
         if got == b"I":
             os.kill(os.getpid(), signal.SIGINT)
-        elif got == b"T" or not got:
+        elif got == b"T":
             os.kill(os.getpid(), signal.SIGTERM)
+            return
+        elif not got:  # the client was killed outright: so is its command
+            os.kill(os.getpid(), signal.SIGKILL)
             return
 
 
@@ -372,6 +375,8 @@ def _run(conn: socket.socket, req: dict[str, Any], fds: list[int], warm: Warm) -
 
     with contextlib.suppress(locale.Error):
         locale.setlocale(locale.LC_CTYPE, "")
+    for signum in req.get("ignored", ()):
+        signal.signal(signum, signal.SIG_IGN)
     sys.argv = list(req["argv"])
     _stdio(req["stdio"])
     _adoptable = (warm, warm.index is not None and _own_files(warm.path))

@@ -76,6 +76,17 @@ def test_a_daemon_of_other_code_or_encoding_refuses(monkeypatch: pytest.MonkeyPa
     assert daemon._refusal(req, "x") is None
 
 
+def test_the_request_carries_the_signals_this_process_ignores() -> None:
+    import signal
+
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        assert client.request(["search", "radar"])["ignored"] == [signal.SIGHUP]
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    assert client.request(["search", "radar"])["ignored"] == []
+
+
 def test_the_code_signature_follows_the_package_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     package = tmp_path / "pkg"
     package.mkdir()
