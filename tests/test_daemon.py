@@ -98,6 +98,30 @@ def test_the_code_signature_follows_the_package_files(tmp_path: Path, monkeypatc
     assert client.code_signature() != before
 
 
+def test_a_worker_gets_its_own_offset_on_every_inherited_index_file(tmp_path: Path) -> None:
+    (tmp_path / "seg.pst").write_bytes(b"0123456789")
+    fd = os.open(tmp_path / "seg.pst", os.O_RDONLY)
+    shared = os.dup(fd)  # another holder of the same open file (as a forked parent is)
+    try:
+        os.lseek(fd, 4, os.SEEK_SET)
+        assert daemon._own_files(str(tmp_path))
+        assert os.lseek(fd, 0, os.SEEK_CUR) == 4  # the same position...
+        os.lseek(shared, 8, os.SEEK_SET)
+        assert os.read(fd, 2) == b"45"  # ...no longer moved by the other holder
+    finally:
+        os.close(fd)
+        os.close(shared)
+
+
+def test_an_inherited_catalog_connection_means_no_adopting(tmp_path: Path) -> None:
+    (tmp_path / "catalog.sqlite").write_bytes(b"")
+    fd = os.open(tmp_path / "catalog.sqlite", os.O_RDONLY)
+    try:
+        assert not daemon._own_files(str(tmp_path))
+    finally:
+        os.close(fd)
+
+
 # -- a real daemon, in its own process ------------------------------------------------
 
 
@@ -116,6 +140,7 @@ def running(tmp_path_factory: pytest.TempPathFactory, library_dir: Path) -> Iter
     where = tmp_path_factory.mktemp("daemon") / "run"
     started = _run(["-i", str(library_dir), "daemon", "start"], _env(where))
     assert started.returncode == 0, started.stderr
+    assert daemon.status(str(where)).warm  # it opened the index before forking
     try:
         yield where, library_dir
     finally:
@@ -279,3 +304,24 @@ def test_status_start_and_stop_say_what_they_did(tmp_path: Path, library_dir: Pa
         assert _stop(tmp_path / "d").startswith(b"searchkit daemon: stopped pid ")
     assert _run(["daemon", "stop"], env).stdout == b"searchkit daemon: not running\n"
     assert not (tmp_path / "d" / "daemon.sock").exists()
+
+
+@pytest.mark.slow
+def test_a_daemon_of_older_code_is_not_used(running: tuple[Path, Path]) -> None:
+    where, index = running
+    args = ["-i", str(index), "search", "radar"]
+    source = Path(client.__file__)
+    kept = source.stat()
+    before = _ran(where)
+    try:
+        os.utime(source, ns=(kept.st_atime_ns, kept.st_mtime_ns + 1_000_000_000))  # as an edit would
+        assert not daemon.status(str(where)).same_code
+        older = _run(args, _env(where))
+        assert _ran(where) == before  # refused: the command ran in its own process
+    finally:
+        os.utime(source, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    here = _run(args, _env(where, SEARCHKIT_NO_DAEMON="1"))
+    assert (older.returncode, older.stdout, older.stderr) == (here.returncode, here.stdout, here.stderr)
+    assert daemon.status(str(where)).same_code
+    _run(args, _env(where))
+    assert _ran(where) == before + 1
