@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
+from .client import READ_ONLY
 from .errors import SearchkitError
 from .lazy import lazy_module
 from .options import FLAGGED, SAVED, TIMELINE, SearchOptions, kind, spelling
@@ -51,6 +52,8 @@ class _Group(click.Group):
             # Messages can quote file names and article ids: clean them too.
             raise click.ClickException(render.clean(str(exc))) from None
         except KeyboardInterrupt:
+            if ctx.invoked_subcommand in READ_ONLY:
+                raise click.ClickException("interrupted") from None  # nothing was being written
             raise click.ClickException(
                 "interrupted: the index keeps its last committed batch; run `searchkit index` again to finish"
             ) from None

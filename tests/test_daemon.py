@@ -38,6 +38,14 @@ def test_commands_that_write_or_serve_never_go_to_the_daemon(args: list[str]) ->
     assert not client._eligible(args)
 
 
+def test_show_on_a_terminal_stays_in_process_for_its_pager(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert not client._eligible(["show", SEED_ID])
+    assert client._eligible(["search", "radar"])
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    assert client._eligible(["show", SEED_ID])
+
+
 def test_no_daemon_forces_a_run_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     assert client._eligible(["search", "radar"])
     monkeypatch.setenv("SEARCHKIT_NO_DAEMON", "1")
