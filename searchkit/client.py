@@ -153,7 +153,8 @@ def connect(directory: str | None = None) -> socket.socket | None:
 def send_frame(sock: socket.socket, payload: bytes, fds: Sequence[int] = ()) -> None:
     data = HEADER.pack(len(payload)) + payload
     sent = socket.send_fds(sock, [data], list(fds)) if fds else sock.send(data)
-    sock.sendall(data[sent:])
+    if sent < len(data):  # an empty send to a peer that has read and closed is EPIPE
+        sock.sendall(data[sent:])
 
 
 def recv_exact(sock: socket.socket, size: int) -> bytes | None:

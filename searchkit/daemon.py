@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from .search import SearchIndex
 
 LOG_NAME = "daemon.log"
+WORKER_LOG = "worker-errors.log"
 # Seconds `daemon start` waits for the new daemon to answer.
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
@@ -279,22 +280,22 @@ def _own_files(root: str) -> bool:
 
 
 # The index the daemon opened, for its worker's command (set in the worker).
-_adoptable: tuple[Warm, bool] | None = None
+_adoptable: Warm | None = None
 
 
 def adopt(index_dir: str) -> SearchIndex | None:
     """In a worker: the daemon's open index, when ``index_dir`` names that
-    same folder and catalog (cli._open asks)."""
-    if _adoptable is None:
-        return None
-    warm, owned = _adoptable
-    if not owned or warm.index is None or warm.identity is None:
+    same folder and catalog (cli._open asks), its files made this process's
+    own first. Once per worker."""
+    global _adoptable
+    warm, _adoptable = _adoptable, None
+    if warm is None or warm.index is None or warm.identity is None:
         return None
     try:
         here = (_identity(index_dir), _identity(os.path.join(index_dir, "catalog.sqlite")))
     except OSError:
         return None
-    if here != warm.identity:
+    if here != warm.identity or not _own_files(warm.path):
         return None
     # Messages name the folder as the user wrote it, as a run in their own process does.
     warm.index.path = Path(index_dir)
@@ -379,7 +380,7 @@ def _run(conn: socket.socket, req: dict[str, Any], fds: list[int], warm: Warm) -
         signal.signal(signum, signal.SIG_IGN)
     sys.argv = list(req["argv"])
     _stdio(req["stdio"])
-    _adoptable = (warm, warm.index is not None and _own_files(warm.path))
+    _adoptable = warm
     import threading
 
     threading.Thread(target=_watch, args=(conn,), daemon=True).start()
@@ -496,6 +497,11 @@ def serve(index_dir: str, directory: str) -> None:
                 try:
                     os.close(ran_r)
                     _worker(conn, listener, warm, info, signature, ran_w)
+                except BaseException:  # the worker's own failure, not its command's: kept for whoever debugs it
+                    import traceback
+
+                    with open(os.path.join(directory, WORKER_LOG), "a") as log:
+                        traceback.print_exc(file=log)
                 finally:
                     os._exit(0)
             conn.close()
