@@ -187,6 +187,18 @@ class SearchIndex:
         finally:
             self._pin.value = None
 
+    def prepare(self) -> int | None:
+        """Opens the committed generation now (returned) and lets go of the
+        catalog's SQLite connection, which must not cross a fork: what
+        searchkit.daemon does before forking its workers (each reopens the
+        catalog, and so checks the generation, on its first read)."""
+        with self._lock:
+            self._current()
+            if self._cat is not None:
+                self._cat.close()
+                self._cat = None
+            return self._gen
+
     def close_searcher(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
