@@ -756,10 +756,22 @@ def words_within(
         joined = "".join([c.ljust(width, "\0") for c in cands]).encode("utf-32-le")
         codes = np.frombuffer(joined, dtype="<u4").reshape(len(cands), width)
         lens = np.fromiter((len(c) for c in cands), dtype=np.int64, count=len(cands))
-        close = _distances(codes, lens, text, k, transpositions)
+        close = (
+            _within_one(codes, lens, text, transpositions)
+            if k == 1
+            else _distances(codes, lens, text, k, transpositions)
+        )
         return [c for c, ok in zip(cands, close.tolist(), strict=True) if ok]
     lengths, letters, counts = arrays.letters(fieldname)
     near = lo + np.flatnonzero(np.abs(lengths[lo:hi] - len(text)) <= k)
+    if k == 1:
+        # One edit (did-you-mean's usual distance) needs no table: a few
+        # comparisons of the candidates' letters with the text's.
+        if not len(near):
+            return []
+        width = min(len(text) + 1, letters.shape[1])
+        close = _within_one(letters[near, :width], lengths[near], text, transpositions)
+        return [words[i] for i in near[close].tolist()]
     if len(near) > 32:
         # Letters the word has and the text lacks (or the reverse) each cost
         # an edit: a cheap lower bound that drops most words before the table.
@@ -784,6 +796,60 @@ def _buckets(codes: np.ndarray) -> np.ndarray:
 def _letter_counts(text: str) -> np.ndarray:
     codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
     return np.bincount(_buckets(codes), minlength=_PAD + 1)[:_PAD].astype(np.int16)
+
+
+def _within_one(codes: np.ndarray, lens: np.ndarray, text: str, transpositions: bool) -> np.ndarray:
+    """Which words are at most one edit from ``text`` (``_distances`` with
+    k=1, without the table): equal; one letter substituted, inserted or
+    deleted; or, with ``transpositions``, two neighbours swapped. ``codes``
+    holds each word's code points padded with zeros (at least
+    ``min(len(text) + 1, codes.shape[1])`` columns), ``lens`` the lengths;
+    only words whose length is within one of the text's can pass."""
+    n = len(text)
+    found = np.zeros(len(lens), dtype=bool)
+    if not len(lens):
+        return found
+    t = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    same = np.flatnonzero(lens == n)
+    if len(same):
+        c = codes[same, :n]
+        diff = c != t
+        wrong = diff.sum(axis=1)
+        ok = wrong <= 1
+        if transpositions and n > 1:
+            swapped = diff[:, :-1] & diff[:, 1:] & (c[:, :-1] == t[1:]) & (c[:, 1:] == t[:-1])
+            ok |= (wrong == 2) & swapped.any(axis=1)
+        found[same[ok]] = True
+    # A word one longer: the text with one letter inserted at some i, so its
+    # first i letters are the text's and the rest the text's from i on.
+    longer = np.flatnonzero(lens == n + 1)
+    if len(longer) and codes.shape[1] > n:
+        found[longer[_one_inserted(codes[longer, : n + 1], t)]] = True
+    shorter = np.flatnonzero(lens == n - 1)
+    if len(shorter) and n >= 1:
+        # A word one shorter: the text is that word with one letter inserted.
+        t_rows = np.broadcast_to(t, (len(shorter), n))
+        found[shorter[_one_inserted_into(codes[shorter, : n - 1], t_rows)]] = True
+    return found
+
+
+def _one_inserted(longer: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Whether each row of ``longer`` (one code point longer than ``t``) is
+    ``t`` with one code point inserted."""
+    return _one_inserted_into(np.broadcast_to(t, (len(longer), len(t))), longer)
+
+
+def _one_inserted_into(short: np.ndarray, long: np.ndarray) -> np.ndarray:
+    """Whether each row of ``long`` is its row of ``short`` (one column
+    fewer) with one code point inserted: for some i, the first i agree and
+    ``long[i+1:] == short[i:]``."""
+    rows, m = short.shape
+    head = np.ones((rows, m + 1), dtype=bool)  # head[:, i]: the first i agree
+    np.logical_and.accumulate(long[:, :m] == short, axis=1, out=head[:, 1:])
+    tail = np.ones((rows, m + 1), dtype=bool)  # tail[:, i]: long[i+1:] == short[i:]
+    if m:
+        tail[:, :m] = np.logical_and.accumulate((long[:, 1:] == short)[:, ::-1], axis=1)[:, ::-1]
+    return (head & tail).any(axis=1)
 
 
 def _distances(codes: np.ndarray, lens: np.ndarray, text: str, k: int, transpositions: bool) -> np.ndarray:

@@ -337,3 +337,27 @@ def test_distinct_is_numpy_unique() -> None:
         runs = [np.unique(rng.integers(0, 5000, n)) for _ in range(3)]
         values = np.concatenate(runs)
         assert distinct(values).tolist() == np.unique(values).tolist()
+
+
+@pytest.mark.parametrize("transpositions", [False, True])
+def test_one_edit_check_agrees_with_the_distance_table(transpositions: bool) -> None:
+    """did-you-mean's one-edit fast path finds what the table finds for k=1."""
+    import itertools
+
+    import numpy as np
+
+    from searchkit.engine import _distances, _within_one
+
+    alphabet = "abé"
+    words = ["".join(p) for n in range(0, 5) for p in itertools.product(alphabet, repeat=n)]
+    width = max(len(w) for w in words)
+    codes = np.frombuffer("".join(w.ljust(width, "\0") for w in words).encode("utf-32-le"), dtype="<u4")
+    codes = codes.reshape(len(words), width)
+    lens = np.asarray([len(w) for w in words], dtype=np.int64)
+    for text in ["a", "ab", "ba", "abé", "éab", "aabb", "abab", "bbbb"]:
+        # As words_within calls both: the words whose length is within one.
+        near = np.flatnonzero(np.abs(lens - len(text)) <= 1)
+        cut = codes[near, : min(len(text) + 1, width)]
+        fast = _within_one(cut, lens[near], text, transpositions)
+        table = _distances(cut, lens[near], text, 1, transpositions)
+        assert fast.any() and fast.tolist() == table.tolist(), text
