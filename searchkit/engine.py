@@ -849,7 +849,7 @@ def _one_inserted_into(short: np.ndarray, long: np.ndarray) -> np.ndarray:
     tail = np.ones((rows, m + 1), dtype=bool)  # tail[:, i]: long[i+1:] == short[i:]
     if m:
         tail[:, :m] = np.logical_and.accumulate((long[:, 1:] == short)[:, ::-1], axis=1)[:, ::-1]
-    return (head & tail).any(axis=1)
+    return np.asarray((head & tail).any(axis=1), dtype=bool)
 
 
 def _distances(codes: np.ndarray, lens: np.ndarray, text: str, k: int, transpositions: bool) -> np.ndarray:
