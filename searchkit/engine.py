@@ -199,20 +199,15 @@ class Arrays:
 
     def lexicon(self, fieldname: str) -> list[str] | None:
         """The field's indexed words over all segments, sorted; None when a
-        segment's term dictionary cannot be read in bulk."""
-        if fieldname not in self._lexicons:
-            freqs = self._frequencies.get(fieldname)
-            if freqs is not None:
-                self._lexicons[fieldname] = sorted(freqs)
-                return self._lexicons[fieldname]
-            words: set[bytes] = set()
-            for leaf, _ in self.leaves:
-                found = w3blocks.lexicon(leaf, fieldname)
-                if found is None:
-                    self._lexicons[fieldname] = None
-                    return None
-                words.update(found)
-            self._lexicons[fieldname] = sorted(w.decode("utf-8") for w in words)
+        segment's term dictionary cannot be read in bulk.
+
+        Read with the words' frequencies (``frequencies``): the same walk of
+        the dictionary gives both for a few per cent more, and whoever needs
+        the words (did-you-mean, fuzzy and wildcard words) soon asks how
+        often each is used; reading them apart cost a second walk of the
+        dictionary (~0.1 s on 19k articles) at a field's 257th look-up."""
+        if fieldname not in self._lexicons and self.frequencies(fieldname) is None:
+            self._lexicons[fieldname] = None
         return self._lexicons[fieldname]
 
     def term_stats(self, fieldname: str, text: Any) -> tuple[bool, int] | None:
@@ -258,6 +253,9 @@ class Arrays:
                 if found is None:
                     self._frequencies[fieldname] = None
                     return None
+                if not counts:
+                    counts = dict(zip(*found, strict=True))
+                    continue
                 for word, n in zip(*found, strict=True):
                     counts[word] = counts.get(word, 0) + n
             freqs = {w.decode("utf-8"): n for w, n in counts.items()}
