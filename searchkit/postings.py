@@ -38,6 +38,7 @@ document on the codec's segments:
 
 from __future__ import annotations
 
+import struct
 from collections import OrderedDict
 from typing import Any
 
@@ -181,6 +182,7 @@ class BlockMemo:
         self.size = size
         self._chains: OrderedDict[tuple[int, int], tuple[list[Any], np.ndarray]] = OrderedDict()
         self._decoded: OrderedDict[tuple[int, int], tuple[np.ndarray, Any]] = OrderedDict()
+        self._ids: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
 
     def chain(self, postfile: Any, offset: int) -> tuple[list[Any], np.ndarray]:
         """A term's blocks and each block's last id."""
@@ -197,8 +199,20 @@ class BlockMemo:
         key = (id(postfile), block.dataoffset)
         found = self._decoded.get(key)
         if found is None:
-            found = block.ids_weights(postfile)[0], block.values(postfile, kind)
+            found = self.ids(postfile, block), block.values(postfile, kind)
             self._keep(self._decoded, key, found)
+        return found
+
+    def ids(self, postfile: Any, block: Any) -> np.ndarray:
+        """A block's ids (its values left encoded)."""
+        key = (id(postfile), block.dataoffset)
+        decoded = self._decoded.get(key)
+        if decoded is not None:
+            return decoded[0]
+        found = self._ids.get(key)
+        if found is None:
+            found = block.ids_weights(postfile)[0]
+            self._keep(self._ids, key, found)
         return found
 
     def _keep(self, table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
@@ -263,23 +277,59 @@ def _fast_flat(
             bi = int(which[lo])
             if bi >= len(blocks):
                 break
-            ids, vals = memo.block(postfile, blocks[bi], kind)
-            if vals.offsets is None or vals.positions is None:
-                continue
+            ids = memo.ids(postfile, blocks[bi])
             sub = want[lo:hi]
             at = np.minimum(np.searchsorted(ids, sub), len(ids) - 1)
             at = np.where(ids[at] == sub, at, -1)
             rows = at[at >= 0]
-            first = vals.offsets[rows]
-            n = vals.offsets[rows + 1] - first
+            if not len(rows):
+                continue
+            n, values = _rows_values(postfile, blocks[bi], kind, rows, spans)
             counts[lo:hi][at >= 0] = n
-            # Each document's values are one run of the block's arrays.
-            take = np.repeat(first - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
-            if spans:
-                assert vals.starts is not None and vals.ends is not None
-                pieces.append(np.column_stack((vals.positions[take], vals.starts[take], vals.ends[take])))
-            else:
-                pieces.append(vals.positions[take])
+            pieces.append(values)
     if pieces:
         return counts, np.concatenate(pieces).astype(np.int64)
     return counts, (np.zeros((0, 3), dtype=np.int64) if spans else np.zeros(0, dtype=np.int64))
+
+
+def _rows_values(postfile: Any, block: Any, kind: int, rows: np.ndarray, spans: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The values of some postings of a codec block (``rows``, ascending
+    indexes into it): each one's number of positions, and the positions (or
+    with ``spans`` (position, start, end) rows) one posting after another.
+
+    Decodes only those postings' runs of the block's value section (the
+    layout ``codec.BlockValues`` reads), not all of its postings: a page of
+    snippets wants one posting of each block it touches, and a phrase the
+    positions of its candidates, never the character offsets.
+    """
+    _, _, voffset = block._sizes()
+    buf = postfile.get(voffset, block.nextoffset - voffset)
+    cw = buf[0]
+    if kind == codec.V_POSITIONS:
+        pw, sw, lw = buf[1], 0, 0
+        (total,) = struct.unpack_from("<I", buf, 2)
+        at = 6
+    else:
+        pw, sw, lw = buf[1], buf[2], buf[3]
+        (total,) = struct.unpack_from("<I", buf, 4)
+        at = 8
+    allcounts = np.frombuffer(buf, dtype=_WIDTHS[cw], count=block.count, offset=at).astype(np.int64)
+    at += cw * block.count
+    firsts = np.cumsum(allcounts) - allcounts
+    n = allcounts[rows]
+    first = firsts[rows]
+    # Each posting's values are one run of the section's arrays.
+    take = np.repeat(first - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
+    pdelta = np.frombuffer(buf, dtype=_WIDTHS[pw], count=total, offset=at)[take].astype(np.int64)
+    positions = codec._segment_cumsum(pdelta, n)
+    if not spans:
+        return n, positions
+    at += pw * total
+    sdelta = np.frombuffer(buf, dtype=_WIDTHS[sw], count=total, offset=at)[take].astype(np.int64)
+    lens = np.frombuffer(buf, dtype=_WIDTHS[lw], count=total, offset=at + sw * total)[take].astype(np.int64)
+    # As BlockValues: start = previous end + delta, end = start + length.
+    ends = codec._segment_cumsum(sdelta + lens, n)
+    return n, np.column_stack((positions, ends - lens, ends))
+
+
+_WIDTHS = {1: "<u1", 2: "<u2", 4: "<u4"}
