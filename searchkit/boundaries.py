@@ -18,6 +18,7 @@ Paragraphs are what the readers make them: separated by blank lines
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import TYPE_CHECKING
 
@@ -66,20 +67,31 @@ def _abbreviation(text: str, stop: int) -> bool:
     return word.lower() in ABBREVIATIONS
 
 
-def paragraph_starts(text: str) -> list[int]:
-    """Character offsets where the second and later paragraphs begin."""
-    return [m.end() for m in _PARAGRAPH.finditer(text) if m.end() < len(text)]
+def paragraph_starts(text: str, until: int | None = None) -> list[int]:
+    """Character offsets where the second and later paragraphs begin (with
+    ``until``, those up to the first one after it: see sentence_starts)."""
+    found = []
+    for m in _PARAGRAPH.finditer(text):
+        if m.end() < len(text):
+            found.append(m.end())
+            if until is not None and m.end() > until:
+                break
+    return found
 
 
-def sentence_starts(text: str) -> list[int]:
+def sentence_starts(text: str, until: int | None = None) -> list[int]:
     """Character offsets where the second and later sentences begin.
 
     A sentence ends at ., ! or ? (then any closing quotes or brackets) and
     whitespace, when what follows does not start in lower case and the full
     stop does not end an abbreviation, an initial or a dotted acronym ("the
     U.S. Senate"); and at every paragraph break.
+
+    With ``until``, the text is scanned only as far as needed for the
+    starts up to ``until`` and the first one after it: exactly that prefix
+    of the whole list (a snippet never shows what follows its last match).
     """
-    starts = set(paragraph_starts(text))
+    starts = set(paragraph_starts(text, until))
     for m in _CANDIDATE.finditer(text):
         nxt = m.end()
         if nxt >= len(text):
@@ -93,7 +105,13 @@ def sentence_starts(text: str) -> list[int]:
         if stop == 0 and _abbreviation(text, m.start()):
             continue
         starts.add(nxt)
-    return sorted(starts)
+        if until is not None and nxt > until:
+            break
+    found = sorted(starts)
+    if until is not None:
+        beyond = bisect.bisect_right(found, until)
+        found = found[: beyond + 1]
+    return found
 
 
 def token_starts(text: str) -> np.ndarray:
