@@ -371,11 +371,17 @@ class Arrays:
             lo, hi = np.searchsorted(present, [offset, bounds[n + 1]])
             if hi <= lo:
                 continue
+            docs_here = present[lo:hi].tolist()
+            quick = postings.posting_spans(leaf, fieldname, btext, [d - offset for d in docs_here], self.blocks)
+            if quick is not None:
+                for local, triples in quick.items():
+                    found[local + offset] = triples
+                continue
             local = (present[lo:hi] - offset).astype(np.int32)
             counts, spans = postings.flat_spans(leaf, fieldname, btext, local, self.blocks)
             rows = [(p, a, b) for p, a, b in spans.tolist()]
             ends = np.cumsum(counts).tolist()
-            for doc, end, count in zip(present[lo:hi].tolist(), ends, counts.tolist(), strict=True):
+            for doc, end, count in zip(docs_here, ends, counts.tolist(), strict=True):
                 found[doc] = rows[end - count : end]
         return found
 

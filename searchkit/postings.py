@@ -38,6 +38,8 @@ document on the codec's segments:
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import struct
 from collections import OrderedDict
 from typing import Any
@@ -172,17 +174,20 @@ def _is_codec_segment(leaf: Any) -> bool:
 
 
 class BlockMemo:
-    """Decoded blocks of the codec's postings, kept by the caller (the
-    engine keeps one per searcher): a phrase's candidates and then the
+    """What is read of the codec's blocks, kept by the caller (the engine
+    keeps one per searcher): each term's block headers, a block's ids and
+    the layout of its value section. A phrase's candidates and then the
     page's snippets read the same blocks, and a word is often asked for
-    again. Keys hold the postings file's identity, valid while the
-    searcher holding that file is open."""
+    again; the values themselves are decoded per posting when asked for.
+    Keys hold the postings file's identity, valid while the searcher
+    holding that file is open."""
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
         self._chains: OrderedDict[tuple[int, int], tuple[list[Any], np.ndarray]] = OrderedDict()
-        self._decoded: OrderedDict[tuple[int, int], tuple[np.ndarray, Any]] = OrderedDict()
         self._ids: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._id_lists: OrderedDict[tuple[int, int], list[int]] = OrderedDict()
+        self._layouts: OrderedDict[tuple[int, int], tuple[int, int, int, int, int, list[int]]] = OrderedDict()
 
     def chain(self, postfile: Any, offset: int) -> tuple[list[Any], np.ndarray]:
         """A term's blocks and each block's last id."""
@@ -194,25 +199,39 @@ class BlockMemo:
             self._keep(self._chains, key, found)
         return found
 
-    def block(self, postfile: Any, block: Any, kind: int) -> tuple[np.ndarray, Any]:
-        """A block's ids and decoded values."""
-        key = (id(postfile), block.dataoffset)
-        found = self._decoded.get(key)
-        if found is None:
-            found = self.ids(postfile, block), block.values(postfile, kind)
-            self._keep(self._decoded, key, found)
-        return found
-
     def ids(self, postfile: Any, block: Any) -> np.ndarray:
         """A block's ids (its values left encoded)."""
         key = (id(postfile), block.dataoffset)
-        decoded = self._decoded.get(key)
-        if decoded is not None:
-            return decoded[0]
         found = self._ids.get(key)
         if found is None:
             found = block.ids_weights(postfile)[0]
             self._keep(self._ids, key, found)
+        return found
+
+    def id_list(self, postfile: Any, block: Any) -> list[int]:
+        """A block's ids as a list (for a few look-ups by bisection)."""
+        key = (id(postfile), block.dataoffset)
+        found = self._id_lists.get(key)
+        if found is None:
+            found = self.ids(postfile, block).tolist()
+            self._keep(self._id_lists, key, found)
+        return found
+
+    def layout(self, postfile: Any, block: Any) -> tuple[int, int, int, int, int, list[int]]:
+        """A codec block's value-section layout (V_CHARS): where its arrays
+        start, their byte widths, and where each posting's run begins."""
+        key = (id(postfile), block.dataoffset)
+        found = self._layouts.get(key)
+        if found is None:
+            _, _, voffset = block._sizes()
+            n = block.count
+            head = postfile.get(voffset, 8)
+            cw, pw, sw, lw = head[0], head[1], head[2], head[3]
+            (total,) = struct.unpack_from("<I", head, 4)
+            counts = struct.unpack(f"<{n}{_CODES[cw]}", postfile.get(voffset + 8, cw * n))
+            firsts = [0, *itertools.accumulate(counts)]
+            found = (voffset + 8 + cw * n, total, pw, sw, lw, firsts)
+            self._keep(self._layouts, key, found)
         return found
 
     def _keep(self, table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
@@ -333,3 +352,47 @@ def _rows_values(postfile: Any, block: Any, kind: int, rows: np.ndarray, spans: 
 
 
 _WIDTHS = {1: "<u1", 2: "<u2", 4: "<u4"}
+_CODES = {1: "B", 2: "H", 4: "I"}
+
+
+def posting_spans(
+    leaf: Any, fieldname: str, text: Any, docs: list[int], memo: BlockMemo
+) -> dict[int, list[tuple[int, int, int]]] | None:
+    """(position, start, end) of the term in each of ``docs`` (ascending
+    segment-local numbers) that holds it, as lists: what a page of snippets
+    asks for, a few documents each in its own block. Each posting's runs
+    are read and summed in Python, without decoding its block's other
+    postings (``flat_spans`` decodes many documents at once instead). None
+    when the segment is not the codec's or the field has no offsets."""
+    if not _is_codec_segment(leaf):
+        return None
+    terminfo = _fast_terminfo(leaf, fieldname, text)
+    if terminfo is None or codec.value_kind(leaf.schema[fieldname].format) != codec.V_CHARS:
+        return None
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    if terminfo is False or not docs:
+        return found
+    postfile = leaf._terms._postfile
+    blocks, maxids = memo.chain(postfile, terminfo.extent()[0])
+    last = maxids.tolist()
+    for doc in docs:
+        bi = bisect.bisect_left(last, doc)
+        if bi >= len(blocks):
+            break
+        block = blocks[bi]
+        ids = memo.id_list(postfile, block)
+        row = bisect.bisect_left(ids, doc)
+        if row >= len(ids) or ids[row] != doc:
+            continue
+        at, total, pw, sw, lw, firsts = memo.layout(postfile, block)
+        first, count = firsts[row], firsts[row + 1] - firsts[row]
+        pos = struct.unpack(f"<{count}{_CODES[pw]}", postfile.get(at + pw * first, pw * count))
+        at += pw * total
+        sdelta = struct.unpack(f"<{count}{_CODES[sw]}", postfile.get(at + sw * first, sw * count))
+        at += sw * total
+        lens = struct.unpack(f"<{count}{_CODES[lw]}", postfile.get(at + lw * first, lw * count))
+        # As BlockValues: positions and ends are running sums within the
+        # posting (start = previous end + delta, end = start + length).
+        ends = itertools.accumulate(d + n for d, n in zip(sdelta, lens, strict=True))
+        found[doc] = [(p, e - n, e) for p, e, n in zip(itertools.accumulate(pos), ends, lens, strict=True)]
+    return found
