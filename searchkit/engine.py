@@ -374,8 +374,8 @@ class Arrays:
             docs_here = present[lo:hi].tolist()
             quick = postings.posting_spans(leaf, fieldname, btext, [d - offset for d in docs_here], self.blocks)
             if quick is not None:
-                for local, triples in quick.items():
-                    found[local + offset] = triples
+                for here, triples in quick.items():
+                    found[here + offset] = triples
                 continue
             local = (present[lo:hi] - offset).astype(np.int32)
             counts, spans = postings.flat_spans(leaf, fieldname, btext, local, self.blocks)
