@@ -166,6 +166,13 @@ class Arrays:
         weight_parts = []
         values: list[bytes] | None = []
         for leaf, offset in self.leaves:
+            quick = self.blocks.postings(leaf, fieldname, btext)
+            if quick is not None:  # the codec's segment: its blocks kept for positions and offsets
+                values = None  # positions then come through postings.flat_positions
+                if len(quick[0]):
+                    ids_parts.append(quick[0] + offset)
+                    weight_parts.append(quick[1].astype(np.float64))
+                continue
             block = w3blocks.read_term(leaf, fieldname, btext)
             if block is None:
                 ids, weights = postings.term_postings(leaf, fieldname, btext)

@@ -188,6 +188,42 @@ class BlockMemo:
         self._ids: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._id_lists: OrderedDict[tuple[int, int], list[int]] = OrderedDict()
         self._layouts: OrderedDict[tuple[int, int], tuple[int, int, int, int, int, list[int]]] = OrderedDict()
+        self._terminfos: OrderedDict[tuple[int, str, Any], Any] = OrderedDict()
+
+    def terminfo(self, leaf: Any, fieldname: str, text: Any) -> Any | None:
+        """``_fast_terminfo`` of a segment the searchkit codec wrote, kept:
+        a phrase reads its words' postings, then their positions, then the
+        page's offsets, each in every segment."""
+        key = (id(leaf), fieldname, text)
+        if key in self._terminfos:
+            return self._terminfos[key]
+        found = _fast_terminfo(leaf, fieldname, text)
+        self._keep(self._terminfos, key, found)
+        return found
+
+    def postings(self, leaf: Any, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """:func:`term_postings` on a segment the searchkit codec wrote, as
+        ``int64`` ids and ``float32`` weights, each block's ids kept for the
+        positions and offsets asked for next; None on other segments."""
+        if not _is_codec_segment(leaf):
+            return None
+        terminfo = self.terminfo(leaf, fieldname, text)
+        if terminfo is None:
+            return None
+        if terminfo is False:
+            return _EMPTY_IDS.astype(np.int64), _EMPTY_WEIGHTS
+        postfile = leaf._terms._postfile
+        blocks, _ = self.chain(postfile, terminfo.extent()[0])
+        ids_parts = []
+        weight_parts = []
+        for block in blocks:
+            ids, weights, _ = block.ids_weights(postfile)
+            self._keep(self._ids, (id(postfile), block.dataoffset), ids)
+            ids_parts.append(ids)
+            weight_parts.append(weights)
+        if len(blocks) == 1:
+            return ids_parts[0], weight_parts[0]
+        return np.concatenate(ids_parts), np.concatenate(weight_parts)
 
     def chain(self, postfile: Any, offset: int) -> tuple[list[Any], np.ndarray]:
         """A term's blocks and each block's last id."""
@@ -274,7 +310,7 @@ def _fast_flat(
     """flat_positions / flat_spans over the codec's blocks: each block
     holding one of ``docs`` decoded once (or found in ``memo``), the
     documents' values gathered from it with one index array."""
-    terminfo = _fast_terminfo(leaf, fieldname, text)
+    terminfo = memo.terminfo(leaf, fieldname, text) if memo is not None else _fast_terminfo(leaf, fieldname, text)
     if terminfo is None:
         return None
     kind = codec.value_kind(leaf.schema[fieldname].format)
@@ -366,7 +402,7 @@ def posting_spans(
     when the segment is not the codec's or the field has no offsets."""
     if not _is_codec_segment(leaf):
         return None
-    terminfo = _fast_terminfo(leaf, fieldname, text)
+    terminfo = memo.terminfo(leaf, fieldname, text)
     if terminfo is None or codec.value_kind(leaf.schema[fieldname].format) != codec.V_CHARS:
         return None
     found: dict[int, list[tuple[int, int, int]]] = {}
