@@ -42,7 +42,7 @@ import bisect
 import itertools
 import struct
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from whoosh.reading import TermNotFound
@@ -173,6 +173,80 @@ def _is_codec_segment(leaf: Any) -> bool:
     return getattr(leaf, "searchkit_term_postings", None) is not None
 
 
+class _Layout:
+    """Where a codec block's value section keeps each array (the layout
+    ``codec.BlockValues`` reads): the positions' deltas from ``base``, then
+    for V_CHARS the start deltas and the lengths, ``total`` values each of
+    ``pw``/``sw``/``lw`` bytes; posting i's run is ``firsts[i]`` to
+    ``firsts[i + 1]`` of each."""
+
+    __slots__ = ("base", "first_list", "firsts", "lw", "pw", "sw", "total")
+
+    def __init__(self, postfile: Any, block: Any, kind: int) -> None:
+        _, _, voffset = block._sizes()
+        n = block.count
+        head = postfile.get(voffset, 8)
+        if kind == codec.V_POSITIONS:
+            cw, self.pw, self.sw, self.lw = head[0], head[1], 0, 0
+            (self.total,) = struct.unpack_from("<I", head, 2)
+            at = voffset + 6
+        else:
+            cw, self.pw, self.sw, self.lw = head[0], head[1], head[2], head[3]
+            (self.total,) = struct.unpack_from("<I", head, 4)
+            at = voffset + 8
+        counts = np.frombuffer(postfile.get(at, cw * n), dtype=_WIDTHS[cw], count=n)
+        self.firsts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.firsts[1:])
+        self.first_list: list[int] | None = None
+        self.base = at + cw * n
+
+    def runs(self) -> list[int]:
+        if self.first_list is None:
+            self.first_list = self.firsts.tolist()
+        return self.first_list
+
+    def triples(self, postfile: Any, row: int, spans: bool) -> list[tuple[int, int, int]] | list[int]:
+        """Posting ``row``'s positions, or with ``spans`` its (position,
+        start, end) triples, read and summed in Python."""
+        firsts = self.runs()
+        first, count = firsts[row], firsts[row + 1] - firsts[row]
+        pw, sw, lw, at = self.pw, self.sw, self.lw, self.base
+        pos = itertools.accumulate(struct.unpack(f"<{count}{_CODES[pw]}", postfile.get(at + pw * first, pw * count)))
+        if not spans:
+            return list(pos)
+        at += pw * self.total
+        sdelta = struct.unpack(f"<{count}{_CODES[sw]}", postfile.get(at + sw * first, sw * count))
+        at += sw * self.total
+        lens = struct.unpack(f"<{count}{_CODES[lw]}", postfile.get(at + lw * first, lw * count))
+        # As BlockValues: positions and ends are running sums within the
+        # posting (start = previous end + delta, end = start + length).
+        ends = itertools.accumulate(d + n for d, n in zip(sdelta, lens, strict=True))
+        return [(p, e - n, e) for p, e, n in zip(pos, ends, lens, strict=True)]
+
+    def rows(self, postfile: Any, rows: np.ndarray, spans: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Some postings' values at once (``rows`` ascending): each one's
+        number of positions, and the positions (or with ``spans``
+        (position, start, end) rows) one posting after another."""
+        first = self.firsts[rows]
+        n = self.firsts[rows + 1] - first
+        # Each posting's values are one run of the section's arrays.
+        take = np.repeat(first - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
+        lo, hi = int(first[0]), int(first[-1] + n[-1])
+        take -= lo
+        pw, sw, lw, total = self.pw, self.sw, self.lw, self.total
+        pdelta = np.frombuffer(postfile.get(self.base + pw * lo, pw * (hi - lo)), dtype=_WIDTHS[pw])
+        positions = codec._segment_cumsum(pdelta[take].astype(np.int64), n)
+        if not spans:
+            return n, positions
+        at = self.base + pw * total
+        sdelta = np.frombuffer(postfile.get(at + sw * lo, sw * (hi - lo)), dtype=_WIDTHS[sw])[take].astype(np.int64)
+        at += sw * total
+        lens = np.frombuffer(postfile.get(at + lw * lo, lw * (hi - lo)), dtype=_WIDTHS[lw])[take].astype(np.int64)
+        # As BlockValues: start = previous end + delta, end = start + length.
+        ends = codec._segment_cumsum(sdelta + lens, n)
+        return n, np.column_stack((positions, ends - lens, ends))
+
+
 class BlockMemo:
     """What is read of the codec's blocks, kept by the caller (the engine
     keeps one per searcher): each term's block headers, a block's ids and
@@ -187,7 +261,7 @@ class BlockMemo:
         self._chains: OrderedDict[tuple[int, int], tuple[list[Any], np.ndarray]] = OrderedDict()
         self._ids: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._id_lists: OrderedDict[tuple[int, int], list[int]] = OrderedDict()
-        self._layouts: OrderedDict[tuple[int, int], tuple[int, int, int, int, int, list[int]]] = OrderedDict()
+        self._layouts: OrderedDict[tuple[int, int], _Layout] = OrderedDict()
         self._terminfos: OrderedDict[tuple[int, str, Any], Any] = OrderedDict()
 
     def terminfo(self, leaf: Any, fieldname: str, text: Any) -> Any | None:
@@ -253,20 +327,12 @@ class BlockMemo:
             self._keep(self._id_lists, key, found)
         return found
 
-    def layout(self, postfile: Any, block: Any) -> tuple[int, int, int, int, int, list[int]]:
-        """A codec block's value-section layout (V_CHARS): where its arrays
-        start, their byte widths, and where each posting's run begins."""
+    def layout(self, postfile: Any, block: Any, kind: int) -> _Layout:
+        """A codec block's value-section layout (V_POSITIONS or V_CHARS)."""
         key = (id(postfile), block.dataoffset)
         found = self._layouts.get(key)
         if found is None:
-            _, _, voffset = block._sizes()
-            n = block.count
-            head = postfile.get(voffset, 8)
-            cw, pw, sw, lw = head[0], head[1], head[2], head[3]
-            (total,) = struct.unpack_from("<I", head, 4)
-            counts = struct.unpack(f"<{n}{_CODES[cw]}", postfile.get(voffset + 8, cw * n))
-            firsts = [0, *itertools.accumulate(counts)]
-            found = (voffset + 8 + cw * n, total, pw, sw, lw, firsts)
+            found = _Layout(postfile, block, kind)
             self._keep(self._layouts, key, found)
         return found
 
@@ -339,7 +405,14 @@ def _fast_flat(
             rows = at[at >= 0]
             if not len(rows):
                 continue
-            n, values = _rows_values(postfile, blocks[bi], kind, rows, spans)
+            layout = memo.layout(postfile, blocks[bi], kind)
+            if len(rows) <= _FEW:
+                found = [layout.triples(postfile, r, spans) for r in rows.tolist()]
+                n = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+                flat = list(itertools.chain.from_iterable(found))
+                values = np.asarray(flat, dtype=np.int64).reshape((-1, 3) if spans else -1)
+            else:
+                n, values = layout.rows(postfile, rows, spans)
             counts[lo:hi][at >= 0] = n
             pieces.append(values)
     if pieces:
@@ -347,47 +420,10 @@ def _fast_flat(
     return counts, (np.zeros((0, 3), dtype=np.int64) if spans else np.zeros(0, dtype=np.int64))
 
 
-def _rows_values(postfile: Any, block: Any, kind: int, rows: np.ndarray, spans: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The values of some postings of a codec block (``rows``, ascending
-    indexes into it): each one's number of positions, and the positions (or
-    with ``spans`` (position, start, end) rows) one posting after another.
-
-    Decodes only those postings' runs of the block's value section (the
-    layout ``codec.BlockValues`` reads), not all of its postings: a page of
-    snippets wants one posting of each block it touches, and a phrase the
-    positions of its candidates, never the character offsets.
-    """
-    _, _, voffset = block._sizes()
-    buf = postfile.get(voffset, block.nextoffset - voffset)
-    cw = buf[0]
-    if kind == codec.V_POSITIONS:
-        pw, sw, lw = buf[1], 0, 0
-        (total,) = struct.unpack_from("<I", buf, 2)
-        at = 6
-    else:
-        pw, sw, lw = buf[1], buf[2], buf[3]
-        (total,) = struct.unpack_from("<I", buf, 4)
-        at = 8
-    allcounts = np.frombuffer(buf, dtype=_WIDTHS[cw], count=block.count, offset=at).astype(np.int64)
-    at += cw * block.count
-    firsts = np.cumsum(allcounts) - allcounts
-    n = allcounts[rows]
-    first = firsts[rows]
-    # Each posting's values are one run of the section's arrays.
-    take = np.repeat(first - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
-    pdelta = np.frombuffer(buf, dtype=_WIDTHS[pw], count=total, offset=at)[take].astype(np.int64)
-    positions = codec._segment_cumsum(pdelta, n)
-    if not spans:
-        return n, positions
-    at += pw * total
-    sdelta = np.frombuffer(buf, dtype=_WIDTHS[sw], count=total, offset=at)[take].astype(np.int64)
-    lens = np.frombuffer(buf, dtype=_WIDTHS[lw], count=total, offset=at + sw * total)[take].astype(np.int64)
-    # As BlockValues: start = previous end + delta, end = start + length.
-    ends = codec._segment_cumsum(sdelta + lens, n)
-    return n, np.column_stack((positions, ends - lens, ends))
-
-
 _WIDTHS = {1: "<u1", 2: "<u2", 4: "<u4"}
+# Postings of one block read one at a time in Python rather than by numpy
+# together (a numpy pass costs some twenty calls, whatever its size).
+_FEW = 4
 _CODES = {1: "B", 2: "H", 4: "I"}
 
 
@@ -420,15 +456,7 @@ def posting_spans(
         row = bisect.bisect_left(ids, doc)
         if row >= len(ids) or ids[row] != doc:
             continue
-        at, total, pw, sw, lw, firsts = memo.layout(postfile, block)
-        first, count = firsts[row], firsts[row + 1] - firsts[row]
-        pos = struct.unpack(f"<{count}{_CODES[pw]}", postfile.get(at + pw * first, pw * count))
-        at += pw * total
-        sdelta = struct.unpack(f"<{count}{_CODES[sw]}", postfile.get(at + sw * first, sw * count))
-        at += sw * total
-        lens = struct.unpack(f"<{count}{_CODES[lw]}", postfile.get(at + lw * first, lw * count))
-        # As BlockValues: positions and ends are running sums within the
-        # posting (start = previous end + delta, end = start + length).
-        ends = itertools.accumulate(d + n for d, n in zip(sdelta, lens, strict=True))
-        found[doc] = [(p, e - n, e) for p, e, n in zip(itertools.accumulate(pos), ends, lens, strict=True)]
+        found[doc] = cast(
+            list[tuple[int, int, int]], memo.layout(postfile, block, codec.V_CHARS).triples(postfile, row, True)
+        )
     return found
