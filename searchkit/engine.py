@@ -270,6 +270,17 @@ class Arrays:
             self._lexicons.setdefault(fieldname, sorted(freqs))
         return self._frequencies[fieldname]
 
+    def lexicon_frequencies(self, fieldname: str) -> np.ndarray | None:
+        """``frequencies`` in the order of ``lexicon``, as an array."""
+
+        def build(arrays: Arrays) -> np.ndarray | None:
+            words, freqs = arrays.lexicon(fieldname), arrays.frequencies(fieldname)
+            if words is None or freqs is None:
+                return None
+            return np.fromiter((freqs[w] for w in words), dtype=np.int64, count=len(words))
+
+        return self.derived(f"lexicon-frequencies:{fieldname}", build)
+
     def first_search(self, fieldname: str) -> bool:
         """True the first time the field's near words are searched for (see
         words_within), when ``letters`` is not worth building yet."""
@@ -733,12 +744,14 @@ def within_edits(arrays: Arrays, q: wq.FuzzyTerm) -> list[str] | None:
 
 
 def words_within(
-    arrays: Arrays, fieldname: str, text: str, k: int, prefix: str, transpositions: bool
+    arrays: Arrays, fieldname: str, text: str, k: int, prefix: str, transpositions: bool, min_frequency: int = 0
 ) -> list[str] | None:
     """The field's words starting with ``prefix`` within ``k`` edits of
     ``text``: Levenshtein, or with ``transpositions`` the restricted
     Damerau-Levenshtein distance of whoosh.support.levenshtein; in
-    dictionary order.
+    dictionary order. With ``min_frequency``, only words that many
+    documents use (``Arrays.frequencies``): did-you-mean wants no other,
+    and most of a dictionary is rare words.
 
     Only words whose length is within ``k`` of the text's can be that near;
     their letters are rows of the dictionary's code-point matrix, kept per
@@ -761,6 +774,9 @@ def words_within(
         # The candidates' letters only: the whole matrix costs a one-off
         # command more than it saves it.
         cands = [w for w in words[lo:hi] if abs(len(w) - len(text)) <= k]
+        freqs = arrays.frequencies(fieldname) if min_frequency > 1 else None
+        if freqs is not None:
+            cands = [w for w in cands if freqs.get(w, 0) >= min_frequency]
         if not cands:
             return []
         width = max(len(c) for c in cands)
@@ -775,6 +791,10 @@ def words_within(
         return [c for c, ok in zip(cands, close.tolist(), strict=True) if ok]
     lengths, letters, counts = arrays.letters(fieldname)
     near = lo + np.flatnonzero(np.abs(lengths[lo:hi] - len(text)) <= k)
+    if min_frequency > 1 and len(near):
+        used = arrays.lexicon_frequencies(fieldname)
+        if used is not None:
+            near = near[used[near] >= min_frequency]
     if k == 1:
         # One edit (did-you-mean's usual distance) needs no table: a few
         # comparisons of the candidates' letters with the text's.
@@ -925,7 +945,15 @@ class QuickTerms:
         return self._reader.doc_frequency(fieldname, text) if found is None else found[1]
 
     def terms_within(self, fieldname: str, text: str, maxdist: int, prefix: int = 0) -> list[str]:
-        found = words_within(self._arrays, fieldname, text, maxdist, text[:prefix], self._transpositions)
+        return self.frequent_terms_within(fieldname, text, maxdist, prefix, 0)
+
+    def frequent_terms_within(
+        self, fieldname: str, text: str, maxdist: int, prefix: int, min_frequency: int
+    ) -> list[str]:
+        """``terms_within``, with only the words ``min_frequency`` documents
+        or more use when their frequencies are at hand (some may be rarer:
+        callers still weigh each candidate's own frequency)."""
+        found = words_within(self._arrays, fieldname, text, maxdist, text[:prefix], self._transpositions, min_frequency)
         if found is None:
             return list(self._reader.terms_within(fieldname, text, maxdist, prefix=prefix))
         return found
