@@ -389,11 +389,14 @@ def _fast_flat(
         postfile = leaf._terms._postfile
         memo = memo if memo is not None else BlockMemo()
         blocks, maxids = memo.chain(postfile, terminfo.extent()[0])
-        which = np.searchsorted(maxids, want, side="left")
-        # docs ascending, so each block's documents are one run of ``want``.
-        bounds = np.flatnonzero(np.diff(which)) + 1
-        los = np.concatenate(([0], bounds)).tolist()
-        his = np.concatenate((bounds, [len(want)])).tolist()
+        if len(blocks) == 1:  # most terms of a segment (blocks hold up to 1,024 postings)
+            which, los, his = np.zeros(1, dtype=np.int64), [0], [len(want)]
+        else:
+            which = np.searchsorted(maxids, want, side="left")
+            # docs ascending, so each block's documents are one run of ``want``.
+            bounds = np.flatnonzero(np.diff(which)) + 1
+            los = np.concatenate(([0], bounds)).tolist()
+            his = np.concatenate((bounds, [len(want)])).tolist()
         for lo, hi in zip(los, his, strict=True):
             bi = int(which[lo])
             if bi >= len(blocks):
