@@ -97,17 +97,18 @@ def sentence_starts(text: str, until: int | None = None) -> list[int]:
     of the whole list (a snippet never shows what follows its last match).
     """
     starts = set(paragraph_starts(text, until))
+    size = len(text)
     for m in _CANDIDATE.finditer(text):
         nxt = m.end()
-        if nxt >= len(text):
+        if nxt >= size:
             break
         at = nxt
-        while at < len(text) and text[at] in _OPENERS:
+        while at < size and text[at] in _OPENERS:
             at += 1
-        if at < len(text) and text[at].islower():
+        if at < size and text[at].islower():
             continue
-        stop = m.group(0).find(".")
-        if stop == 0 and _abbreviation(text, m.start()):
+        begin = m.start()
+        if text[begin] == "." and _abbreviation(text, begin):  # the candidate opens with a full stop
             continue
         starts.add(nxt)
         if until is not None and nxt > until:
