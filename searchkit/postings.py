@@ -39,7 +39,10 @@ document on the codec's segments:
 from __future__ import annotations
 
 import bisect
+import contextlib
+import io
 import itertools
+import mmap
 import struct
 from collections import OrderedDict
 from typing import Any, cast
@@ -173,6 +176,18 @@ def _is_codec_segment(leaf: Any) -> bool:
     return getattr(leaf, "searchkit_term_postings", None) is not None
 
 
+class _Mapped:
+    """A memory-mapped file read as Whoosh's StructFile reads (``get``)."""
+
+    __slots__ = ("_map",)
+
+    def __init__(self, mapped: mmap.mmap) -> None:
+        self._map = mapped
+
+    def get(self, position: int, length: int) -> bytes:
+        return self._map[position : position + length]
+
+
 class _Layout:
     """Where a codec block's value section keeps each array (the layout
     ``codec.BlockValues`` reads): the positions' deltas from ``base``, then
@@ -263,6 +278,23 @@ class BlockMemo:
         self._id_lists: OrderedDict[tuple[int, int], list[int]] = OrderedDict()
         self._layouts: OrderedDict[tuple[int, int], _Layout] = OrderedDict()
         self._terminfos: OrderedDict[tuple[int, str, Any], Any] = OrderedDict()
+        self._files: dict[int, Any] = {}
+
+    def mapped(self, postfile: Any) -> Any:
+        """The postings file as a memory map with the file's ``get``: a
+        query reads a hundred small pieces of it (block headers, ids, a
+        posting's values), each a seek and a read call on the file itself.
+        The file itself when it cannot be mapped. Kept with the memo, as
+        long as the searcher that holds the file."""
+        key = id(postfile)
+        found = self._files.get(key)
+        if found is None:
+            found = postfile
+            # Not a plain file (an in-memory one), or an empty one: read it as it is.
+            with contextlib.suppress(AttributeError, OSError, ValueError, io.UnsupportedOperation):
+                found = _Mapped(mmap.mmap(postfile.file.fileno(), 0, access=mmap.ACCESS_READ))
+            self._files[key] = found
+        return found
 
     def terminfo(self, leaf: Any, fieldname: str, text: Any) -> Any | None:
         """``_fast_terminfo`` of a segment the searchkit codec wrote, kept:
@@ -286,7 +318,7 @@ class BlockMemo:
             return None
         if terminfo is False:
             return _EMPTY_IDS.astype(np.int64), _EMPTY_WEIGHTS
-        postfile = leaf._terms._postfile
+        postfile = self.mapped(leaf._terms._postfile)
         blocks, _ = self.chain(postfile, terminfo.extent()[0])
         ids_parts = []
         weight_parts = []
@@ -386,8 +418,8 @@ def _fast_flat(
     counts = np.zeros(len(want), dtype=np.int64)
     pieces: list[np.ndarray] = []
     if terminfo is not False and len(want):
-        postfile = leaf._terms._postfile
         memo = memo if memo is not None else BlockMemo()
+        postfile = memo.mapped(leaf._terms._postfile)
         blocks, maxids = memo.chain(postfile, terminfo.extent()[0])
         if len(blocks) == 1:  # most terms of a segment (blocks hold up to 1,024 postings)
             which, los, his = np.zeros(1, dtype=np.int64), [0], [len(want)]
@@ -447,7 +479,7 @@ def posting_spans(
     found: dict[int, list[tuple[int, int, int]]] = {}
     if terminfo is False or not docs:
         return found
-    postfile = leaf._terms._postfile
+    postfile = memo.mapped(leaf._terms._postfile)
     blocks, maxids = memo.chain(postfile, terminfo.extent()[0])
     last = maxids.tolist()
     for doc in docs:
