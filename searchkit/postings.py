@@ -279,6 +279,23 @@ class BlockMemo:
         self._layouts: OrderedDict[tuple[int, int], _Layout] = OrderedDict()
         self._terminfos: OrderedDict[tuple[int, str, Any], Any] = OrderedDict()
         self._files: dict[int, Any] = {}
+        self._segments: dict[int, bool] = {}
+        self._kinds: dict[tuple[int, str], int] = {}
+
+    def is_codec(self, leaf: Any) -> bool:
+        """``_is_codec_segment``, once per segment."""
+        found = self._segments.get(id(leaf))
+        if found is None:
+            found = self._segments[id(leaf)] = _is_codec_segment(leaf)
+        return found
+
+    def kind(self, leaf: Any, fieldname: str) -> int:
+        """``codec.value_kind`` of the field's format, once per segment."""
+        key = (id(leaf), fieldname)
+        found = self._kinds.get(key)
+        if found is None:
+            found = self._kinds[key] = codec.value_kind(leaf.schema[fieldname].format)
+        return found
 
     def mapped(self, postfile: Any) -> Any:
         """The postings file as a memory map with the file's ``get``: a
@@ -311,7 +328,7 @@ class BlockMemo:
         """:func:`term_postings` on a segment the searchkit codec wrote, as
         ``int64`` ids and ``float32`` weights, each block's ids kept for the
         positions and offsets asked for next; None on other segments."""
-        if not _is_codec_segment(leaf):
+        if not self.is_codec(leaf):
             return None
         terminfo = self.terminfo(leaf, fieldname, text)
         if terminfo is None:
@@ -377,7 +394,8 @@ class BlockMemo:
 def flat_positions(
     leaf: Any, fieldname: str, text: Any, docs: np.ndarray, memo: BlockMemo | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    found = _fast_flat(leaf, fieldname, text, docs, False, memo) if _is_codec_segment(leaf) else None
+    codec_segment = memo.is_codec(leaf) if memo is not None else _is_codec_segment(leaf)
+    found = _fast_flat(leaf, fieldname, text, docs, False, memo) if codec_segment else None
     if found is not None:
         return found
     lists = term_positions(leaf, fieldname, text, docs)
@@ -387,7 +405,8 @@ def flat_positions(
 def flat_spans(
     leaf: Any, fieldname: str, text: Any, docs: np.ndarray, memo: BlockMemo | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    found = _fast_flat(leaf, fieldname, text, docs, True, memo) if _is_codec_segment(leaf) else None
+    codec_segment = memo.is_codec(leaf) if memo is not None else _is_codec_segment(leaf)
+    found = _fast_flat(leaf, fieldname, text, docs, True, memo) if codec_segment else None
     if found is not None:
         return found
     spots = term_positions(leaf, fieldname, text, docs)
@@ -411,7 +430,7 @@ def _fast_flat(
     terminfo = memo.terminfo(leaf, fieldname, text) if memo is not None else _fast_terminfo(leaf, fieldname, text)
     if terminfo is None:
         return None
-    kind = codec.value_kind(leaf.schema[fieldname].format)
+    kind = memo.kind(leaf, fieldname) if memo is not None else codec.value_kind(leaf.schema[fieldname].format)
     if kind not in ((codec.V_CHARS,) if spans else (codec.V_POSITIONS, codec.V_CHARS)):
         return None  # the generic path raises what Whoosh raises for a format without them
     want = np.asarray(docs, dtype=np.int64)
@@ -471,10 +490,10 @@ def posting_spans(
     are read and summed in Python, without decoding its block's other
     postings (``flat_spans`` decodes many documents at once instead). None
     when the segment is not the codec's or the field has no offsets."""
-    if not _is_codec_segment(leaf):
+    if not memo.is_codec(leaf):
         return None
     terminfo = memo.terminfo(leaf, fieldname, text)
-    if terminfo is None or codec.value_kind(leaf.schema[fieldname].format) != codec.V_CHARS:
+    if terminfo is None or memo.kind(leaf, fieldname) != codec.V_CHARS:
         return None
     found: dict[int, list[tuple[int, int, int]]] = {}
     if terminfo is False or not docs:
