@@ -101,6 +101,7 @@ class Arrays:
                         live[offset + docnum] = False
         self.live = live
         self.live_ids = np.flatnonzero(live).astype(np.int64)
+        self.every_live = len(self.live_ids) == self.count  # no deleted document to drop
         self._lengths: dict[str, np.ndarray] = {}
         self._lexicons: dict[str, list[str] | None] = {}
         self._frequencies: dict[str, dict[str, int] | None] = {}
@@ -170,8 +171,8 @@ class Arrays:
             if quick is not None:  # the codec's segment: its blocks kept for positions and offsets
                 values = None  # positions then come through postings.flat_positions
                 if len(quick[0]):
-                    ids_parts.append(quick[0] + offset)
-                    weight_parts.append(quick[1].astype(np.float64))
+                    ids_parts.append(quick[0] + offset if offset else quick[0])
+                    weight_parts.append(quick[1])
                 continue
             block = w3blocks.read_term(leaf, fieldname, btext)
             if block is None:
@@ -186,13 +187,13 @@ class Arrays:
                     values.extend(raw)
             if len(ids):
                 ids_parts.append(ids.astype(np.int64) + offset)
-                weight_parts.append(weights.astype(np.float64))
+                weight_parts.append(weights)
         stored = sum(len(p) for p in ids_parts)
         if ids_parts:
-            ids = np.concatenate(ids_parts)
-            weights = np.concatenate(weight_parts)
-            keep = self.live[ids]
-            if not keep.all():
+            ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
+            weights = np.concatenate(weight_parts).astype(np.float64)
+            keep = None if self.every_live else self.live[ids]
+            if keep is not None and not keep.all():
                 ids, weights = ids[keep], weights[keep]
                 if values is not None:
                     values = [v for v, k in zip(values, keep.tolist(), strict=True) if k]
