@@ -195,7 +195,7 @@ class _Layout:
     ``pw``/``sw``/``lw`` bytes; posting i's run is ``firsts[i]`` to
     ``firsts[i + 1]`` of each."""
 
-    __slots__ = ("base", "first_list", "firsts", "lw", "pw", "sw", "total")
+    __slots__ = ("base", "decoded", "first_list", "firsts", "lw", "pw", "sw", "total")
 
     def __init__(self, postfile: Any, block: Any, kind: int) -> None:
         _, _, voffset = block._sizes()
@@ -209,11 +209,20 @@ class _Layout:
             cw, self.pw, self.sw, self.lw = head[0], head[1], head[2], head[3]
             (self.total,) = struct.unpack_from("<I", head, 4)
             at = voffset + 8
-        counts = np.frombuffer(postfile.get(at, cw * n), dtype=_WIDTHS[cw], count=n)
+        # engine-size: count width 0 means the counts are the block's weights,
+        # and a position or start width 0 varints (no random access: the
+        # block's values are decoded once, codec.BlockValues, and indexed).
+        if cw == 0:
+            counts = block.ids_weights(postfile)[1].astype(np.int64)
+        else:
+            counts = np.frombuffer(postfile.get(at, cw * n), dtype=_WIDTHS[cw], count=n)
         self.firsts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=self.firsts[1:])
         self.first_list: list[int] | None = None
         self.base = at + cw * n
+        self.decoded = (
+            block.values(postfile, kind) if self.pw == 0 or (kind == codec.V_CHARS and self.sw == 0) else None
+        )
 
     def runs(self) -> list[int]:
         if self.first_list is None:
@@ -225,6 +234,13 @@ class _Layout:
         start, end) triples, read and summed in Python."""
         firsts = self.runs()
         first, count = firsts[row], firsts[row + 1] - firsts[row]
+        if self.decoded is not None:  # engine-size: varint arrays, decoded whole
+            d = self.decoded
+            got = d.positions[first : first + count].tolist()
+            if not spans:
+                return got
+            starts, ends = d.starts[first : first + count].tolist(), d.ends[first : first + count].tolist()
+            return list(zip(got, starts, ends, strict=True))
         pw, sw, lw, at = self.pw, self.sw, self.lw, self.base
         pos = itertools.accumulate(struct.unpack(f"<{count}{_CODES[pw]}", postfile.get(at + pw * first, pw * count)))
         if not spans:
@@ -246,6 +262,11 @@ class _Layout:
         n = self.firsts[rows + 1] - first
         # Each posting's values are one run of the section's arrays.
         take = np.repeat(first - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
+        if self.decoded is not None:  # engine-size: varint arrays, decoded whole
+            d = self.decoded
+            if not spans:
+                return n, d.positions[take]
+            return n, np.column_stack((d.positions[take], d.starts[take], d.ends[take]))
         lo, hi = int(first[0]), int(first[-1] + n[-1])
         take -= lo
         pw, sw, lw, total = self.pw, self.sw, self.lw, self.total
