@@ -144,7 +144,12 @@ def _under(path: str, roots: list[str]) -> bool:
 
 
 def _document(
-    article: Article, digest: str, stamp: int, sk: tuple[int, ...], words: str | None = None
+    article: Article,
+    digest: str,
+    stamp: int,
+    sk: tuple[int, ...],
+    words: str | None = None,
+    operators: dict[str, object] | None = None,
 ) -> dict[str, object]:
     doc: dict[str, object] = {
         "id": article.id,
@@ -160,7 +165,7 @@ def _document(
         "words": " ".join(FAST.vocabulary(article.headline, article.body)) if words is None else words,
         "anchors": " ".join(duplicates.anchors(sk)),
         "sketch": encode_sketch(sk),
-        **boundaries.index_fields(article.headline, article.body),
+        **(boundaries.index_fields(article.headline, article.body) if operators is None else operators),
     }
     # Undated articles get day 0 explicitly: Whoosh 2.7's multi-segment
     # column reader breaks (IndexError) on a segment that lacks a column.
@@ -369,11 +374,11 @@ class _Run:
     def write_article(self, article: Article, digest: str, stamp: int, prepared: Prepared | None = None) -> None:
         """Adds one article to the batch (the seam with the document writer)."""
         if prepared is None:
-            sk, words = duplicates.sketch(article.body), None
+            sk, words, operators = duplicates.sketch(article.body), None, None
         else:
             use(article, prepared)
-            sk, words = prepared[0], prepared[1]
-        self._writer().add_document(**_document(article, digest, stamp, sk, words))
+            sk, words, operators = prepared[0], prepared[1], prepared[3]
+        self._writer().add_document(**_document(article, digest, stamp, sk, words, operators))
         self.dups.add(article.id, day_number(article.date) if article.date else 0, sk)
 
     def delete_article(self, aid: str) -> None:

@@ -2,8 +2,10 @@
 
 What an article needs before the writer can take it, and that depends on
 nothing but its own text, is done here: the near-duplicate sketch, the
-spelling words, and the cut of its headline, body and summary into tokens
-(:meth:`FastAnalyzer.split`, which the writer then finds already done). For
+spelling words, the cut of its headline, body and summary into tokens
+(:meth:`FastAnalyzer.split`, which the writer then finds already done), and
+the operators' sentence/paragraph boundaries and exact forms
+(:func:`boundaries.index_fields`, the largest of these costs). For
 a file with many articles, chunks of them go to a process pool while the
 main process writes the chunks before; the results come back in order, and
 at most :data:`AHEAD` chunks are in flight, so memory stays bounded however
@@ -24,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import Any
 
+from . import boundaries
 from .analysis import FAST
 from .articles import Article
 from .neardup import sketches as duplicates
@@ -32,8 +35,9 @@ CHUNK = 250  # articles per task
 AHEAD = 4  # tasks in flight
 MIN_ARTICLES = 2 * CHUNK  # fewer articles in a file than this: no pool
 
-# (sketch, spelling words, the cuts of headline, body and summary)
-Prepared = tuple[tuple[int, ...], str, tuple[list[str] | None, ...]]
+# (sketch, spelling words, the cuts of headline, body and summary, the
+# operators' fields: boundaries.index_fields)
+Prepared = tuple[tuple[int, ...], str, tuple[list[str] | None, ...], dict[str, object]]
 
 
 def default_workers() -> int:
@@ -46,7 +50,9 @@ def default_workers() -> int:
 def prepare(headline: str, body: str, summary: str) -> Prepared:
     """One article's text-only work (the same in a worker and in the main process)."""
     cuts = tuple(FAST.split(t) if t else None for t in (headline, body, summary))
-    return duplicates.sketch(body), " ".join(FAST.vocabulary(headline, body)), cuts
+    # After the cuts: the vocabulary and the operators' fields find them in FAST's recent cuts.
+    words = " ".join(FAST.vocabulary(headline, body))
+    return duplicates.sketch(body), words, cuts, boundaries.index_fields(headline, body)
 
 
 def _prepare_chunk(texts: list[tuple[str, str, str]]) -> list[Prepared]:
