@@ -108,32 +108,52 @@ class _Occurrences:
         self.table = table
         self.kind = value_kind(field.format)
         self.chars = self.kind == V_CHARS
-        self.tids = array("i")
+        # Text mode: each document's distinct tokens' term numbers, and its
+        # tokens as indexes into them (FastAnalyzer.cut), joined at commit.
+        self.tids = array("i")  # keyword modes: every token's term number
+        self.distinct = array("i")
+        self.index = array("i")
         self.plens = array("i")  # lengths of the gap/token pieces, for character offsets
         self.docs = array("i")  # documents with at least one token
         self.nraw = array("i")  # their token counts, possessives included
+        self.ndistinct = array("i")
 
     def add(self, docnum: int, value: str) -> int:
         """Adds one document's value; returns its token count."""
-        if self.table.mode == "text":
-            parts = FAST.split(value)
-            toks = parts[1::2]
-        else:
+        if self.table.mode != "text":
             toks = _SPACE_SPLIT.findall(value)
-        if not toks:
+            if not toks:
+                return 0
+            ids = self.table.ids(toks)
+            self.tids.extend(ids)
+            self.docs.append(docnum)
+            self.nraw.append(len(toks))
+            return len(toks) - ids.count(POSS)
+        distinct, index, plens, possessives = FAST.cut(value)
+        if not distinct:
             return 0
         if self.chars:
-            self.plens.extend(map(len, parts))
-        ids = self.table.ids(toks)
-        self.tids.extend(ids)
+            self.plens.extend(plens)
+        self.distinct.extend(self.table.ids(distinct))
+        self.ndistinct.append(len(distinct))
+        self.index.extend(index)
         self.docs.append(docnum)
-        self.nraw.append(len(toks))
-        return len(toks) - ids.count(POSS)
+        self.nraw.append(len(index))
+        return len(index) - possessives
+
+    def _term_numbers(self) -> np.ndarray:
+        if self.table.mode != "text":
+            return np.frombuffer(self.tids, dtype=np.int32).astype(np.int64)
+        nd = np.frombuffer(self.ndistinct, dtype=np.int32).astype(np.int64)
+        nraw = np.frombuffer(self.nraw, dtype=np.int32).astype(np.int64)
+        first = np.repeat(np.cumsum(nd) - nd, nraw)
+        index = np.frombuffer(self.index, dtype=np.int32).astype(np.int64)
+        return np.frombuffer(self.distinct, dtype=np.int32).astype(np.int64)[first + index]
 
     def postings(self, doc_lengths: np.ndarray | None) -> tuple[list[bytes], FieldPostings] | None:
-        if not self.tids:
+        if not self.docs:
             return None
-        raw = np.frombuffer(self.tids, dtype=np.int32).astype(np.int64)
+        raw = self._term_numbers()
         nraw = np.frombuffer(self.nraw, dtype=np.int32).astype(np.int64)
         keep = raw != POSS
         docs = np.repeat(np.frombuffer(self.docs, dtype=np.int32).astype(np.int64), nraw)[keep]

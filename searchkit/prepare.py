@@ -3,7 +3,8 @@
 What an article needs before the writer can take it, and that depends on
 nothing but its own text, is done here: the near-duplicate sketch, the
 spelling words, the cut of its headline, body and summary into tokens
-(:meth:`FastAnalyzer.split`, which the writer then finds already done), and
+(:meth:`FastAnalyzer.cut`: distinct tokens and indexes into them, which the
+writer then finds already done and maps to terms once per distinct token), and
 the operators' sentence/paragraph boundaries and exact forms
 (:func:`boundaries.index_fields`, the largest of these costs). For
 a file with many articles, chunks of them go to a process pool while the
@@ -27,7 +28,7 @@ from itertools import islice
 from typing import Any
 
 from . import boundaries
-from .analysis import FAST
+from .analysis import FAST, Cut
 from .articles import Article
 from .neardup import sketches as duplicates
 
@@ -37,7 +38,7 @@ MIN_ARTICLES = 2 * CHUNK  # fewer articles in a file than this: no pool
 
 # (sketch, spelling words, the cuts of headline, body and summary, the
 # operators' fields: boundaries.index_fields)
-Prepared = tuple[tuple[int, ...], str, tuple[list[str] | None, ...], dict[str, object]]
+Prepared = tuple[tuple[int, ...], str, tuple[Cut | None, ...], dict[str, object]]
 
 
 def default_workers() -> int:
@@ -49,7 +50,7 @@ def default_workers() -> int:
 
 def prepare(headline: str, body: str, summary: str) -> Prepared:
     """One article's text-only work (the same in a worker and in the main process)."""
-    cuts = tuple(FAST.split(t) if t else None for t in (headline, body, summary))
+    cuts = tuple(FAST.cut(t) if t else None for t in (headline, body, summary))
     # After the cuts: the vocabulary and the operators' fields find them in FAST's recent cuts.
     words = " ".join(FAST.vocabulary(headline, body))
     return duplicates.sketch(body), words, cuts, boundaries.index_fields(headline, body)
