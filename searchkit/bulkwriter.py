@@ -67,13 +67,15 @@ class _TermTable:
     def ids(self, toks: list[str]) -> list[int]:
         by_token = self.by_token
         ids = list(map(by_token.get, toks))
-        if None in ids:  # a token this segment has not seen: analyse it, once
-            for tok in set(toks).difference(by_token):
-                self._miss(tok)
-            ids = list(map(by_token.__getitem__, toks))
+        if None in ids:  # a token this process has not seen: analysed here, once
+            miss = self._miss
+            return [miss(t) if i is None else i for i, t in zip(ids, toks, strict=True)]
         return ids  # type: ignore[return-value]
 
     def _miss(self, tok: str) -> int:
+        tid = self.by_token.get(tok)  # a token met twice in one call
+        if tid is not None:
+            return tid
         if self.mode == "text":
             term = FAST.form(tok)[1]
         elif self.mode == "keyword-lower":
