@@ -14,7 +14,7 @@ one vectorized pass.
 
 Everything else is Whoosh's own: the per-document writer (stored fields,
 columns, field lengths), the merge policy, the TOC. Fields this writer has
-no fast path for (ids, numbers, comma lists) go through the field's own
+no fast path for (numbers, comma lists) go through the field's own
 ``index()``, as in Whoosh. Postings that Whoosh's merge policy pulls in from
 older segments arrive through Whoosh's pool and are merged term by term
 with the new ones.
@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 from whoosh import formats
-from whoosh.analysis import KeywordAnalyzer
-from whoosh.fields import FieldType
+from whoosh.analysis import IDTokenizer, KeywordAnalyzer
+from whoosh.fields import ID, FieldType
 from whoosh.writing import SegmentWriter
 
 from .analysis import FAST, POSSESSIVES, news_analyzer
@@ -122,8 +122,9 @@ class _Occurrences:
 
     def add(self, docnum: int, value: str) -> int:
         """Adds one document's value; returns its token count."""
-        if self.table.mode != "text":
-            toks = _SPACE_SPLIT.findall(value)
+        mode = self.table.mode
+        if mode != "text":
+            toks = [value] if mode == "id" else _SPACE_SPLIT.findall(value)
             if not toks:
                 return 0
             ids = self.table.ids(toks)
@@ -215,6 +216,8 @@ def _fast_mode(field: FieldType) -> str | None:
     kind = value_kind(fmt)
     if kind in (V_POSITIONS, V_CHARS) and field.analyzer == news_analyzer():
         return "text"
+    if kind == V_NONE and isinstance(field, ID) and field.analyzer == IDTokenizer():
+        return "id"  # the whole value is the one term (ids, paths, digests)
     if kind == V_FREQ:
         if field.analyzer == KeywordAnalyzer(lowercase=False, commas=False):
             return "keyword"
