@@ -479,6 +479,25 @@ def test_timeline_compare_command(ix: SearchIndex, library_dir: Path) -> None:
     )
 
 
+def test_timeline_compare_on_the_web_is_the_cli_document(ix: SearchIndex, library_dir: Path) -> None:
+    from click.testing import CliRunner
+    from starlette.testclient import TestClient
+
+    from searchkit.web import create_app
+
+    web = TestClient(create_app(ix), base_url="http://localhost")
+    where = ["-i", str(library_dir), "timeline", "radar", "--by", "year", "--format", "json"]
+    compared = CliRunner().invoke(cli_command(), [*where, "--compare", "treaty", "--compare", "korea"]).stdout
+    params = [("q", "radar"), ("by", "year"), ("compare", "treaty"), ("compare", "korea")]
+    assert web.get("/api/timeline", params=params).text == compared
+    assert json.loads(compared)["queries"] == ["radar", "treaty", "korea"]
+    # A blank compare (an empty form field) adds no series: the single timeline's document.
+    alone = CliRunner().invoke(cli_command(), where).stdout
+    assert web.get("/api/timeline", params=[("q", "radar"), ("by", "year"), ("compare", " ")]).text == alone
+    bad = web.get("/api/timeline", params=[("q", "radar"), ("by", "fortnight"), ("compare", "treaty")])
+    assert (bad.status_code, bad.json()) == (400, {"error": "unknown period 'fortnight': use one of day, week, month, year"})
+
+
 def cli_command() -> Any:
     from searchkit.cli import cli
 

@@ -3,7 +3,7 @@
 Each response is made by the very calls the CLI's command makes:
 ``export.run_search`` (hits with their url, warnings for source names no
 article cites) and ``render.emit(view, "json")`` for search;
-``render.article_view`` for show; ``render.timeline_view`` for timeline;
+``render.article_view`` for show; ``render.timeline_view`` (``render.comparison_view`` with ``compare``) for timeline;
 ``render.terms_view`` for terms.
 So a response and the CLI's output for the same query are byte for byte
 the same (tests/test_web.py compares them).
@@ -53,10 +53,19 @@ def article(request: Request) -> Response:
 
 
 def timeline(request: Request) -> Response:
+    """``searchkit timeline --format json``; each ``compare`` (repeatable) adds a
+    series on the same periods, as ``--compare`` does."""
     form = params.Search.read(request.query_params)
     by = params.text(request.query_params, "by") or "month"
     options = params.read_options(request.query_params, params.TIMELINE_PARAMS)
-    return _answer(request, lambda ix: render.timeline_view(ix.timeline(form.q, by, options), False))
+    compare = params.texts(request.query_params, "compare")
+
+    def run(ix: SearchIndex) -> render.View:
+        if compare:
+            return render.comparison_view(ix.timelines([form.q, *compare], by, options), False)
+        return render.timeline_view(ix.timeline(form.q, by, options), False)
+
+    return _answer(request, run)
 
 
 def terms(request: Request) -> Response:
