@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 import os
 import re
 import time
@@ -32,7 +31,7 @@ from whoosh import writing
 
 from . import boundaries, saved, storage
 from .analysis import FAST
-from .articles import Article, Loaded, Skipped, read_file, record_stem, walk
+from .articles import Article, Loaded, Skipped, read_file, record_digest, record_stem, walk
 from .catalog import ArticleRow, Catalog, Change, FileRow
 from .errors import IndexCorruptError, IndexVersionError, NothingReadError, PathMissingError
 from .gazetteer import source_key
@@ -180,24 +179,6 @@ def _document(
 
 def _path_suffix(path: str) -> str:
     return hashlib.blake2b(path.encode("utf-8"), digest_size=4).hexdigest()
-
-
-def record_digest(article: Article) -> str:
-    """One article's content, for telling a changed JSON Lines record from an unchanged one."""
-    fields = [
-        article.headline,
-        article.date.isoformat() if article.date else None,
-        list(article.sources),
-        article.body,
-        article.summary,
-        article.url,
-    ]
-    if article.publisher:
-        # Only when there is one, so that the digests of articles without a
-        # publisher stay what earlier runs recorded (no needless re-index).
-        fields.append(article.publisher)
-    data = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @functools.lru_cache(maxsize=64)
@@ -485,7 +466,7 @@ class _Run:
             article = item.article
             if aid != article.id or article.path != path:
                 article = Article(**{**article.__dict__, "id": aid, "path": path})
-            digest = record_digest(article)
+            digest = prep[4]  # record_digest(article), made in the worker: it reads no id or path
             prev = self.state.articles.get(aid)
             self.report.warnings.extend(f"{path}: {w}" for w in item.warnings)
             if prev is not None and prev.digest == digest:

@@ -133,7 +133,7 @@ class BulkPerDocWriter(W3PerDocWriter):
         entry = self._columns.get(fieldname)
         if entry is None:
             entry = self._columns[fieldname] = (columnobj, [], [])
-        entry[1].append(self._docnum)
+        entry[1].append(self._docnum)  # type: ignore[arg-type]
         entry[2].append(value)
 
     def finish_doc(self) -> None:

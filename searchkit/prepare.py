@@ -6,7 +6,8 @@ spelling words, the cut of its headline, body and summary into tokens
 (:meth:`FastAnalyzer.cut`: distinct tokens and indexes into them, which the
 writer then finds already done and maps to terms once per distinct token), and
 the operators' sentence/paragraph boundaries and exact forms
-(:func:`boundaries.index_fields`, the largest of these costs). For
+(:func:`boundaries.index_fields`, the largest of these costs), and the
+record's digest. For
 a file with many articles, chunks of them go to a process pool while the
 main process writes the chunks before; the results come back in order, and
 at most :data:`AHEAD` chunks are in flight, so memory stays bounded however
@@ -29,7 +30,7 @@ from typing import Any
 
 from . import boundaries
 from .analysis import FAST, Cut
-from .articles import Article
+from .articles import Article, record_digest
 from .neardup import sketches as duplicates
 
 CHUNK = 250  # articles per task
@@ -37,8 +38,8 @@ AHEAD = 4  # tasks in flight
 MIN_ARTICLES = 2 * CHUNK  # fewer articles in a file than this: no pool
 
 # (sketch, spelling words, the cuts of headline, body and summary, the
-# operators' fields: boundaries.index_fields)
-Prepared = tuple[tuple[int, ...], str, tuple[Cut | None, ...], dict[str, object]]
+# operators' fields: boundaries.index_fields, the record's digest)
+Prepared = tuple[tuple[int, ...], str, tuple[Cut | None, ...], dict[str, object], str]
 
 
 def default_workers() -> int:
@@ -48,16 +49,17 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def prepare(headline: str, body: str, summary: str) -> Prepared:
+def prepare(article: Article) -> Prepared:
     """One article's text-only work (the same in a worker and in the main process)."""
+    headline, body, summary = article.headline, article.body, article.summary
     cuts = tuple(FAST.cut(t) if t else None for t in (headline, body, summary))
     # After the cuts: the vocabulary and the operators' fields find them in FAST's recent cuts.
     words = " ".join(FAST.vocabulary(headline, body))
-    return duplicates.sketch(body), words, cuts, boundaries.index_fields(headline, body)
+    return duplicates.sketch(body), words, cuts, boundaries.index_fields(headline, body), record_digest(article)
 
 
-def _prepare_chunk(texts: list[tuple[str, str, str]]) -> list[Prepared]:
-    return [prepare(*t) for t in texts]
+def _prepare_chunk(articles: list[Article]) -> list[Prepared]:
+    return [prepare(a) for a in articles]
 
 
 def use(article: Article, prepared: Prepared) -> None:
@@ -77,14 +79,12 @@ class Preparer:
     def prepared(self, articles: Sequence[Article]) -> Iterator[Prepared]:
         if self.workers <= 0 or len(articles) < MIN_ARTICLES:
             for a in articles:
-                yield prepare(a.headline, a.body, a.summary)
+                yield prepare(a)
             return
         if self._pool is None:
             # fork: the workers need nothing but this module, already imported.
             self._pool = multiprocessing.get_context("fork").Pool(self.workers)
-        chunks = (
-            [(a.headline, a.body, a.summary) for a in articles[i : i + CHUNK]] for i in range(0, len(articles), CHUNK)
-        )
+        chunks = (list(articles[i : i + CHUNK]) for i in range(0, len(articles), CHUNK))
         pending = deque(self._pool.apply_async(_prepare_chunk, (c,)) for c in islice(chunks, AHEAD))
         while pending:
             done = pending.popleft().get()
