@@ -123,8 +123,14 @@ class _Occurrences:
     def add(self, docnum: int, value: str) -> int:
         """Adds one document's value; returns its token count."""
         mode = self.table.mode
+        if mode == "id":  # one term, the value: no list to map
+            tid = self.table.by_token.get(value)
+            self.tids.append(self.table._miss(value) if tid is None else tid)
+            self.docs.append(docnum)
+            self.nraw.append(1)
+            return 1
         if mode != "text":
-            toks = [value] if mode == "id" else _SPACE_SPLIT.findall(value)
+            toks = _SPACE_SPLIT.findall(value)
             if not toks:
                 return 0
             ids = self.table.ids(toks)

@@ -11,7 +11,10 @@ record's digest. For
 a file with many articles, chunks of them go to a process pool while the
 main process writes the chunks before; the results come back in order, and
 at most :data:`AHEAD` chunks are in flight, so memory stays bounded however
-large the file.
+large the file. When the next chunk is not back when the writer wants it,
+the main process prepares a chunk itself instead of waiting (on 2 cores the
+one worker's share and the writer's are close, and a loaded machine slows
+either).
 
 Small runs (adding a few hundred articles) never start the pool: forking
 costs more than it saves there. ``SEARCHKIT_WORKERS`` sets the number of
@@ -85,9 +88,21 @@ class Preparer:
             # fork: the workers need nothing but this module, already imported.
             self._pool = multiprocessing.get_context("fork").Pool(self.workers)
         chunks = (list(articles[i : i + CHUNK]) for i in range(0, len(articles), CHUNK))
-        pending = deque(self._pool.apply_async(_prepare_chunk, (c,)) for c in islice(chunks, AHEAD))
+        # A chunk is a task in the pool, or its results when this process made them.
+        pending: deque[Any] = deque(self._pool.apply_async(_prepare_chunk, (c,)) for c in islice(chunks, AHEAD))
         while pending:
-            done = pending.popleft().get()
+            head = pending[0]
+            if not isinstance(head, list) and not head.ready() and len(pending) < 2 * AHEAD:
+                # The workers are behind (a busy machine, or a writer faster
+                # than them): rather than wait, this process prepares the next
+                # chunk itself, kept in order behind the ones in flight
+                # (a few at most, so memory stays bounded).
+                spare = next(chunks, None)
+                if spare is not None:
+                    pending.append(_prepare_chunk(spare))
+                    continue
+            pending.popleft()
+            done = head if isinstance(head, list) else head.get()
             for c in islice(chunks, 1):
                 pending.append(self._pool.apply_async(_prepare_chunk, (c,)))
             yield from done
