@@ -337,6 +337,7 @@ class BulkWriter(SegmentWriter):
 
         self._by_value: dict[str, dict[Any, tuple[list[tuple[bytes, int, float, bytes]], int, list[int]]]] = {}
         self._modes: dict[str, str | None] = {}
+        self._names: dict[tuple[str, ...], list[str]] = {}  # field names as given -> sorted, checked
         self._lengths: dict[str, array[int]] = defaultdict(lambda: array("i"))
 
     def _mode(self, fieldname: str, field: FieldType) -> str | None:
@@ -349,10 +350,14 @@ class BulkWriter(SegmentWriter):
         schema = self.schema
         docnum = self.docnum
         pdw = self.perdocwriter
-        names = sorted(fields)
-        if any(n.startswith("_") for n in names):
-            raise ValueError("searchkit's bulk writer takes no boosts or _stored_ values")
-        self._check_fields(schema, names)
+        key = tuple(fields)
+        names = self._names.get(key)
+        if names is None:  # the indexer's documents all name the same fields: checked once
+            names = sorted(fields)
+            if any(n.startswith("_") for n in names):
+                raise ValueError("searchkit's bulk writer takes no boosts or _stored_ values")
+            self._check_fields(schema, names)
+            self._names[key] = names
         pdw.start_doc(docnum)
         for fieldname in names:
             value = fields[fieldname]
