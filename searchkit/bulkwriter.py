@@ -34,6 +34,7 @@ from whoosh.analysis import IDTokenizer, KeywordAnalyzer
 from whoosh.fields import ID, FieldType
 from whoosh.writing import SegmentWriter
 
+from . import segmerge
 from .analysis import FAST, POSSESSIVES, news_analyzer
 from .codec import (
     V_CHARS,
@@ -271,49 +272,6 @@ Terms = tuple[list[bytes], FieldPostings]
 Items = dict[bytes, tuple[list[int], list[float], list[bytes], list[int]]]
 
 
-def _merge(a: Terms, b: Terms) -> Terms:
-    """One field's postings from two sources; for a shared term, ``a``'s ids are all lower."""
-    terms = sorted(set(a[0]) | set(b[0]))
-    where = {t: i for i, t in enumerate(terms)}
-    parts = (a, b)
-    rank = np.concatenate(
-        [np.repeat(np.asarray([where[t] for t in ts], dtype=np.int64), np.diff(fp.term_starts)) for ts, fp in parts]
-    )
-    order = np.argsort(rank, kind="stable")  # a before b within a term
-    fa, fb = a[1], b[1]
-
-    def cat(name: str) -> Any:
-        x, y = getattr(fa, name), getattr(fb, name)
-        if x is None or y is None:
-            return None
-        return np.concatenate((x, y))
-
-    counts = cat("counts")
-    new_rank = rank[order]
-    new_term = np.ones(len(new_rank), dtype=bool)
-    new_term[1:] = new_rank[1:] != new_rank[:-1]
-    fp = FieldPostings(
-        np.append(np.flatnonzero(new_term), len(new_rank)),
-        cat("ids")[order],
-        cat("weights")[order],
-        cat("lengths")[order],
-        counts=None if counts is None else counts[order],
-    )
-    if fa.raw is not None and fb.raw is not None:
-        raw = list(fa.raw) + list(fb.raw)
-        fp.raw = [raw[i] for i in order.tolist()]
-    if counts is not None and fa.positions is not None and fb.positions is not None:
-        # Regroup the flat occurrence arrays in the postings' new order.
-        fo = np.concatenate(([0], np.cumsum(counts)))
-        c = counts[order]
-        src = np.repeat(fo[:-1][order] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
-        for name in ("positions", "starts", "ends"):
-            flat = cat(name)
-            if flat is not None:
-                setattr(fp, name, flat[src])
-    return terms, fp
-
-
 class BulkWriter(SegmentWriter):
     """A ``SegmentWriter`` with the searchkit codec and a batch posting path.
 
@@ -339,6 +297,8 @@ class BulkWriter(SegmentWriter):
         self._modes: dict[str, str | None] = {}
         self._names: dict[tuple[str, ...], list[str]] = {}  # field names as given -> sorted, checked
         self._lengths: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        # Segments the merge policy folds into this commit, read by arrays at flush.
+        self._merged: list[segmerge.MergedSegment] = []
 
     def _mode(self, fieldname: str, field: FieldType) -> str | None:
         if fieldname not in self._modes:
@@ -462,45 +422,87 @@ class BulkWriter(SegmentWriter):
         if current is not None:
             yield current, items
 
+    def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: dict[int, int] | None) -> None:
+        """Whoosh's merge policy hands over an old segment's postings here,
+        after its documents were copied: kept as a reference to the segment
+        and read by arrays at flush (:mod:`searchkit.segmerge`), not one
+        posting at a time through the pool."""
+        if segmerge.MergedSegment.readable(reader):
+            self._merged.append(segmerge.MergedSegment(self.storage, self.schema, reader.segment(), startdoc, docmap))
+        else:
+            super().add_postings_to_pool(reader, startdoc, docmap)
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         pdr = self.per_document_reader()
         fw: SearchkitFieldWriter = self.fieldwriter
         schema = self.schema
         pooled = dict(self._pool_fields(pdr)) if self.pool.fieldnames else {}
-        names = sorted(set(self._occ) | set(self._by_value) | set(pooled))
-        for fieldname in names:
-            if fieldname not in schema:
-                continue
-            field = schema[fieldname]
-            sources: list[tuple[list[bytes], FieldPostings]] = []
-            occ = self._occ.get(fieldname)
-            if occ is not None:
-                found = occ.postings(self._doc_lengths(fieldname))
-                if found is not None:
-                    sources.append(found)
-            items = self._generic_items(fieldname)
-            if items:
-                lengths = self._doc_lengths(fieldname)
-                for ids, _w, _v, lens in items.values():
-                    if lengths is not None:
-                        lens.extend(quantized_lengths(lengths[np.asarray(ids)]).tolist())
-                    else:
-                        lens.extend([0] * len(ids))
-                sources.append(_from_items(items, field.format))
-            if fieldname in pooled:
-                sources.append(_from_items(pooled[fieldname], field.format))
-            if not sources:
-                continue
-            merged = sources[0]
-            for other in sources[1:]:
-                merged = _merge(merged, other)
-            fw.add_field_postings(fieldname, field, merged[0], merged[1])
-            if fieldname == dupgroups.ANCHOR_FIELD:
-                fp = merged[1]
-                dupgroups.write_anchor_array(self.storage, self.newsegment, merged[0], fp.term_starts, fp.ids)
+        merged_names = {f for seg in self._merged for f in seg.reader.indexed_field_names()}
+        names = sorted(set(self._occ) | set(self._by_value) | set(pooled) | merged_names)
+        try:
+            for fieldname in names:
+                if fieldname not in schema:
+                    continue
+                field = schema[fieldname]
+                sources: list[Terms] = []
+                occ = self._occ.get(fieldname)
+                if occ is not None:
+                    found = occ.postings(self._doc_lengths(fieldname))
+                    if found is not None:
+                        sources.append(found)
+                items = self._generic_items(fieldname)
+                if items:
+                    lengths = self._doc_lengths(fieldname)
+                    for ids, _w, _v, lens in items.values():
+                        if lengths is not None:
+                            lens.extend(quantized_lengths(lengths[np.asarray(ids)]).tolist())
+                        else:
+                            lens.extend([0] * len(ids))
+                    sources.append(_from_items(items, field.format))
+                if fieldname in pooled:
+                    sources.append(_from_items(pooled[fieldname], field.format))
+                own = segmerge.merge_postings(sources) if sources else None
+                if fieldname in merged_names:
+                    self._write_merged(fw, fieldname, field, own)
+                elif own is not None:
+                    self._write_field(fw, fieldname, field, own)
+        finally:
+            for seg in self._merged:
+                seg.close()
+            self._merged = []
         fw.close()
         pdr.close()
+
+    def _write_field(self, fw: SearchkitFieldWriter, fieldname: str, field: FieldType, postings: Terms) -> None:
+        fw.add_field_postings(fieldname, field, postings[0], postings[1])
+        if fieldname == dupgroups.ANCHOR_FIELD:
+            fp = postings[1]
+            dupgroups.write_anchor_array(self.storage, self.newsegment, postings[0], fp.term_starts, fp.ids)
+
+    def _write_merged(self, fw: SearchkitFieldWriter, fieldname: str, field: FieldType, own: Terms | None) -> None:
+        """The commit's own postings of the field with the merged segments',
+        a range of terms at a time (the anchors, which also go to one
+        array file, in one range)."""
+        own_terms, own_fp = own if own is not None else ([], None)
+        sizes = np.zeros(len(own_terms), dtype=np.int64)
+        if own_fp is not None and len(own_terms):
+            # Roughly the bytes the codec gives them: an id and a weight a
+            # posting, a position and two offsets an occurrence.
+            per_term = np.diff(own_fp.term_starts)
+            occurrences = per_term if own_fp.counts is None else np.add.reduceat(own_fp.counts, own_fp.term_starts[:-1])
+            sizes = 4 * per_term + 4 * occurrences
+        limit = 1 << 62 if fieldname == dupgroups.ANCHOR_FIELD else segmerge.CHUNK_BYTES
+        for lo, hi in segmerge.chunks(own_terms, sizes, self._merged, fieldname, limit):
+            parts: list[Terms] = []
+            if own_fp is not None:
+                a, b = segmerge.term_range(own_terms, lo, hi)
+                parts.append(segmerge.slice_terms(own_terms, own_fp, a, b))
+            for seg in self._merged:
+                a, b = segmerge.term_range(seg.extents(fieldname).terms, lo, hi)
+                parts.append(seg.postings(fieldname, a, b))
+            if any(len(p[1].ids) for p in parts):
+                self._write_field(fw, fieldname, field, segmerge.merge_postings(parts))
 
 
 __all__ = ["V_NONE", "BulkWriter"]
