@@ -227,7 +227,9 @@ class FastAnalyzer:
         """``text``'s tokens for the bulk writer: each distinct token once (so
         the writer maps a token to its term once per document) and the
         token sequence as indexes into them; built from :meth:`split`."""
-        found = self._cuts.get(text)
+        # Taken once: kept, three an article, they would fill the few slots
+        # and a clear would drop the cuts of the article being written.
+        found = self._cuts.pop(text, None)
         if found is not None:
             return found
         parts = self.split(text)

@@ -43,3 +43,16 @@ def test_a_primed_cut_is_the_one_taken() -> None:
     assert cut[3] == 2
     fast.prime(text, cut)
     assert fast.cut(text) is cut
+    assert fast.cut(text) is not cut and fast.cut(text) == cut  # taken once, then made again
+
+
+def test_primed_cuts_survive_many_articles() -> None:
+    """The writer takes each article's three cuts right after they are primed:
+    none is made again in the main process (a clear of the cache dropped some)."""
+    fast = FastAnalyzer()
+    for i in range(50):
+        texts = [f"headline {i}", f"body {i} text", f"summary {i}"]
+        cuts = [fast.cut(t) for t in texts]
+        for t, c in zip(texts, cuts, strict=True):
+            fast.prime(t, c)
+        assert all(fast.cut(t) is c for t, c in zip(texts, cuts, strict=True))
