@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+# Before anything imports Whoosh: two of its imports no command uses wait for their first use.
+from . import whoosh_imports
 from .errors import (
     ArticleError,
     DateParseError,
@@ -16,7 +16,12 @@ from .errors import (
     SearchkitError,
 )
 
+# Not `from typing import ...`: the entry point (searchkit.client) imports this
+# package on every command, and typing is a few milliseconds of it.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .articles import load_article, parse_article
     from .indexer import UpdateReport
     from .options import SearchOptions
@@ -40,6 +45,8 @@ if TYPE_CHECKING:
     from .search import SearchIndex
 
 __version__ = "0.1.0"
+
+whoosh_imports.install()
 
 # Loaded on first use (PEP 562): `searchkit --help` and `import searchkit`
 # need none of the index, reader or query machinery.

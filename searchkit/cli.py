@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
+from .client import READ_ONLY
 from .errors import SearchkitError
 from .lazy import lazy_module
 from .options import FLAGGED, SAVED, TIMELINE, SearchOptions, kind, spelling
@@ -51,6 +52,8 @@ class _Group(click.Group):
             # Messages can quote file names and article ids: clean them too.
             raise click.ClickException(render.clean(str(exc))) from None
         except KeyboardInterrupt:
+            if ctx.invoked_subcommand in READ_ONLY:
+                raise click.ClickException("interrupted") from None  # nothing was being written
             raise click.ClickException(
                 "interrupted: the index keeps its last committed batch; run `searchkit index` again to finish"
             ) from None
@@ -60,7 +63,11 @@ class _Group(click.Group):
 
 
 def _open(ctx: click.Context, create: bool = False) -> SearchIndex:
-    return _search.SearchIndex(ctx.obj["index_dir"], create=create)
+    # Loaded only in a daemon's worker (and by `searchkit daemon`): the index
+    # the daemon opened before forking, when the command names that one.
+    lib = sys.modules.get("searchkit.daemon")
+    warm = None if create or lib is None else lib.adopt(ctx.obj["index_dir"])
+    return warm if warm is not None else _search.SearchIndex(ctx.obj["index_dir"], create=create)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -637,6 +644,78 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None) -> None
     except ImportError as exc:
         raise click.ClickException(f"the web UI needs the web extra: pip install 'searchkit[web]' ({exc})") from None
     server.run(server.open_index(ctx.obj["index_dir"]), host, port, workers or server.default_workers())
+
+
+@cli.group()
+def daemon() -> None:
+    """A resident searchkit that answers read-only commands without start-up.
+
+    Once started, `search`, `timeline`, `terms`, `similar`, `duplicates`,
+    `stats`, `sources` and `show` (not on a terminal: the pager needs one)
+    are run by a worker the daemon forks, with this shell's terminal,
+    directory and environment: the same output, without the interpreter,
+    numpy and Whoosh start-up or opening the index. Commands that write
+    (index, save, alerts...) always run in their own process, and so does
+    every command when no daemon of this user and this code is running
+    (SEARCHKIT_NO_DAEMON=1 forces that). The socket is in a folder of this
+    user's only: $SEARCHKIT_DAEMON_DIR, else $XDG_RUNTIME_DIR/searchkit,
+    else searchkit-UID in $TMPDIR or /tmp.
+
+    \b
+    Example:
+      searchkit --index-dir ~/archive/index daemon start
+      searchkit search radar            # answered by the daemon
+      searchkit daemon status
+      searchkit daemon stop
+    """
+
+
+def _daemon_lib() -> Any:
+    from . import daemon as lib
+
+    return lib
+
+
+@daemon.command("start")
+@click.pass_context
+def daemon_start(ctx: click.Context) -> None:
+    """Start the daemon on --index-dir (kept if it already runs this code).
+
+    \b
+    Example:
+      searchkit --index-dir ~/archive/index daemon start
+    """
+    click.echo(f"searchkit daemon {render_status(_daemon_lib().start(ctx.obj['index_dir']))}")
+
+
+@daemon.command("stop")
+def daemon_stop() -> None:
+    """Stop the daemon (commands run in their own process again).
+
+    \b
+    Example:
+      searchkit daemon stop
+    """
+    before = _daemon_lib().stop()
+    click.echo(f"searchkit daemon: stopped pid {before.pid}" if before.running else "searchkit daemon: not running")
+
+
+@daemon.command("status")
+def daemon_status() -> None:
+    """Whether the daemon runs, on which index, and since when (exit 1 when not).
+
+    \b
+    Example:
+      searchkit daemon status
+    """
+    now = _daemon_lib().status()
+    click.echo(f"searchkit daemon {render_status(now)}")
+    if not now.running:
+        raise SystemExit(1)
+
+
+def render_status(status: Any) -> str:
+    return render.clean(status.describe())
 
 
 def main() -> None:

@@ -38,8 +38,14 @@ document on the codec's segments:
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import io
+import itertools
+import mmap
+import struct
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from whoosh.reading import TermNotFound
@@ -170,17 +176,177 @@ def _is_codec_segment(leaf: Any) -> bool:
     return getattr(leaf, "searchkit_term_postings", None) is not None
 
 
+class _Mapped:
+    """A memory-mapped file read as Whoosh's StructFile reads (``get``)."""
+
+    __slots__ = ("_map",)
+
+    def __init__(self, mapped: mmap.mmap) -> None:
+        self._map = mapped
+
+    def get(self, position: int, length: int) -> bytes:
+        return self._map[position : position + length]
+
+
+class _Layout:
+    """Where a codec block's value section keeps each array (the layout
+    ``codec.BlockValues`` reads): the positions' deltas from ``base``, then
+    for V_CHARS the start deltas and the lengths, ``total`` values each of
+    ``pw``/``sw``/``lw`` bytes; posting i's run is ``firsts[i]`` to
+    ``firsts[i + 1]`` of each."""
+
+    __slots__ = ("base", "first_list", "firsts", "lw", "pw", "sw", "total")
+
+    def __init__(self, postfile: Any, block: Any, kind: int) -> None:
+        _, _, voffset = block._sizes()
+        n = block.count
+        head = postfile.get(voffset, 8)
+        if kind == codec.V_POSITIONS:
+            cw, self.pw, self.sw, self.lw = head[0], head[1], 0, 0
+            (self.total,) = struct.unpack_from("<I", head, 2)
+            at = voffset + 6
+        else:
+            cw, self.pw, self.sw, self.lw = head[0], head[1], head[2], head[3]
+            (self.total,) = struct.unpack_from("<I", head, 4)
+            at = voffset + 8
+        counts = np.frombuffer(postfile.get(at, cw * n), dtype=_WIDTHS[cw], count=n)
+        self.firsts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.firsts[1:])
+        self.first_list: list[int] | None = None
+        self.base = at + cw * n
+
+    def runs(self) -> list[int]:
+        if self.first_list is None:
+            self.first_list = self.firsts.tolist()
+        return self.first_list
+
+    def triples(self, postfile: Any, row: int, spans: bool) -> list[tuple[int, int, int]] | list[int]:
+        """Posting ``row``'s positions, or with ``spans`` its (position,
+        start, end) triples, read and summed in Python."""
+        firsts = self.runs()
+        first, count = firsts[row], firsts[row + 1] - firsts[row]
+        pw, sw, lw, at = self.pw, self.sw, self.lw, self.base
+        pos = itertools.accumulate(struct.unpack(f"<{count}{_CODES[pw]}", postfile.get(at + pw * first, pw * count)))
+        if not spans:
+            return list(pos)
+        at += pw * self.total
+        sdelta = struct.unpack(f"<{count}{_CODES[sw]}", postfile.get(at + sw * first, sw * count))
+        at += sw * self.total
+        lens = struct.unpack(f"<{count}{_CODES[lw]}", postfile.get(at + lw * first, lw * count))
+        # As BlockValues: positions and ends are running sums within the
+        # posting (start = previous end + delta, end = start + length).
+        ends = itertools.accumulate(d + n for d, n in zip(sdelta, lens, strict=True))
+        return [(p, e - n, e) for p, e, n in zip(pos, ends, lens, strict=True)]
+
+    def rows(self, postfile: Any, rows: np.ndarray, spans: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Some postings' values at once (``rows`` ascending): each one's
+        number of positions, and the positions (or with ``spans``
+        (position, start, end) rows) one posting after another."""
+        first = self.firsts[rows]
+        n = self.firsts[rows + 1] - first
+        # Each posting's values are one run of the section's arrays.
+        take = np.repeat(first - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
+        lo, hi = int(first[0]), int(first[-1] + n[-1])
+        take -= lo
+        pw, sw, lw, total = self.pw, self.sw, self.lw, self.total
+        pdelta = np.frombuffer(postfile.get(self.base + pw * lo, pw * (hi - lo)), dtype=_WIDTHS[pw])
+        positions = codec._segment_cumsum(pdelta[take].astype(np.int64), n)
+        if not spans:
+            return n, positions
+        at = self.base + pw * total
+        sdelta = np.frombuffer(postfile.get(at + sw * lo, sw * (hi - lo)), dtype=_WIDTHS[sw])[take].astype(np.int64)
+        at += sw * total
+        lens = np.frombuffer(postfile.get(at + lw * lo, lw * (hi - lo)), dtype=_WIDTHS[lw])[take].astype(np.int64)
+        # As BlockValues: start = previous end + delta, end = start + length.
+        ends = codec._segment_cumsum(sdelta + lens, n)
+        return n, np.column_stack((positions, ends - lens, ends))
+
+
 class BlockMemo:
-    """Decoded blocks of the codec's postings, kept by the caller (the
-    engine keeps one per searcher): a phrase's candidates and then the
+    """What is read of the codec's blocks, kept by the caller (the engine
+    keeps one per searcher): each term's block headers, a block's ids and
+    the layout of its value section. A phrase's candidates and then the
     page's snippets read the same blocks, and a word is often asked for
-    again. Keys hold the postings file's identity, valid while the
-    searcher holding that file is open."""
+    again; the values themselves are decoded per posting when asked for.
+    Keys hold the postings file's identity, valid while the searcher
+    holding that file is open."""
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
         self._chains: OrderedDict[tuple[int, int], tuple[list[Any], np.ndarray]] = OrderedDict()
-        self._decoded: OrderedDict[tuple[int, int], tuple[np.ndarray, Any]] = OrderedDict()
+        self._ids: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._id_lists: OrderedDict[tuple[int, int], list[int]] = OrderedDict()
+        self._layouts: OrderedDict[tuple[int, int], _Layout] = OrderedDict()
+        self._terminfos: OrderedDict[tuple[int, str, Any], Any] = OrderedDict()
+        self._files: dict[int, Any] = {}
+        self._segments: dict[int, bool] = {}
+        self._kinds: dict[tuple[int, str], int] = {}
+
+    def is_codec(self, leaf: Any) -> bool:
+        """``_is_codec_segment``, once per segment."""
+        found = self._segments.get(id(leaf))
+        if found is None:
+            found = self._segments[id(leaf)] = _is_codec_segment(leaf)
+        return found
+
+    def kind(self, leaf: Any, fieldname: str) -> int:
+        """``codec.value_kind`` of the field's format, once per segment."""
+        key = (id(leaf), fieldname)
+        found = self._kinds.get(key)
+        if found is None:
+            found = self._kinds[key] = codec.value_kind(leaf.schema[fieldname].format)
+        return found
+
+    def mapped(self, postfile: Any) -> Any:
+        """The postings file as a memory map with the file's ``get``: a
+        query reads a hundred small pieces of it (block headers, ids, a
+        posting's values), each a seek and a read call on the file itself.
+        The file itself when it cannot be mapped. Kept with the memo, as
+        long as the searcher that holds the file."""
+        key = id(postfile)
+        found = self._files.get(key)
+        if found is None:
+            found = postfile
+            # Not a plain file (an in-memory one), or an empty one: read it as it is.
+            with contextlib.suppress(AttributeError, OSError, ValueError, io.UnsupportedOperation):
+                found = _Mapped(mmap.mmap(postfile.file.fileno(), 0, access=mmap.ACCESS_READ))
+            self._files[key] = found
+        return found
+
+    def terminfo(self, leaf: Any, fieldname: str, text: Any) -> Any | None:
+        """``_fast_terminfo`` of a segment the searchkit codec wrote, kept:
+        a phrase reads its words' postings, then their positions, then the
+        page's offsets, each in every segment."""
+        key = (id(leaf), fieldname, text)
+        if key in self._terminfos:
+            return self._terminfos[key]
+        found = _fast_terminfo(leaf, fieldname, text)
+        self._keep(self._terminfos, key, found)
+        return found
+
+    def postings(self, leaf: Any, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """:func:`term_postings` on a segment the searchkit codec wrote, as
+        ``int64`` ids and ``float32`` weights, each block's ids kept for the
+        positions and offsets asked for next; None on other segments."""
+        if not self.is_codec(leaf):
+            return None
+        terminfo = self.terminfo(leaf, fieldname, text)
+        if terminfo is None:
+            return None
+        if terminfo is False:
+            return _EMPTY_IDS.astype(np.int64), _EMPTY_WEIGHTS
+        postfile = self.mapped(leaf._terms._postfile)
+        blocks, _ = self.chain(postfile, terminfo.extent()[0])
+        ids_parts = []
+        weight_parts = []
+        for block in blocks:
+            ids, weights, _ = block.ids_weights(postfile)
+            self._keep(self._ids, (id(postfile), block.dataoffset), ids)
+            ids_parts.append(ids)
+            weight_parts.append(weights)
+        if len(blocks) == 1:
+            return ids_parts[0], weight_parts[0]
+        return np.concatenate(ids_parts), np.concatenate(weight_parts)
 
     def chain(self, postfile: Any, offset: int) -> tuple[list[Any], np.ndarray]:
         """A term's blocks and each block's last id."""
@@ -192,13 +358,31 @@ class BlockMemo:
             self._keep(self._chains, key, found)
         return found
 
-    def block(self, postfile: Any, block: Any, kind: int) -> tuple[np.ndarray, Any]:
-        """A block's ids and decoded values."""
+    def ids(self, postfile: Any, block: Any) -> np.ndarray:
+        """A block's ids (its values left encoded)."""
         key = (id(postfile), block.dataoffset)
-        found = self._decoded.get(key)
+        found = self._ids.get(key)
         if found is None:
-            found = block.ids_weights(postfile)[0], block.values(postfile, kind)
-            self._keep(self._decoded, key, found)
+            found = block.ids_weights(postfile)[0]
+            self._keep(self._ids, key, found)
+        return found
+
+    def id_list(self, postfile: Any, block: Any) -> list[int]:
+        """A block's ids as a list (for a few look-ups by bisection)."""
+        key = (id(postfile), block.dataoffset)
+        found = self._id_lists.get(key)
+        if found is None:
+            found = self.ids(postfile, block).tolist()
+            self._keep(self._id_lists, key, found)
+        return found
+
+    def layout(self, postfile: Any, block: Any, kind: int) -> _Layout:
+        """A codec block's value-section layout (V_POSITIONS or V_CHARS)."""
+        key = (id(postfile), block.dataoffset)
+        found = self._layouts.get(key)
+        if found is None:
+            found = _Layout(postfile, block, kind)
+            self._keep(self._layouts, key, found)
         return found
 
     def _keep(self, table: OrderedDict[Any, Any], key: Any, value: Any) -> None:
@@ -210,7 +394,8 @@ class BlockMemo:
 def flat_positions(
     leaf: Any, fieldname: str, text: Any, docs: np.ndarray, memo: BlockMemo | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    found = _fast_flat(leaf, fieldname, text, docs, False, memo) if _is_codec_segment(leaf) else None
+    codec_segment = memo.is_codec(leaf) if memo is not None else _is_codec_segment(leaf)
+    found = _fast_flat(leaf, fieldname, text, docs, False, memo) if codec_segment else None
     if found is not None:
         return found
     lists = term_positions(leaf, fieldname, text, docs)
@@ -220,7 +405,8 @@ def flat_positions(
 def flat_spans(
     leaf: Any, fieldname: str, text: Any, docs: np.ndarray, memo: BlockMemo | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    found = _fast_flat(leaf, fieldname, text, docs, True, memo) if _is_codec_segment(leaf) else None
+    codec_segment = memo.is_codec(leaf) if memo is not None else _is_codec_segment(leaf)
+    found = _fast_flat(leaf, fieldname, text, docs, True, memo) if codec_segment else None
     if found is not None:
         return found
     spots = term_positions(leaf, fieldname, text, docs)
@@ -241,45 +427,90 @@ def _fast_flat(
     """flat_positions / flat_spans over the codec's blocks: each block
     holding one of ``docs`` decoded once (or found in ``memo``), the
     documents' values gathered from it with one index array."""
-    terminfo = _fast_terminfo(leaf, fieldname, text)
+    terminfo = memo.terminfo(leaf, fieldname, text) if memo is not None else _fast_terminfo(leaf, fieldname, text)
     if terminfo is None:
         return None
-    kind = codec.value_kind(leaf.schema[fieldname].format)
+    kind = memo.kind(leaf, fieldname) if memo is not None else codec.value_kind(leaf.schema[fieldname].format)
     if kind not in ((codec.V_CHARS,) if spans else (codec.V_POSITIONS, codec.V_CHARS)):
         return None  # the generic path raises what Whoosh raises for a format without them
     want = np.asarray(docs, dtype=np.int64)
     counts = np.zeros(len(want), dtype=np.int64)
     pieces: list[np.ndarray] = []
     if terminfo is not False and len(want):
-        postfile = leaf._terms._postfile
         memo = memo if memo is not None else BlockMemo()
+        postfile = memo.mapped(leaf._terms._postfile)
         blocks, maxids = memo.chain(postfile, terminfo.extent()[0])
-        which = np.searchsorted(maxids, want, side="left")
-        # docs ascending, so each block's documents are one run of ``want``.
-        bounds = np.flatnonzero(np.diff(which)) + 1
-        los = np.concatenate(([0], bounds)).tolist()
-        his = np.concatenate((bounds, [len(want)])).tolist()
+        if len(blocks) == 1:  # most terms of a segment (blocks hold up to 1,024 postings)
+            which, los, his = np.zeros(1, dtype=np.int64), [0], [len(want)]
+        else:
+            which = np.searchsorted(maxids, want, side="left")
+            # docs ascending, so each block's documents are one run of ``want``.
+            bounds = np.flatnonzero(np.diff(which)) + 1
+            los = np.concatenate(([0], bounds)).tolist()
+            his = np.concatenate((bounds, [len(want)])).tolist()
         for lo, hi in zip(los, his, strict=True):
             bi = int(which[lo])
             if bi >= len(blocks):
                 break
-            ids, vals = memo.block(postfile, blocks[bi], kind)
-            if vals.offsets is None or vals.positions is None:
-                continue
+            ids = memo.ids(postfile, blocks[bi])
             sub = want[lo:hi]
             at = np.minimum(np.searchsorted(ids, sub), len(ids) - 1)
             at = np.where(ids[at] == sub, at, -1)
             rows = at[at >= 0]
-            first = vals.offsets[rows]
-            n = vals.offsets[rows + 1] - first
-            counts[lo:hi][at >= 0] = n
-            # Each document's values are one run of the block's arrays.
-            take = np.repeat(first - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
-            if spans:
-                assert vals.starts is not None and vals.ends is not None
-                pieces.append(np.column_stack((vals.positions[take], vals.starts[take], vals.ends[take])))
+            if not len(rows):
+                continue
+            layout = memo.layout(postfile, blocks[bi], kind)
+            if len(rows) <= _FEW:
+                found = [layout.triples(postfile, r, spans) for r in rows.tolist()]
+                n = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+                flat = list(itertools.chain.from_iterable(found))
+                values = np.asarray(flat, dtype=np.int64).reshape((-1, 3) if spans else -1)
             else:
-                pieces.append(vals.positions[take])
+                n, values = layout.rows(postfile, rows, spans)
+            counts[lo:hi][at >= 0] = n
+            pieces.append(values)
     if pieces:
         return counts, np.concatenate(pieces).astype(np.int64)
     return counts, (np.zeros((0, 3), dtype=np.int64) if spans else np.zeros(0, dtype=np.int64))
+
+
+_WIDTHS = {1: "<u1", 2: "<u2", 4: "<u4"}
+# Postings of one block read one at a time in Python rather than by numpy
+# together (a numpy pass costs some twenty calls, whatever its size).
+_FEW = 4
+_CODES = {1: "B", 2: "H", 4: "I"}
+
+
+def posting_spans(
+    leaf: Any, fieldname: str, text: Any, docs: list[int], memo: BlockMemo
+) -> dict[int, list[tuple[int, int, int]]] | None:
+    """(position, start, end) of the term in each of ``docs`` (ascending
+    segment-local numbers) that holds it, as lists: what a page of snippets
+    asks for, a few documents each in its own block. Each posting's runs
+    are read and summed in Python, without decoding its block's other
+    postings (``flat_spans`` decodes many documents at once instead). None
+    when the segment is not the codec's or the field has no offsets."""
+    if not memo.is_codec(leaf):
+        return None
+    terminfo = memo.terminfo(leaf, fieldname, text)
+    if terminfo is None or memo.kind(leaf, fieldname) != codec.V_CHARS:
+        return None
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    if terminfo is False or not docs:
+        return found
+    postfile = memo.mapped(leaf._terms._postfile)
+    blocks, maxids = memo.chain(postfile, terminfo.extent()[0])
+    last = maxids.tolist()
+    for doc in docs:
+        bi = bisect.bisect_left(last, doc)
+        if bi >= len(blocks):
+            break
+        block = blocks[bi]
+        ids = memo.id_list(postfile, block)
+        row = bisect.bisect_left(ids, doc)
+        if row >= len(ids) or ids[row] != doc:
+            continue
+        found[doc] = cast(
+            list[tuple[int, int, int]], memo.layout(postfile, block, codec.V_CHARS).triples(postfile, row, True)
+        )
+    return found

@@ -476,7 +476,8 @@ _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 
 
 def _bare_tokens(text: str) -> list[str]:
-    return re.findall(r"[()]|[^\s()]+", _outside_quotes(text))
+    # A phrase stays a token (""): it is a side of the operator beside it.
+    return re.findall(r"[()]|[^\s()]+", re.sub(r'"[^"]*"', ' "" ', text))
 
 
 def _dangling_operators(text: str) -> list[str]:

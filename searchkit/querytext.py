@@ -98,6 +98,18 @@ def describe(q: wq.Query) -> str:
     """One line, in the query language's own notation where it has one."""
     from .ranking import CombinedTerm
 
+    # The plain nodes every query is made of, by their exact type (no
+    # operator is one of them): as the branches below describe them.
+    kind = type(q)
+    if kind is wq.Term:
+        return f"{q.fieldname}:{q.text}{_boost(q)}"
+    if kind is CombinedTerm or kind is wq.Or:
+        return _joined(q, " OR ")
+    if kind is wq.And:
+        return _joined(q, " AND ")
+    if kind is wq.Phrase:
+        slop = f"~{q.slop}" if q.slop > 1 else ""
+        return f'{q.fieldname}:"{" ".join(q.words)}"{slop}{_boost(q)}'
     found = _operator(q)
     if found is not None:
         return found

@@ -60,8 +60,20 @@ def article_from_stored(stored: Mapping[str, Any]) -> Article:
 
 def _from_article(cls: type[Any], article: Article, **rest: Any) -> Any:
     """An instance of ``cls`` with the fields it shares with Article taken from ``article``."""
-    shared = {f.name: getattr(article, f.name) for f in dataclasses.fields(cls) if f.name in _ARTICLE_FIELDS}
+    shared = {name: getattr(article, name) for name in _shared_fields(cls)}
     return cls(**shared, **rest)
+
+
+def _shared_fields(cls: type[Any]) -> tuple[str, ...]:
+    """The fields ``cls`` shares with Article (once per class: dataclasses.fields
+    builds its list again on every call, ten times a page)."""
+    found = _SHARED.get(cls)
+    if found is None:
+        found = _SHARED[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.name in _ARTICLE_FIELDS)
+    return found
+
+
+_SHARED: dict[type[Any], tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,18 @@ class SearchIndex:
         finally:
             self._pin.value = None
 
+    def prepare(self) -> int | None:
+        """Opens the committed generation now (returned) and lets go of the
+        catalog's SQLite connection, which must not cross a fork: what
+        searchkit.daemon does before forking its workers (each reopens the
+        catalog, and so checks the generation, on its first read)."""
+        with self._lock:
+            self._current()
+            if self._cat is not None:
+                self._cat.close()
+                self._cat = None
+            return self._gen
+
     def close_searcher(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
@@ -231,14 +243,17 @@ class SearchIndex:
     def build(self, text: str, options: SearchOptions | None = None, **keywords: Any) -> BuiltQuery:
         """The query ``search`` would run, without running it (the options
         that build a query count: options.QUERY)."""
-        opts = SearchOptions.of(options, **keywords)
+        return self._build(text, SearchOptions.of(options, **keywords), *self._current())
+
+    def _build(self, text: str, opts: SearchOptions, searcher: Searcher, cache: SearcherData) -> BuiltQuery:
+        """``build`` on a searcher already at hand (one look at the
+        catalog's generation a search, not one per step)."""
         # The searcher's schema: the index's own property reads the TOC file
         # again on every call (about 1 ms, a fifth of a query).
-        built = build_query(text, self._current()[0].schema, opts, self.ranking)
+        built = build_query(text, searcher.schema, opts, self.ranking)
         if not opts.recency:
             return built
         life = recency.parse_half_life(opts.recency)
-        _searcher, cache = self._current()
         line = recency.reference(cache.arrays).describe(life)
         if opts.sort != "relevance":
             line += f"; not applied: sorted {opts.sort} first"
@@ -264,8 +279,8 @@ class SearchIndex:
             raise QueryError("limit and offset must be zero or more")
         if opts.limit > MAX_LIMIT:
             opts = SearchOptions.of(opts, limit=MAX_LIMIT)
-        built = self.build(q, opts)
         searcher, cache = self._current()
+        built = self._build(q, opts, searcher, cache)
         return executor.run(searcher, cache, built, opts, self.tuning)
 
     @_retrying

@@ -191,7 +191,19 @@ def sentences(text: str, upto: int | None = None) -> list[Span]:
     (a prefix of the whole list)."""
     from .boundaries import sentence_starts  # numpy: loaded only when snippets are made
 
-    starts = [0, *sentence_starts(text), len(text)]
+    found = sentence_starts(text, upto)
+    if upto is not None and found and found[-1] > upto:
+        # Only the starts up to the first after ``upto`` were scanned: what
+        # follows that one is unknown, and needed only when every sentence
+        # so far is blank (a text opening with blank lines).
+        spans = _spans(text, [0, *found], upto)
+        if spans:
+            return spans
+        found = sentence_starts(text)
+    return _spans(text, [0, *found, len(text)], upto)
+
+
+def _spans(text: str, starts: list[int], upto: int | None) -> list[Span]:
     spans: list[Span] = []
     for start, nxt in itertools.pairwise(starts):
         end = nxt

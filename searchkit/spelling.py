@@ -107,7 +107,14 @@ def correct_word(reader: IndexReader, word: str) -> str | None:
         return None
     maxdist = 1 if len(word) <= 5 or own >= OFTEN else 2
     best: tuple[int, int, str] | None = None
-    for candidate in reader.terms_within(FIELD, word, maxdist, prefix=1):
+    # The engine's reader can leave out the words too rare to be taken.
+    frequent = getattr(reader, "frequent_terms_within", None)
+    found = (
+        frequent(FIELD, word, maxdist, 1, required(own))
+        if frequent is not None
+        else reader.terms_within(FIELD, word, maxdist, prefix=1)
+    )
+    for candidate in found:
         if candidate == word:
             continue
         freq = reader.doc_frequency(FIELD, candidate)

@@ -15,7 +15,7 @@ from searchkit import SearchIndex
 from searchkit.engine import Unsupported, by_date, evaluate, top
 from searchkit.neardup.fold import fold_copies, fold_watched, oldest_key
 
-from .conftest import LIBRARY
+from .conftest import LIBRARY, ROOT
 
 QUERIES = [
     "radar",
@@ -337,3 +337,80 @@ def test_distinct_is_numpy_unique() -> None:
         runs = [np.unique(rng.integers(0, 5000, n)) for _ in range(3)]
         values = np.concatenate(runs)
         assert distinct(values).tolist() == np.unique(values).tolist()
+
+
+@pytest.mark.parametrize("transpositions", [False, True])
+def test_one_edit_check_agrees_with_the_distance_table(transpositions: bool) -> None:
+    """did-you-mean's one-edit fast path finds what the table finds for k=1."""
+    import itertools
+
+    import numpy as np
+
+    from searchkit.engine import _distances, _within_one
+
+    alphabet = "abé"
+    words = ["".join(p) for n in range(0, 5) for p in itertools.product(alphabet, repeat=n)]
+    width = max(len(w) for w in words)
+    codes = np.frombuffer("".join(w.ljust(width, "\0") for w in words).encode("utf-32-le"), dtype="<u4")
+    codes = codes.reshape(len(words), width)
+    lens = np.asarray([len(w) for w in words], dtype=np.int64)
+    for text in ["a", "ab", "ba", "abé", "éab", "aabb", "abab", "bbbb"]:
+        # As words_within calls both: the words whose length is within one.
+        near = np.flatnonzero(np.abs(lens - len(text)) <= 1)
+        cut = codes[near, : min(len(text) + 1, width)]
+        fast = _within_one(cut, lens[near], text, transpositions)
+        table = _distances(cut, lens[near], text, 1, transpositions)
+        assert fast.any() and fast.tolist() == table.tolist(), text
+
+
+@pytest.mark.parametrize("few", [0, 4])
+def test_flat_and_per_posting_values_across_small_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few: int
+) -> None:
+    """The partial decodes (a phrase's candidates, a page's offsets) on
+    blocks of 2 postings, so that terms span many blocks, each block's
+    postings read by numpy together (``few`` 0) or one by one: the contract
+    functions' values (codec.read_values decodes whole blocks)."""
+    from whoosh import index as whoosh_index
+
+    from searchkit import postings
+    from searchkit.articles import read_file, walk
+    from searchkit.bulkwriter import BulkWriter
+    from searchkit.codec import SearchkitCodec
+    from searchkit.indexer import _document
+    from searchkit.neardup import sketches as duplicates
+    from searchkit.schema import build_schema
+    from searchkit.storage import INDEX_NAME
+
+    monkeypatch.setattr(postings, "_FEW", few)
+    w3ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
+    writer = BulkWriter(w3ix, codec=SearchkitCodec(blocklimit=2))
+    for item in walk([ROOT / "corpus", LIBRARY]):
+        if isinstance(item, Path):
+            for loaded in read_file(item).loaded:
+                a = loaded.article
+                writer.add_document(**_document(a, "d", 0, duplicates.sketch(a.body)))
+    writer.commit()
+    checked = 0
+    with w3ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            memo = postings.BlockMemo()
+            for btext in leaf.lexicon("body"):
+                ids, _ = postings.term_postings(leaf, "body", btext)
+                assert memo.postings(leaf, "body", btext)[0].tolist() == ids.tolist()
+                for docs in (ids, ids[::2], ids[1::5], ids[-1:]):
+                    spots = postings.term_positions(leaf, "body", btext, docs)
+                    chars = postings.term_chars(leaf, "body", btext, docs)
+                    counts, flat = postings.flat_positions(leaf, "body", btext, docs, memo)
+                    assert counts.tolist() == [len(p) for p in spots]
+                    assert flat.tolist() == [int(p) for ps in spots for p in ps.tolist()]
+                    expected = [
+                        [(int(p), *map(int, c)) for p, c in zip(ps, cs, strict=True)]
+                        for ps, cs in zip(spots, chars, strict=True)
+                    ]
+                    counts, spans = postings.flat_spans(leaf, "body", btext, docs, memo)
+                    assert [tuple(r) for r in spans.reshape(-1, 3).tolist()] == [t for e in expected for t in e]
+                    each = postings.posting_spans(leaf, "body", btext, docs.tolist(), memo)
+                    assert each == dict(zip(docs.tolist(), expected, strict=True))
+                checked += len(ids) > 2
+    assert checked > 20

@@ -181,3 +181,13 @@ def test_similar_on_an_article_without_key_terms(tmp_path: Path) -> None:
     ix.update([corpus])
     assert ix.similar("h1").hits == ()
     ix.close()
+
+
+@pytest.mark.parametrize("text", ['"missile defense" OR radar', 'radar AND "missile defense"', 'NOT "missile defense"'])
+def test_a_phrase_is_a_side_of_an_operator(ix: SearchIndex, text: str) -> None:
+    # The phrase was taken out before looking for sides, so every operator
+    # beside one was reported as joining nothing (it was searched all along).
+    results = ix.search(text)
+    assert not any("joins nothing" in w for w in results.warnings), results.warnings
+    explained = ix.build(text).explain()
+    assert 'body:"missil defens"' in explained and ("radar" in explained) == ("radar" in text)

@@ -27,7 +27,9 @@ ALL_SH_LINES = [
 ]
 # `serve` runs until stopped: those lines run as real servers, below.
 SERVE_LINES = [line for line in ALL_SH_LINES if "serve" in line.split()]
-SH_LINES = [line for line in ALL_SH_LINES if line not in SERVE_LINES]
+# `daemon` lines start and stop a real daemon: they run in order, below.
+DAEMON_LINES = [line for line in ALL_SH_LINES if line.split()[1] == "daemon"]
+SH_LINES = [line for line in ALL_SH_LINES if line not in SERVE_LINES and line not in DAEMON_LINES]
 
 
 def test_readme_starts_with_the_two_commands_ci_runs() -> None:
@@ -79,3 +81,32 @@ def test_serve_example(workdir: Path, line: str) -> None:
     with serving(shlex.split(line)[1:], cwd=workdir) as url, urllib.request.urlopen(url + "/?q=radar") as response:
         assert response.status == 200
         assert "South Korea Denies" in response.read().decode()
+
+
+@pytest.mark.slow
+def test_daemon_examples(workdir: Path, tmp_path: Path) -> None:
+    """The daemon lines in order, as real processes, with a private socket folder."""
+    import subprocess
+    import sys
+
+    assert [line.split()[2] for line in DAEMON_LINES] == ["start", "status", "stop"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SEARCHKIT_DAEMON_DIR": str(tmp_path / "d")}
+    env.pop("SEARCHKIT_NO_DAEMON", None)
+    if not (workdir / "index" / "catalog.sqlite").exists():
+        assert CliRunner().invoke(cli, ["-i", str(workdir / "index"), "index", str(workdir / "corpus")]).exit_code == 0
+
+    def run(line: str) -> subprocess.CompletedProcess[str]:
+        args = [sys.executable, "-m", "searchkit", *shlex.split(line)[1:]]
+        return subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+
+    try:
+        for line in DAEMON_LINES:
+            done = run(line)
+            assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
+            if line.split()[2] == "start":
+                searched = run("searchkit search radar")
+                assert searched.returncode == 0 and "radar" in searched.stdout.lower()
+            if line.split()[2] == "status":
+                assert "commands run: 1;" in done.stdout
+    finally:
+        run("searchkit daemon stop")

@@ -128,3 +128,23 @@ def test_snippet_sentences_are_the_index_s_sentences(text: str) -> None:
     for (start, end), nxt in zip(spans[1:], starts, strict=True):
         assert start == nxt and end > start and not text[end - 1].isspace()
     assert sentences(text, upto=0) == spans[:1]
+
+
+def test_sentence_starts_until_a_position_are_a_prefix_of_all() -> None:
+    """The scan a snippet makes (up to its last match) gives the starts up
+    to that position and the first one after it, as the whole scan does."""
+    import random
+
+    from searchkit.boundaries import sentence_starts
+
+    rng = random.Random(5)
+    pieces = ["U.S.", "Dr.", "the", "The", "A", ".", "!", "?", " ", "\n", "\n\n", '"', "(", ")", "x.", "end.", "no"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randrange(0, 25)))
+        whole = sentence_starts(text)
+        spans = sentences(text)
+        for until in range(0, len(text) + 1, 3):
+            beyond = [s for s in whole if s > until][:1]
+            assert sentence_starts(text, until) == [s for s in whole if s <= until] + beyond, (text, until)
+            part = sentences(text, until)
+            assert part == spans[: len(part)], (text, until)

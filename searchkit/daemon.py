@@ -1,0 +1,525 @@
+"""``searchkit daemon``: a resident process that has imported the query side
+and opened an index, and forks a worker per command the client hands it.
+
+A command through the daemon costs a connection, a fork and the query,
+instead of the interpreter, numpy, Whoosh and opening the index. The
+client (searchkit.client) decides what may come here: read-only commands
+of the same user and the same code; everything else runs in its own
+process as before.
+
+Why each worker is safe to fork:
+
+- The daemon holds no SQLite connection when it forks (an SQLite
+  connection must never cross a fork): ``SearchIndex.prepare`` opens the
+  committed generation and lets the catalog go; each worker opens its own.
+- The index files the daemon opened are read with seek-then-read, and a
+  forked descriptor shares its file offset with every other copy: each
+  worker first re-opens every such file on the same descriptor number at
+  the same offset (``_own_files``), so no two processes share an offset.
+  Should any of them not be re-openable (deleted, replaced), the worker
+  opens the index afresh instead.
+- Each worker checks the index generation as any reader does
+  (``SearchIndex`` reopens when a commit has landed), and the daemon
+  itself moves to the new generation after each request.
+- Peers are checked with SO_PEERCRED (same user only); the socket lives in
+  a directory of this user's only (mode 0700).
+
+Output is the same bytes as a run in the client's own process: the worker
+runs the same click ``main`` on the client's own stdin, stdout and stderr
+(so terminal checks, width, colour and NO_COLOR see what the client sees),
+in its working directory, with its environment, umask and stdio encodings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import client
+from .errors import SearchkitError
+
+if TYPE_CHECKING:
+    from .search import SearchIndex
+
+LOG_NAME = "daemon.log"
+WORKER_LOG = "worker-errors.log"
+# Seconds `daemon start` waits for the new daemon to answer.
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+# Seconds between the idle daemon's checks that its socket is still its own.
+CHECK_EVERY = 30.0
+
+
+class DaemonError(SearchkitError):
+    """The daemon could not be started, stopped or asked."""
+
+
+@dataclass(frozen=True)
+class Status:
+    running: bool
+    directory: str
+    pid: int | None = None
+    index: str | None = None
+    warm: bool = False
+    served: int = 0
+    ran: int = 0
+    started: float | None = None
+    same_code: bool = True
+
+    def describe(self) -> str:
+        sock = os.path.join(self.directory, client.SOCKET_NAME)
+        if not self.running:
+            return f"not running (socket {sock})"
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started or 0))
+        index = f"index {self.index}" + ("" if self.warm else " (not opened: no index there yet)")
+        line = f"running, pid {self.pid}, since {when}; {index}; commands run: {self.ran}; socket {sock}"
+        if not self.same_code:
+            line += "; searchkit changed since it started: commands run without it until `searchkit daemon start`"
+        return line
+
+
+# -- asking the daemon ----------------------------------------------------------
+
+
+def _ask(op: str, directory: str) -> dict[str, Any] | None:
+    sock = client.connect(directory)
+    if sock is None:
+        return None
+    with sock:
+        try:
+            client.send_frame(sock, json.dumps({"op": op, "code": client.code_signature()}).encode())
+            answer = client.recv_frame(sock)
+        except OSError:
+            return None
+    return None if answer is None else dict(json.loads(answer))
+
+
+def status(directory: str | None = None) -> Status:
+    directory = directory or client.runtime_dir()
+    got = _ask("status", directory)
+    if got is None:
+        return Status(False, directory)
+    # .get: a daemon of older code may answer with fewer fields.
+    return Status(
+        True,
+        directory,
+        pid=got.get("pid"),
+        index=got.get("index"),
+        warm=bool(got.get("warm")),
+        served=int(got.get("served", 0)),
+        ran=int(got.get("ran", 0)),
+        started=got.get("started"),
+        same_code=bool(got.get("same_code")),
+    )
+
+
+def _private_dir(directory: str) -> None:
+    with contextlib.suppress(FileExistsError):
+        os.makedirs(directory, mode=0o700)
+    problem = client.private_dir_problem(directory)
+    if problem:
+        raise DaemonError(f"cannot use {directory} for the daemon's socket: {problem}")
+
+
+def start(index_dir: str, directory: str | None = None) -> Status:
+    """Starts this user's daemon on ``index_dir`` (a running one of older
+    code is stopped first; one of this code is left running)."""
+    if not hasattr(socket, "SO_PEERCRED"):
+        raise DaemonError("the daemon needs Unix sockets with SO_PEERCRED (Linux)")
+    directory = directory or client.runtime_dir()
+    _private_dir(directory)
+    now = status(directory)
+    if now.running and now.same_code and now.index == os.path.abspath(index_dir):
+        return now
+    if now.running:
+        stop(directory)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(os.path.join(directory, client.SOCKET_NAME))  # stale: nobody answers on it
+    log_path = os.path.join(directory, LOG_NAME)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "searchkit.daemon", os.path.abspath(index_dir), directory],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            cwd="/",
+            start_new_session=True,
+            # searchkit makes no BLAS calls; one thread keeps the daemon's forks simple.
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "SEARCHKIT_NO_DAEMON": "1"},
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        now = status(directory)
+        if now.running:
+            return now
+        if proc.poll() is not None:
+            tail = Path(log_path).read_text(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            raise DaemonError(f"the daemon exited at start ({tail[0]}); see {log_path}")
+        time.sleep(0.05)
+    proc.terminate()
+    raise DaemonError(f"the daemon did not answer within {START_TIMEOUT:.0f} s; see {log_path}")
+
+
+def stop(directory: str | None = None) -> Status:
+    """Stops this user's daemon; returns its status before (running False: there was none)."""
+    directory = directory or client.runtime_dir()
+    before = status(directory)
+    if not before.running:
+        return before
+    _ask("stop", directory)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline:
+        if not status(directory).running:
+            return before
+        time.sleep(0.05)
+    raise DaemonError(f"the daemon (pid {before.pid}) did not stop within {STOP_TIMEOUT:.0f} s")
+
+
+# -- the daemon process -----------------------------------------------------------
+
+
+def _preload() -> None:
+    """Everything a read command imports, so that no worker pays for it."""
+    import importlib
+
+    for name in ("cli", "search", "executor", "engine", "export", "render", "snippets", "results", "spelling"):
+        importlib.import_module(f"searchkit.{name}")
+
+
+class Warm:
+    """The daemon's open index: reopened on a new generation, exercised once
+    per generation so that what searches derive lazily (the vocabulary of
+    fuzzy words, similar's term statistics...) is built before the fork."""
+
+    def __init__(self, index_dir: str) -> None:
+        self.path = os.path.abspath(index_dir)
+        self.index: SearchIndex | None = None
+        self.generation: int | None = None
+        self.identity: tuple[tuple[int, int], tuple[int, int]] | None = None
+
+    def refresh(self) -> None:
+        from . import search
+
+        try:
+            if self.index is None:
+                self.index = search.SearchIndex(self.path)
+            generation = self.index.prepare()
+            if generation != self.generation:
+                self._exercise(self.index)
+                generation = self.index.prepare()
+            self.generation = generation
+            self.identity = (_identity(self.path), _identity(os.path.join(self.path, "catalog.sqlite")))
+        except Exception:  # no index yet, or one being rebuilt: workers open it themselves
+            if self.index is not None:
+                self.index.close()
+            self.index, self.generation, self.identity = None, None, None
+
+    @staticmethod
+    def _exercise(ix: SearchIndex) -> None:
+        from . import export, render
+        from .options import SearchOptions
+
+        for text in ("radar", "radar~", "rad*", '"missile defense"'):
+            found = export.run_search(ix, text, SearchOptions(), fields=render.DEFAULT_FIELDS, stream=False)
+            list(found.hits())
+        first = ix.search("*", limit=1).hits
+        if first:
+            ix.similar(first[0].id, limit=1)
+
+
+def _identity(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _own_files(root: str) -> bool:
+    """Re-opens every inherited descriptor of a file under ``root`` on the
+    same number at the same offset: this process's own offset from now on.
+    False when one cannot be (the caller then opens the index afresh)."""
+    prefix = root.rstrip(os.sep) + os.sep
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # the listing's own descriptor, closed by now
+        if not target.startswith(prefix):
+            continue
+        if os.path.basename(target).startswith("catalog.sqlite"):
+            return False  # an SQLite connection crossed the fork: never use it
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return False
+            offset = os.lseek(fd, 0, os.SEEK_CUR)
+            fresh = os.open(target, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return False  # deleted or replaced since the daemon opened it
+        try:
+            again = os.fstat(fresh)
+            if (again.st_dev, again.st_ino) != (st.st_dev, st.st_ino):
+                return False
+            os.lseek(fresh, offset, os.SEEK_SET)
+            os.dup2(fresh, fd, inheritable=os.get_inheritable(fd))
+        finally:
+            os.close(fresh)
+    return True
+
+
+# The index the daemon opened, for its worker's command (set in the worker).
+_adoptable: Warm | None = None
+
+
+def adopt(index_dir: str) -> SearchIndex | None:
+    """In a worker: the daemon's open index, when ``index_dir`` names that
+    same folder and catalog (cli._open asks), its files made this process's
+    own first. Once per worker."""
+    global _adoptable
+    warm, _adoptable = _adoptable, None
+    if warm is None or warm.index is None or warm.identity is None:
+        return None
+    try:
+        here = (_identity(index_dir), _identity(os.path.join(index_dir, "catalog.sqlite")))
+    except OSError:
+        return None
+    if here != warm.identity or not _own_files(warm.path):
+        return None
+    # Messages name the folder as the user wrote it, as a run in their own process does.
+    warm.index.path = Path(index_dir)
+    return warm.index
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _stdio(settings: list[list[Any]]) -> None:
+    """sys.stdin/stdout/stderr on descriptors 0/1/2, buffered and encoded as the client's are."""
+    import io
+
+    streams = []
+    for fd, mode, (encoding, errors, line_buffering, write_through) in zip(
+        (0, 1, 2), ("rb", "wb", "wb"), settings, strict=True
+    ):
+        raw = open(fd, mode, closefd=False)  # noqa: SIM115  (the process's standard streams)
+        streams.append(
+            io.TextIOWrapper(
+                raw,
+                encoding=encoding,
+                errors=errors,
+                line_buffering=bool(line_buffering),
+                write_through=bool(write_through),
+            )
+        )
+    sys.stdin, sys.stdout, sys.stderr = streams
+
+
+def _refusal(req: dict[str, Any], signature: str) -> str | None:
+    if req.get("code") != signature:
+        return "searchkit changed since the daemon started"
+    if req.get("utf8_mode") != sys.flags.utf8_mode or req.get("fs_encoding") != sys.getfilesystemencoding():
+        return "another text encoding"
+    argv = req.get("argv") or [""]
+    command = client.command_of(argv[1:])
+    if command is None or (command and command not in client.READ_ONLY):
+        return "not a read-only command"
+    return None
+
+
+def _watch(conn: socket.socket) -> None:
+    """The client's signals, forwarded; its going away ends the command."""
+    while True:
+        try:
+            got = conn.recv(1)
+        except OSError:
+            got = b""
+        if got == b"I":
+            os.kill(os.getpid(), signal.SIGINT)
+        elif got == b"T":
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        elif not got:  # the client was killed outright: so is its command
+            os.kill(os.getpid(), signal.SIGKILL)
+            return
+
+
+def _run(conn: socket.socket, req: dict[str, Any], fds: list[int], warm: Warm) -> int:
+    global _adoptable
+    for target, fd in zip((0, 1, 2), fds, strict=True):
+        if fd != target:
+            os.dup2(fd, target)
+            os.close(fd)
+    os.chdir(req["cwd"])
+    os.environ.clear()
+    os.environ.update(req["env"])
+    time.tzset()
+    os.umask(int(req["umask"]))
+    import locale
+
+    with contextlib.suppress(locale.Error):
+        locale.setlocale(locale.LC_CTYPE, "")
+    for signum in req.get("ignored", ()):
+        signal.signal(signum, signal.SIG_IGN)
+    sys.argv = list(req["argv"])
+    _stdio(req["stdio"])
+    _adoptable = warm
+    import threading
+
+    threading.Thread(target=_watch, args=(conn,), daemon=True).start()
+    from . import cli
+
+    try:
+        cli.main()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 120  # what Python's own shutdown does when stdout cannot be flushed
+    return code
+
+
+def _worker(
+    conn: socket.socket, listener: socket.socket, warm: Warm, info: dict[str, Any], signature: str, ran: int
+) -> None:
+    listener.close()
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if client.peer_uid(conn) != os.getuid():
+        return
+    head, fds, _flags, _addr = socket.recv_fds(conn, client.HEADER.size, 3)
+    body = client.recv_exact(conn, client.HEADER.unpack(head)[0]) if len(head) == client.HEADER.size else None
+    if body is None:
+        return
+    req = json.loads(body.decode("utf-8", "surrogateescape"))
+    op = req.get("op")
+    if op == "status":
+        client.send_frame(conn, json.dumps({**info, "same_code": req.get("code") == signature}).encode())
+        return
+    if op == "stop":
+        os.kill(os.getppid(), signal.SIGTERM)
+        client.send_frame(conn, b'{"stopping": true}')
+        return
+    refused = _refusal(req, signature) if op == "run" and len(fds) == 3 else "not a request"
+    client.send_frame(conn, json.dumps({"accepted": refused is None, "reason": refused}).encode())
+    if refused is not None:
+        return
+    os.write(ran, b".")  # counted by the daemon (status: commands run)
+    os.close(ran)
+    code = _run(conn, req, fds, warm)
+    client.send_frame(conn, json.dumps({"exit": code}).encode())
+
+
+def _still_ours(sock_path: str, inode: int) -> bool:
+    try:
+        return os.stat(sock_path).st_ino == inode
+    except OSError:
+        return False
+
+
+class _Stop(BaseException):
+    """SIGTERM: past every `except Exception` (a refresh under way), out of the loop."""
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise _Stop
+
+
+def serve(index_dir: str, directory: str) -> None:
+    """The daemon's main loop (``python -m searchkit.daemon INDEX DIR``)."""
+    signature = client.code_signature()  # of the files about to be imported
+    _private_dir(directory)
+    _preload()
+    warm = Warm(index_dir)
+    warm.refresh()
+    sock_path = os.path.join(directory, client.SOCKET_NAME)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(sock_path)
+    listener.bind(sock_path)
+    os.chmod(sock_path, 0o600)
+    bound = os.stat(sock_path).st_ino
+    listener.listen(64)
+    pid_path = os.path.join(directory, client.PID_NAME)
+    Path(pid_path).write_text(f"{os.getpid()}\n")
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
+    info: dict[str, Any] = {"pid": os.getpid(), "index": warm.path, "started": time.time(), "served": 0, "ran": 0}
+    # Each worker that runs a command writes a byte here: the count status gives.
+    ran_r, ran_w = os.pipe()
+    os.set_blocking(ran_r, False)
+    print(f"searchkit daemon {os.getpid()} serving {warm.path} on {sock_path}", flush=True)
+    try:
+        listener.settimeout(CHECK_EVERY)
+        while True:
+            try:
+                conn, _addr = listener.accept()
+            except TimeoutError:
+                if not _still_ours(sock_path, bound):
+                    break  # its folder was removed, or a newer daemon took the socket over
+                continue
+            info["warm"] = warm.index is not None
+            with contextlib.suppress(BlockingIOError):
+                info["ran"] += len(os.read(ran_r, 65536))
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.close(ran_r)
+                    _worker(conn, listener, warm, info, signature, ran_w)
+                except BaseException:  # the worker's own failure, not its command's: kept for whoever debugs it
+                    import traceback
+
+                    with open(os.path.join(directory, WORKER_LOG), "a") as log:
+                        traceback.print_exc(file=log)
+                finally:
+                    os._exit(0)
+            conn.close()
+            info["served"] += 1
+            warm.refresh()  # a commit since: the next worker starts on the new generation
+    except _Stop:
+        pass
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(sock_path).st_ino == bound:  # not a newer daemon's
+                os.unlink(sock_path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(pid_path)
+        listener.close()
+
+
+if __name__ == "__main__":
+    # As searchkit.daemon, not __main__: cli._open looks the worker's index up there.
+    from searchkit.daemon import serve as _serve
+
+    _serve(sys.argv[1], sys.argv[2])
