@@ -144,7 +144,8 @@ def whoosh_floor(index: Path, queries: Sequence[QuerySpec]) -> list[float]:
 STAGES: list[tuple[str, list[str], list[str]]] = [
     ("read (files, JSON, dates)", [r"\(read_file\)"], [r"sources\.py:\d+\(extract_sources\)"]),
     ("extract sources", [r"sources\.py:\d+\(extract_sources\)"], []),
-    ("sketch (near-duplicates)", [r"duplicates\.py:\d+\(sketch\)"], []),
+    ("sketch (near-duplicates)", [r"(duplicates|sketches)\.py:\d+\(sketch\)"], []),
+    ("operators' fields (boundaries, exact forms)", [r"boundaries\.py:\d+\(index_fields\)"], []),
     (
         "analyze (tokens, terms, spelling words)",
         [
@@ -153,7 +154,9 @@ STAGES: list[tuple[str, list[str], list[str]]] = [
             r"whoosh/fields\.py:\d+\(index\)",
             r"spelling\.py:\d+\(vocabulary\)",
         ],
-        [r"duplicates\.py:\d+\(sketch\)"],
+        # "caller>callee": only the callee's time under that caller (the
+        # operators' fields are part of prepare() since they moved to the pool).
+        [r"(duplicates|sketches)\.py:\d+\(sketch\)", r"prepare\.py:\d+\(prepare\)>boundaries\.py:\d+\(index_fields\)"],
     ),
     (
         "write (stored fields, columns, lengths)",
@@ -167,6 +170,10 @@ STAGES: list[tuple[str, list[str], list[str]]] = [
 def _cumulative(stats: pstats.Stats, patterns: list[str]) -> float:
     table: dict[Key, Any] = stats.stats  # type: ignore[attr-defined]
     total = 0.0
+    for pattern in [p for p in patterns if ">" in p]:
+        caller, callee = pattern.split(">")
+        total += sum(cum for name, _n, cum in callees(stats, caller) if re.search(callee, name))
+    patterns = [p for p in patterns if ">" not in p]
     for key, (_cc, _nc, _tt, ct, callers) in table.items():
         name = _name(key)
         # Only calls from outside the stage's own functions, so recursion

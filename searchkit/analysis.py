@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import accumulate
@@ -39,6 +40,12 @@ _TOKEN_RE = re.compile(f"(?P<acr>{_ACR})|(?P<poss>{_POSS})|(?P<word>{_WORD})")
 # its first character: no other token starts with an apostrophe.
 _SPLIT_RE = re.compile(f"({_ACR}|{_POSS}|{_WORD})")
 POSSESSIVES = ("'s", "'S", "’s", "’S")
+
+# A text as the bulk writer takes it (FastAnalyzer.cut): its distinct tokens
+# as written (possessives included), each token's index into them, the
+# lengths of the gap/token pieces (for character offsets), and how many of
+# the tokens are possessives (dropped from the postings).
+Cut = tuple[list[str], "array[int]", "array[int]", int]
 
 
 class NewsTokenizer(Tokenizer):
@@ -201,6 +208,7 @@ class FastAnalyzer:
         # The last few texts cut: the indexer takes the spelling words of a
         # headline and body just before the writer analyses the same strings.
         self._recent: dict[str, list[str]] = {}
+        self._cuts: dict[str, Cut] = {}  # cuts made in a worker, for the writer
 
     def _form(self, token: str) -> tuple[str, str]:
         word = _word_form(token)
@@ -209,11 +217,29 @@ class FastAnalyzer:
             self._forms[token] = form
         return form
 
-    def prime(self, text: str, parts: list[str]) -> None:
-        """Records ``split(text)`` done elsewhere (a worker process, see prepare.py)."""
-        if len(self._recent) >= 8:
-            self._recent.clear()
-        self._recent[text] = parts
+    def prime(self, text: str, cut: Cut) -> None:
+        """Records ``cut(text)`` done elsewhere (a worker process, see prepare.py)."""
+        if len(self._cuts) >= 8:
+            self._cuts.clear()
+        self._cuts[text] = cut
+
+    def cut(self, text: str) -> Cut:
+        """``text``'s tokens for the bulk writer: each distinct token once (so
+        the writer maps a token to its term once per document) and the
+        token sequence as indexes into them; built from :meth:`split`."""
+        # Taken once: kept, three an article, they would fill the few slots
+        # and a clear would drop the cuts of the article being written.
+        found = self._cuts.pop(text, None)
+        if found is not None:
+            return found
+        parts = self.split(text)
+        toks = parts[1::2]
+        distinct = list(dict.fromkeys(toks))
+        where = {t: i for i, t in enumerate(distinct)}
+        possessives = 0
+        if "'" in text or "’" in text:
+            possessives = sum(map(toks.count, where.keys() & set(POSSESSIVES)))
+        return distinct, array("i", map(where.__getitem__, toks)), array("i", map(len, parts)), possessives
 
     def form(self, token: str) -> tuple[str, str]:
         """(word, stem) of one token as :func:`word_analyzer` and :func:`news_analyzer` give them."""

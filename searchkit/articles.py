@@ -8,6 +8,7 @@ Lines, sidecars and walking folders live in ``searchkit.readers``.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -258,3 +259,21 @@ __all__ = [
     "read_file",
     "walk",
 ]
+
+
+def record_digest(article: Article) -> str:
+    """One article's content, for telling a changed JSON Lines record from an unchanged one."""
+    fields = [
+        article.headline,
+        article.date.isoformat() if article.date else None,
+        list(article.sources),
+        article.body,
+        article.summary,
+        article.url,
+    ]
+    if article.publisher:
+        # Only when there is one, so that the digests of articles without a
+        # publisher stay what earlier runs recorded (no needless re-index).
+        fields.append(article.publisher)
+    data = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 else:
     # numpy loads with the first article cut: an index run that finds no
     # change (it imports this module through the indexer) never pays it.
-    np = lazy_module("numpy")
+    np = lazy_module("numpy", keep=True)  # np.* is read a dozen times an article
 
 # Words that end in a full stop without ending a sentence ("Dr. Arbatov",
 # "Gen. Smith", "Nov. 11", "No. 2"). Dotted acronyms ("U.S.", "U.N.") and
@@ -128,17 +128,21 @@ def token_starts(text: str) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     ends = np.cumsum(lens)
-    toks = parts[1::2]
     starts = (ends - lens)[1::2]
+    if "'" not in text and "’" not in text:
+        return starts  # no possessive to drop (the common case: no per-token step)
+    toks = parts[1::2]
     # A possessive is the only token starting with an apostrophe (analysis.py).
     keep = np.fromiter((t[0] not in "'’" for t in toks), dtype=bool, count=len(toks))
     return starts[keep]
 
 
-def positions_of(text: str, offsets: list[int]) -> list[int]:
+def positions_of(text: str, offsets: list[int], starts: np.ndarray | None = None) -> list[int]:
     """Token positions where the pieces starting at ``offsets`` begin:
-    the number of tokens before each, without 0 and without repeats."""
-    starts = token_starts(text)
+    the number of tokens before each, without 0 and without repeats
+    (``starts``: ``token_starts(text)`` if the caller has it)."""
+    if starts is None:
+        starts = token_starts(text)
     if not offsets or not len(starts):
         return []
     at = np.unique(np.searchsorted(starts, np.asarray(offsets, dtype=np.int64), side="left"))
@@ -164,7 +168,8 @@ def decode(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 def boundaries(body: str) -> bytes:
     """The body's sentence and paragraph starts as token positions, packed."""
     paras = paragraph_starts(body)
-    return encode(positions_of(body, sentence_starts(body)), positions_of(body, paras))
+    starts = token_starts(body)  # once for both lists: the largest cost of an article here
+    return encode(positions_of(body, sentence_starts(body), starts), positions_of(body, paras, starts))
 
 
 def capitals(word: str) -> int:

@@ -14,7 +14,7 @@ one vectorized pass.
 
 Everything else is Whoosh's own: the per-document writer (stored fields,
 columns, field lengths), the merge policy, the TOC. Fields this writer has
-no fast path for (ids, numbers, comma lists) go through the field's own
+no fast path for (numbers, comma lists) go through the field's own
 ``index()``, as in Whoosh. Postings that Whoosh's merge policy pulls in from
 older segments arrive through Whoosh's pool and are merged term by term
 with the new ones.
@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 from whoosh import formats
-from whoosh.analysis import KeywordAnalyzer
-from whoosh.fields import FieldType
+from whoosh.analysis import IDTokenizer, KeywordAnalyzer
+from whoosh.fields import ID, FieldType
 from whoosh.writing import SegmentWriter
 
 from . import segmerge
@@ -68,13 +68,15 @@ class _TermTable:
     def ids(self, toks: list[str]) -> list[int]:
         by_token = self.by_token
         ids = list(map(by_token.get, toks))
-        if None in ids:  # a token this segment has not seen: analyse it, once
-            for tok in set(toks).difference(by_token):
-                self._miss(tok)
-            ids = list(map(by_token.__getitem__, toks))
+        if None in ids:  # a token this process has not seen: analysed here, once
+            miss = self._miss
+            return [miss(t) if i is None else i for i, t in zip(ids, toks, strict=True)]
         return ids  # type: ignore[return-value]
 
     def _miss(self, tok: str) -> int:
+        tid = self.by_token.get(tok)  # a token met twice in one call
+        if tid is not None:
+            return tid
         if self.mode == "text":
             term = FAST.form(tok)[1]
         elif self.mode == "keyword-lower":
@@ -109,32 +111,59 @@ class _Occurrences:
         self.table = table
         self.kind = value_kind(field.format)
         self.chars = self.kind == V_CHARS
-        self.tids = array("i")
+        # Text mode: each document's distinct tokens' term numbers, and its
+        # tokens as indexes into them (FastAnalyzer.cut), joined at commit.
+        self.tids = array("i")  # keyword modes: every token's term number
+        self.distinct = array("i")
+        self.index = array("i")
         self.plens = array("i")  # lengths of the gap/token pieces, for character offsets
         self.docs = array("i")  # documents with at least one token
         self.nraw = array("i")  # their token counts, possessives included
+        self.ndistinct = array("i")
 
     def add(self, docnum: int, value: str) -> int:
         """Adds one document's value; returns its token count."""
-        if self.table.mode == "text":
-            parts = FAST.split(value)
-            toks = parts[1::2]
-        else:
+        mode = self.table.mode
+        if mode == "id":  # one term, the value: no list to map
+            tid = self.table.by_token.get(value)
+            self.tids.append(self.table._miss(value) if tid is None else tid)
+            self.docs.append(docnum)
+            self.nraw.append(1)
+            return 1
+        if mode != "text":
             toks = _SPACE_SPLIT.findall(value)
-        if not toks:
+            if not toks:
+                return 0
+            ids = self.table.ids(toks)
+            self.tids.extend(ids)
+            self.docs.append(docnum)
+            self.nraw.append(len(toks))
+            return len(toks) - ids.count(POSS)
+        distinct, index, plens, possessives = FAST.cut(value)
+        if not distinct:
             return 0
         if self.chars:
-            self.plens.extend(map(len, parts))
-        ids = self.table.ids(toks)
-        self.tids.extend(ids)
+            self.plens.extend(plens)
+        self.distinct.extend(self.table.ids(distinct))
+        self.ndistinct.append(len(distinct))
+        self.index.extend(index)
         self.docs.append(docnum)
-        self.nraw.append(len(toks))
-        return len(toks) - ids.count(POSS)
+        self.nraw.append(len(index))
+        return len(index) - possessives
+
+    def _term_numbers(self) -> np.ndarray:
+        if self.table.mode != "text":
+            return np.frombuffer(self.tids, dtype=np.int32).astype(np.int64)
+        nd = np.frombuffer(self.ndistinct, dtype=np.int32).astype(np.int64)
+        nraw = np.frombuffer(self.nraw, dtype=np.int32).astype(np.int64)
+        first = np.repeat(np.cumsum(nd) - nd, nraw)
+        index = np.frombuffer(self.index, dtype=np.int32).astype(np.int64)
+        return np.frombuffer(self.distinct, dtype=np.int32).astype(np.int64)[first + index]
 
     def postings(self, doc_lengths: np.ndarray | None) -> tuple[list[bytes], FieldPostings] | None:
-        if not self.tids:
+        if not self.docs:
             return None
-        raw = np.frombuffer(self.tids, dtype=np.int32).astype(np.int64)
+        raw = self._term_numbers()
         nraw = np.frombuffer(self.nraw, dtype=np.int32).astype(np.int64)
         keep = raw != POSS
         docs = np.repeat(np.frombuffer(self.docs, dtype=np.int32).astype(np.int64), nraw)[keep]
@@ -194,6 +223,8 @@ def _fast_mode(field: FieldType) -> str | None:
     kind = value_kind(fmt)
     if kind in (V_POSITIONS, V_CHARS) and field.analyzer == news_analyzer():
         return "text"
+    if kind == V_NONE and isinstance(field, ID) and field.analyzer == IDTokenizer():
+        return "id"  # the whole value is the one term (ids, paths, digests)
     if kind == V_FREQ:
         if field.analyzer == KeywordAnalyzer(lowercase=False, commas=False):
             return "keyword"
@@ -271,6 +302,7 @@ class BulkWriter(SegmentWriter):
 
         self._by_value: dict[str, dict[Any, tuple[list[tuple[bytes, int, float, bytes]], int, list[int]]]] = {}
         self._modes: dict[str, str | None] = {}
+        self._names: dict[tuple[str, ...], list[str]] = {}  # field names as given -> sorted, checked
         self._lengths: dict[str, array[int]] = defaultdict(lambda: array("i"))
         # Segments the merge policy folds into this commit, read by arrays at flush.
         self._merged: list[segmerge.MergedSegment] = []
@@ -285,10 +317,14 @@ class BulkWriter(SegmentWriter):
         schema = self.schema
         docnum = self.docnum
         pdw = self.perdocwriter
-        names = sorted(fields)
-        if any(n.startswith("_") for n in names):
-            raise ValueError("searchkit's bulk writer takes no boosts or _stored_ values")
-        self._check_fields(schema, names)
+        key = tuple(fields)
+        names = self._names.get(key)
+        if names is None:  # the indexer's documents all name the same fields: checked once
+            names = sorted(fields)
+            if any(n.startswith("_") for n in names):
+                raise ValueError("searchkit's bulk writer takes no boosts or _stored_ values")
+            self._check_fields(schema, names)
+            self._names[key] = names
         pdw.start_doc(docnum)
         for fieldname in names:
             value = fields[fieldname]

@@ -1626,6 +1626,11 @@ class SearchkitCodec(whoosh3.W3Codec):
     def field_writer(self, storage: Any, segment: Any) -> SearchkitFieldWriter:
         return SearchkitFieldWriter(self, storage, segment)
 
+    def per_document_writer(self, storage: Any, segment: Any) -> Any:
+        from .perdoc import BulkPerDocWriter  # W3's files, each column written whole at close
+
+        return BulkPerDocWriter(self, storage, segment)
+
     def terms_reader(self, storage: Any, segment: Any) -> SearchkitTermsReader:
         tiname = segment.make_filename(self.TERMS_EXT)
         tilen = storage.file_length(tiname)

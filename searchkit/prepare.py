@@ -2,12 +2,19 @@
 
 What an article needs before the writer can take it, and that depends on
 nothing but its own text, is done here: the near-duplicate sketch, the
-spelling words, and the cut of its headline, body and summary into tokens
-(:meth:`FastAnalyzer.split`, which the writer then finds already done). For
+spelling words, the cut of its headline, body and summary into tokens
+(:meth:`FastAnalyzer.cut`: distinct tokens and indexes into them, which the
+writer then finds already done and maps to terms once per distinct token), and
+the operators' sentence/paragraph boundaries and exact forms
+(:func:`boundaries.index_fields`, the largest of these costs), and the
+record's digest. For
 a file with many articles, chunks of them go to a process pool while the
 main process writes the chunks before; the results come back in order, and
 at most :data:`AHEAD` chunks are in flight, so memory stays bounded however
-large the file.
+large the file. When the next chunk is not back when the writer wants it,
+the main process prepares a chunk itself instead of waiting (on 2 cores the
+one worker's share and the writer's are close, and a loaded machine slows
+either).
 
 Small runs (adding a few hundred articles) never start the pool: forking
 costs more than it saves there. ``SEARCHKIT_WORKERS`` sets the number of
@@ -24,16 +31,18 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from .analysis import FAST
-from .articles import Article
+from . import boundaries
+from .analysis import FAST, Cut
+from .articles import Article, record_digest
 from .neardup import sketches as duplicates
 
 CHUNK = 250  # articles per task
 AHEAD = 4  # tasks in flight
 MIN_ARTICLES = 2 * CHUNK  # fewer articles in a file than this: no pool
 
-# (sketch, spelling words, the cuts of headline, body and summary)
-Prepared = tuple[tuple[int, ...], str, tuple[list[str] | None, ...]]
+# (sketch, spelling words, the cuts of headline, body and summary, the
+# operators' fields: boundaries.index_fields, the record's digest)
+Prepared = tuple[tuple[int, ...], str, tuple[Cut | None, ...], dict[str, object], str]
 
 
 def default_workers() -> int:
@@ -43,14 +52,17 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def prepare(headline: str, body: str, summary: str) -> Prepared:
+def prepare(article: Article) -> Prepared:
     """One article's text-only work (the same in a worker and in the main process)."""
-    cuts = tuple(FAST.split(t) if t else None for t in (headline, body, summary))
-    return duplicates.sketch(body), " ".join(FAST.vocabulary(headline, body)), cuts
+    headline, body, summary = article.headline, article.body, article.summary
+    cuts = tuple(FAST.cut(t) if t else None for t in (headline, body, summary))
+    # After the cuts: the vocabulary and the operators' fields find them in FAST's recent cuts.
+    words = " ".join(FAST.vocabulary(headline, body))
+    return duplicates.sketch(body), words, cuts, boundaries.index_fields(headline, body), record_digest(article)
 
 
-def _prepare_chunk(texts: list[tuple[str, str, str]]) -> list[Prepared]:
-    return [prepare(*t) for t in texts]
+def _prepare_chunk(articles: list[Article]) -> list[Prepared]:
+    return [prepare(a) for a in articles]
 
 
 def use(article: Article, prepared: Prepared) -> None:
@@ -70,17 +82,27 @@ class Preparer:
     def prepared(self, articles: Sequence[Article]) -> Iterator[Prepared]:
         if self.workers <= 0 or len(articles) < MIN_ARTICLES:
             for a in articles:
-                yield prepare(a.headline, a.body, a.summary)
+                yield prepare(a)
             return
         if self._pool is None:
             # fork: the workers need nothing but this module, already imported.
             self._pool = multiprocessing.get_context("fork").Pool(self.workers)
-        chunks = (
-            [(a.headline, a.body, a.summary) for a in articles[i : i + CHUNK]] for i in range(0, len(articles), CHUNK)
-        )
-        pending = deque(self._pool.apply_async(_prepare_chunk, (c,)) for c in islice(chunks, AHEAD))
+        chunks = (list(articles[i : i + CHUNK]) for i in range(0, len(articles), CHUNK))
+        # A chunk is a task in the pool, or its results when this process made them.
+        pending: deque[Any] = deque(self._pool.apply_async(_prepare_chunk, (c,)) for c in islice(chunks, AHEAD))
         while pending:
-            done = pending.popleft().get()
+            head = pending[0]
+            if not isinstance(head, list) and not head.ready() and len(pending) < 2 * AHEAD:
+                # The workers are behind (a busy machine, or a writer faster
+                # than them): rather than wait, this process prepares the next
+                # chunk itself, kept in order behind the ones in flight
+                # (a few at most, so memory stays bounded).
+                spare = next(chunks, None)
+                if spare is not None:
+                    pending.append(_prepare_chunk(spare))
+                    continue
+            pending.popleft()
+            done = head if isinstance(head, list) else head.get()
             for c in islice(chunks, 1):
                 pending.append(self._pool.apply_async(_prepare_chunk, (c,)))
             yield from done

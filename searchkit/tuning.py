@@ -17,8 +17,11 @@ class Tuning:
     # Articles per commit: small enough that an interrupted run keeps most
     # of its work, large enough that commit overhead stays a few percent.
     batch_articles: int = 10_000
-    # ...and a commit at least this often, whatever the count.
-    commit_seconds: float = 10.0
+    # ...and a commit at least this often, whatever the count. Each commit
+    # is a segment that repeats the term dictionary of its words: at 10 s a
+    # 19k build on a busy machine made 13 segments and spent a fifth of its
+    # time committing (BENCHMARKS.md, issue 14).
+    commit_seconds: float = 30.0
     # Extra top rows the Whoosh path collects in case folded copies must be
     # removed from them (0: a second pass whenever a copy was folded out).
     fold_spare: int = 10

@@ -217,6 +217,9 @@ def test_worker_pool_indexes_what_the_main_process_indexes(tmp_path: Path, monke
     assert {k: v for k, v in got["0"]["terms"].items() if k[0] != "indexed_at"} == {
         k: v for k, v in got["2"]["terms"].items() if k[0] != "indexed_at"
     }
+    # The operators' boundaries and exact forms come from the workers too.
+    columns = [{k: v for k, v in got[w]["columns"].items() if k != "indexed_at"} for w in ("0", "2")]
+    assert columns[0] == columns[1] and any(columns[0]["bounds"])
 
 
 def test_opening_an_index_does_not_import_numpy(tmp_path: Path) -> None:
