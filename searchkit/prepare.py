@@ -11,10 +11,11 @@ record's digest. For
 a file with many articles, chunks of them go to a process pool while the
 main process writes the chunks before; the results come back in order, and
 at most :data:`AHEAD` chunks are in flight, so memory stays bounded however
-large the file. When the next chunk is not back when the writer wants it,
-the main process prepares a chunk itself instead of waiting (on 2 cores the
-one worker's share and the writer's are close, and a loaded machine slows
-either).
+large the file. The main process prepares a part of the chunks itself, a
+part that grows each time it finds the worker's next chunk not back and
+shrinks each time it is (:class:`_Share`): on 2 cores the one worker's share
+of an article is larger than the writer's, and a loaded machine slows
+either.
 
 Small runs (adding a few hundred articles) never start the pool: forking
 costs more than it saves there. ``SEARCHKIT_WORKERS`` sets the number of
@@ -28,7 +29,6 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
-from itertools import islice
 from typing import Any
 
 from . import boundaries
@@ -72,6 +72,38 @@ def use(article: Article, prepared: Prepared) -> None:
             FAST.prime(text, cut)
 
 
+class _Share:
+    """The part of the chunks the main process prepares itself.
+
+    On 2 cores the one worker's share of an article (sketch, cuts,
+    boundaries, digest: about 1 ms) is larger than the writer's, so a writer
+    that only waits for the worker idles a third of the run. Each time the
+    writer finds the worker's next chunk not ready, this process takes a
+    larger part of the chunks still to be queued; each time it is ready, a
+    smaller part. The decision is made when a chunk is queued, so results
+    stay in order and no chunk is prepared twice.
+    """
+
+    STEP_UP = 0.04
+    STEP_DOWN = 0.01
+    MOST = 0.5
+
+    def __init__(self) -> None:
+        self.part = 0.0
+        self._credit = 0.0
+
+    def observe(self, waited: bool) -> None:
+        step = self.STEP_UP if waited else -self.STEP_DOWN
+        self.part = min(self.MOST, max(0.0, self.part + step))
+
+    def local_next(self) -> bool:
+        self._credit += self.part
+        if self._credit >= 1.0:
+            self._credit -= 1.0
+            return True
+        return False
+
+
 class Preparer:
     """Prepares articles, in a lazily started process pool when it pays."""
 
@@ -88,23 +120,35 @@ class Preparer:
             # fork: the workers need nothing but this module, already imported.
             self._pool = multiprocessing.get_context("fork").Pool(self.workers)
         chunks = (list(articles[i : i + CHUNK]) for i in range(0, len(articles), CHUNK))
-        # A chunk is a task in the pool, or its results when this process made them.
-        pending: deque[Any] = deque(self._pool.apply_async(_prepare_chunk, (c,)) for c in islice(chunks, AHEAD))
+        share = _Share()
+        # In order: a task in the pool, or a chunk this process prepares
+        # itself when it comes to it. Which chunks stay here is decided as
+        # they are queued, by the share the waits so far call for, so the
+        # pool never holds a chunk this process then wants.
+        pending: deque[tuple[Any, list[Article] | None]] = deque()
+
+        def queue_next() -> bool:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return False
+            if share.local_next():
+                pending.append((None, chunk))
+            else:
+                pending.append((self._pool.apply_async(_prepare_chunk, (chunk,)), None))
+            return True
+
+        while sum(1 for task, _ in pending if task is not None) < AHEAD and queue_next():
+            pass
         while pending:
-            head = pending[0]
-            if not isinstance(head, list) and not head.ready() and len(pending) < 2 * AHEAD:
-                # The workers are behind (a busy machine, or a writer faster
-                # than them): rather than wait, this process prepares the next
-                # chunk itself, kept in order behind the ones in flight
-                # (a few at most, so memory stays bounded).
-                spare = next(chunks, None)
-                if spare is not None:
-                    pending.append(_prepare_chunk(spare))
-                    continue
-            pending.popleft()
-            done = head if isinstance(head, list) else head.get()
-            for c in islice(chunks, 1):
-                pending.append(self._pool.apply_async(_prepare_chunk, (c,)))
+            task, chunk = pending.popleft()
+            if task is None:
+                assert chunk is not None
+                done = _prepare_chunk(chunk)
+            else:
+                share.observe(waited=not task.ready())
+                done = task.get()
+            while sum(1 for t, _ in pending if t is not None) < AHEAD and queue_next():
+                pass
             yield from done
 
     def close(self) -> None:

@@ -463,3 +463,35 @@ def test_merges_carry_the_anchor_arrays(tmp_path: Path, docs: list[dict[str, obj
             for v in duplicates.anchors(dupgroups.decode_sketch(r.column_reader("sketch")[d]))
         )
         assert got == want and len(want) > 100
+
+
+def test_pool_and_main_process_chunks_come_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks the main process keeps (prepare._Share) and the pool's are
+    handed to the writer in the articles' order, each prepared once."""
+    from searchkit import prepare
+
+    monkeypatch.setattr(prepare, "CHUNK", 4)
+    monkeypatch.setattr(prepare, "MIN_ARTICLES", 8)
+    turns = iter([False, True, True, False, True] + [False, True] * 20)
+    monkeypatch.setattr(prepare._Share, "local_next", lambda self: next(turns))
+    articles = _articles()[:41]
+    preparer = prepare.Preparer(workers=1)
+    try:
+        got = list(preparer.prepared(articles))
+    finally:
+        preparer.close()
+    assert got == [prepare.prepare(a) for a in articles]
+
+
+def test_share_grows_while_the_writer_waits_and_shrinks_when_it_does_not() -> None:
+    from searchkit.prepare import _Share
+
+    share = _Share()
+    assert [share.local_next() for _ in range(5)] == [False] * 5  # nothing kept before a wait
+    for _ in range(100):
+        share.observe(waited=True)
+    assert share.part == _Share.MOST
+    assert sum(share.local_next() for _ in range(10)) == 5  # half the chunks stay here
+    for _ in range(100):
+        share.observe(waited=False)
+    assert share.part == 0.0
