@@ -1568,20 +1568,19 @@ class SearchkitTermsReader(base.TermsReader):
     def term_info(self, fieldname: str, tbytes: bytes) -> Any:
         return self._info(*self._find(fieldname, tbytes))
 
-    # An absent term raises KeyError here, as W3's hash file does: Whoosh's reader turns it into 0.
-    def frequency(self, fieldname: str, tbytes: bytes) -> float:
+    def _stat(self, fieldname: str, tbytes: bytes, name: str) -> Any:
+        # An absent term raises KeyError here, as W3's hash file does: Whoosh's reader turns it into 0.
         try:
             ft, i = self._find(fieldname, tbytes)
         except TermNotFound as e:
             raise KeyError((fieldname, tbytes)) from e
-        return float(ft.stat("weight")[i])
+        return ft.stat(name)[i]
+
+    def frequency(self, fieldname: str, tbytes: bytes) -> float:
+        return float(self._stat(fieldname, tbytes, "weight"))
 
     def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
-        try:
-            ft, i = self._find(fieldname, tbytes)
-        except TermNotFound as e:
-            raise KeyError((fieldname, tbytes)) from e
-        return int(ft.stat("df")[i])
+        return int(self._stat(fieldname, tbytes, "df"))
 
     def matcher(self, fieldname: str, tbytes: bytes, format_: Any, scorer: Any = None) -> Any:
         terminfo = self.term_info(fieldname, tbytes)

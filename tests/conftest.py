@@ -3,6 +3,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,18 @@ def syndicated(tmp_path: Path) -> tuple[SearchIndex, Path]:
     ix = SearchIndex(tmp_path / "ix", create=True)
     ix.update([corpus, ROOT / "corpus"])
     return ix, corpus
+
+
+def write_library(writer: Any) -> None:
+    """Every article of the shipped corpus and the test library through
+    ``writer`` (Whoosh's own or the bulk writer), then its commit."""
+    from searchkit.articles import read_file, walk
+    from searchkit.indexer import _document
+    from searchkit.neardup import sketches
+
+    for item in walk([ROOT / "corpus", LIBRARY]):
+        if isinstance(item, Path):
+            for loaded in read_file(item).loaded:
+                a = loaded.article
+                writer.add_document(**_document(a, "d", 0, sketches.sketch(a.body)))
+    writer.commit()

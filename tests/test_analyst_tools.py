@@ -120,27 +120,19 @@ def test_field_postings_of_many_blocks_and_of_whooshs_codec(tmp_path: Path, code
     from whoosh import index as whoosh_index
     from whoosh.codec.whoosh3 import W3Codec
 
-    from searchkit.articles import read_file, walk
     from searchkit.bulkwriter import BulkWriter
     from searchkit.codec import SearchkitCodec
-    from searchkit.indexer import _document
-    from searchkit.neardup import sketches as duplicates
     from searchkit.schema import build_schema
     from searchkit.storage import INDEX_NAME
 
-    from .conftest import LIBRARY, ROOT
+    from .conftest import write_library
 
     w3ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
     # Blocks of 2 postings: every word of three articles or more spans several.
     writer = (
         BulkWriter(w3ix, codec=SearchkitCodec(blocklimit=2)) if codec == "searchkit" else w3ix.writer(codec=W3Codec())
     )
-    for item in walk([ROOT / "corpus", LIBRARY]):
-        if isinstance(item, Path):
-            for loaded in read_file(item).loaded:
-                a = loaded.article
-                writer.add_document(**_document(a, "d", 0, duplicates.sketch(a.body)))
-    writer.commit()
+    write_library(writer)
     with w3ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
             texts, counts, ids = field_postings(leaf, "words")

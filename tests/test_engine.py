@@ -15,7 +15,7 @@ from searchkit import SearchIndex
 from searchkit.engine import Unsupported, by_date, evaluate, top
 from searchkit.neardup.fold import fold_copies, fold_watched, oldest_key
 
-from .conftest import LIBRARY, ROOT
+from .conftest import LIBRARY, write_library
 
 QUERIES = [
     "radar",
@@ -153,13 +153,10 @@ def test_block_reader_gives_what_the_matcher_path_gives(ix: SearchIndex, tmp_pat
     from whoosh.codec.whoosh3 import W3Codec
 
     from searchkit import postings, w3blocks
-    from searchkit.articles import read_file, walk
-    from searchkit.indexer import _document
-    from searchkit.neardup import sketches as duplicates
     from searchkit.schema import build_schema
     from searchkit.storage import INDEX_NAME
 
-    from .conftest import LIBRARY, ROOT
+    from .conftest import write_library
 
     # searchkit writes its own codec, where w3blocks steps aside ...
     searcher, _ = ix._current()
@@ -168,12 +165,7 @@ def test_block_reader_gives_what_the_matcher_path_gives(ix: SearchIndex, tmp_pat
     # ... so its W3 path is checked on the same articles written by Whoosh's own codec.
     w3ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
     writer = w3ix.writer(codec=W3Codec())
-    for item in walk([ROOT / "corpus", LIBRARY]):
-        if isinstance(item, Path):
-            for loaded in read_file(item).loaded:
-                a = loaded.article
-                writer.add_document(**_document(a, "d", 0, duplicates.sketch(a.body)))
-    writer.commit()
+    write_library(writer)
     checked = 0
     for leaf, _offset in w3ix.reader().leaf_readers():
         for fieldname in ("body", "headline", "sources"):
@@ -374,23 +366,15 @@ def test_flat_and_per_posting_values_across_small_blocks(
     from whoosh import index as whoosh_index
 
     from searchkit import postings
-    from searchkit.articles import read_file, walk
     from searchkit.bulkwriter import BulkWriter
     from searchkit.codec import SearchkitCodec
-    from searchkit.indexer import _document
-    from searchkit.neardup import sketches as duplicates
     from searchkit.schema import build_schema
     from searchkit.storage import INDEX_NAME
 
     monkeypatch.setattr(postings, "_FEW", few)
     w3ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
     writer = BulkWriter(w3ix, codec=SearchkitCodec(blocklimit=2))
-    for item in walk([ROOT / "corpus", LIBRARY]):
-        if isinstance(item, Path):
-            for loaded in read_file(item).loaded:
-                a = loaded.article
-                writer.add_document(**_document(a, "d", 0, duplicates.sketch(a.body)))
-    writer.commit()
+    write_library(writer)
     checked = 0
     with w3ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
