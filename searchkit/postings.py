@@ -412,11 +412,19 @@ class BlockMemo:
             table.popitem(last=False)
 
 
+def _codec_flat(
+    leaf: Any, fieldname: str, text: Any, docs: np.ndarray, chars: bool, memo: BlockMemo | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The codec's whole-block read of flat positions (or spans), or None for
+    a segment another codec wrote (the contract functions then apply)."""
+    codec_segment = memo.is_codec(leaf) if memo is not None else _is_codec_segment(leaf)
+    return _fast_flat(leaf, fieldname, text, docs, chars, memo) if codec_segment else None
+
+
 def flat_positions(
     leaf: Any, fieldname: str, text: Any, docs: np.ndarray, memo: BlockMemo | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    codec_segment = memo.is_codec(leaf) if memo is not None else _is_codec_segment(leaf)
-    found = _fast_flat(leaf, fieldname, text, docs, False, memo) if codec_segment else None
+    found = _codec_flat(leaf, fieldname, text, docs, False, memo)
     if found is not None:
         return found
     lists = term_positions(leaf, fieldname, text, docs)
@@ -426,8 +434,7 @@ def flat_positions(
 def flat_spans(
     leaf: Any, fieldname: str, text: Any, docs: np.ndarray, memo: BlockMemo | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    codec_segment = memo.is_codec(leaf) if memo is not None else _is_codec_segment(leaf)
-    found = _fast_flat(leaf, fieldname, text, docs, True, memo) if codec_segment else None
+    found = _codec_flat(leaf, fieldname, text, docs, True, memo)
     if found is not None:
         return found
     spots = term_positions(leaf, fieldname, text, docs)

@@ -137,8 +137,12 @@ class Preparer:
                 pending.append((self._pool.apply_async(_prepare_chunk, (chunk,)), None))
             return True
 
-        while sum(1 for task, _ in pending if task is not None) < AHEAD and queue_next():
-            pass
+        def fill() -> None:
+            # Keep AHEAD tasks in the pool; chunks kept here do not count.
+            while sum(1 for task, _ in pending if task is not None) < AHEAD and queue_next():
+                pass
+
+        fill()
         while pending:
             task, chunk = pending.popleft()
             if task is None:
@@ -147,8 +151,7 @@ class Preparer:
             else:
                 share.observe(waited=not task.ready())
                 done = task.get()
-            while sum(1 for t, _ in pending if t is not None) < AHEAD and queue_next():
-                pass
+            fill()
             yield from done
 
     def close(self) -> None:

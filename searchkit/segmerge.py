@@ -78,30 +78,6 @@ def field_extents(leaf: Any, fieldname: str) -> Extents | None:
     )
 
 
-def _take(u8: np.ndarray, starts: np.ndarray, counts: np.ndarray, widths: np.ndarray) -> np.ndarray:
-    """``counts[i]`` little-endian unsigned integers of ``widths[i]`` bytes
-    from ``starts[i]`` in ``u8``, for every i, concatenated in order."""
-    counts = counts.astype(np.int64)
-    total = int(counts.sum())
-    out = np.zeros(total, dtype=np.int64)
-    if not total:
-        return out
-    first = np.cumsum(counts) - counts  # where each run starts in ``out``
-    for width in (1, 2, 4):
-        sel = (widths == width) & (counts > 0)
-        if not sel.any():
-            continue
-        c = counts[sel]
-        n = int(c.sum())
-        within = np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(c) - c, c)
-        src = np.repeat(starts[sel].astype(np.int64), c) + within * width
-        value = u8[src].astype(np.int64)
-        for k in range(1, width):
-            value |= u8[src + k].astype(np.int64) << (8 * k)
-        out[np.repeat(first[sel], c) + within] = value
-    return out
-
-
 class _InMemory:
     """Posting bytes as the codec's block reader reads a postings file."""
 
@@ -227,6 +203,7 @@ class MergedSegment:
             if docmap:
                 self.newid[np.fromiter(docmap.keys(), dtype=np.int64)] = np.fromiter(docmap.values(), dtype=np.int64)
         self._extents: dict[str, Extents | None] = {}
+        self._lengths: dict[str, np.ndarray | None] = {}
 
     @classmethod
     def readable(cls, reader: Any) -> bool:
@@ -267,7 +244,10 @@ class MergedSegment:
             merged_terms, fp = merge_postings([(written, fp), (inline_terms, one)])
             fp = _with_all_terms(merged_terms, fp, ext.terms[lo:hi])
         if field.scorable:
-            lengths = w3blocks.field_lengths(self.reader, fieldname)
+            # Read once per field: a large field is merged in many ranges.
+            if fieldname not in self._lengths:
+                self._lengths[fieldname] = w3blocks.field_lengths(self.reader, fieldname)
+            lengths = self._lengths[fieldname]
             if lengths is not None:
                 fp.lengths = lengths[fp.ids].astype(np.int64)
         fp.ids = self.newid[fp.ids]

@@ -475,12 +475,23 @@ def test_pool_and_main_process_chunks_come_back_in_order(monkeypatch: pytest.Mon
     turns = iter([False, True, True, False, True] + [False, True] * 20)
     monkeypatch.setattr(prepare._Share, "local_next", lambda self: next(turns))
     articles = _articles()[:41]
+    wanted = [prepare.prepare(a) for a in articles]
+    here: list[str] = []  # articles prepared in this process (a worker appends to its own copy)
+    real = prepare.prepare
+
+    def counted(article: Article) -> Any:
+        here.append(article.id)
+        return real(article)
+
+    monkeypatch.setattr(prepare, "prepare", counted)
     preparer = prepare.Preparer(workers=1)
     try:
         got = list(preparer.prepared(articles))
     finally:
         preparer.close()
-    assert got == [prepare.prepare(a) for a in articles]
+    assert got == wanted
+    # 11 chunks of 4; the turns keep chunks 1, 2, 4, 6, 8 and the last (1 article) here.
+    assert here == [a.id for k in (1, 2, 4, 6, 8, 10) for a in articles[4 * k : 4 * k + 4]]
 
 
 def test_share_grows_while_the_writer_waits_and_shrinks_when_it_does_not() -> None:
