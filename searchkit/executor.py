@@ -18,7 +18,7 @@ from .errors import QueryError
 from .neardup.fold import fold_copies, fold_watched, oldest_key
 from .options import SearchOptions
 from .query import BuiltQuery, rebuild
-from .results import Hit, Results, article_from_stored
+from .results import Hit, Results, hit_from_stored
 from .snippets import make_snippet, match_spans, occurrences, plan_for
 from .spelling import SUGGEST_BELOW, suggest
 from .tuning import DEFAULT, Tuning
@@ -208,15 +208,16 @@ def hits(
     if not page:
         return []
     arrays = cache.arrays if cache is not None else None
+    read = cache.stored if cache is not None else searcher.stored_fields
     plan = plan_for(built.query, searcher.reader(), arrays)
     occ = occurrences(searcher, (d for d, _ in page), plan.words(), arrays)
     found = []
     for docnum, score in page:
-        article = article_from_stored(searcher.stored_fields(docnum))
-        snippet = make_snippet(article.body, match_spans(occ.get(docnum, {}), plan))
+        stored = read(docnum)
+        snippet = make_snippet(stored.get("body", ""), match_spans(occ.get(docnum, {}), plan))
         found.append(
-            Hit.of(
-                article,
+            hit_from_stored(
+                stored,
                 score=round(float(score), 4) if scored and score is not None else None,
                 snippet=snippet.text,
                 highlights=snippet.highlights,

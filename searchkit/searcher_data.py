@@ -12,11 +12,14 @@ searcher and source.
 
 from __future__ import annotations
 
+import bisect
+import pickle
+import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
@@ -70,6 +73,70 @@ class FilterSet(DocIdSet):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+Stored = dict[str, Any]
+
+
+class StoredReader:
+    """Each document's stored fields (what ``Searcher.stored_fields``
+    returns), read straight from the segments' stored-fields columns.
+
+    Whoosh's path to one document's fields is five calls deep (merged
+    reader, segment reader, per-document reader, pickle column, compressed
+    column) before the read, the zlib inflate and the unpickle that are the
+    work itself: about 6 of 21 µs a document, a page of hits at a time.
+    Here each segment's column (W3's ``STORED_COLUMN``: pickled dicts,
+    zlib-compressed, in a VarBytes column) is found once per searcher and
+    read with the same three steps. A segment whose column is not that
+    shape, or a reader that is not a plain W3 one, is read through Whoosh.
+    """
+
+    def __init__(self, searcher: Searcher) -> None:
+        self._whoosh: Callable[[int], Stored] = searcher.stored_fields
+        self._schema = searcher.schema
+        self._starts: list[int] = []
+        self._parts: list[tuple[Any, int, Any, Any]] | None = []
+        for leaf, offset in searcher.reader().leaf_readers():
+            part = self._column(leaf)
+            if part is None:
+                self._parts = None
+                return
+            self._starts.append(offset)
+            self._parts.append(part)
+
+    @staticmethod
+    def _column(leaf: Any) -> tuple[Any, int, Any, Any] | None:
+        from whoosh import columns
+        from whoosh.codec.whoosh3 import STORED_COLUMN
+
+        perdoc = getattr(leaf, "_perdoc", None)
+        find = getattr(perdoc, "_cached_reader", None)
+        if find is None:
+            return None
+        col: Any = find("_stored", STORED_COLUMN)
+        child: Any = getattr(col, "_child", None)
+        if type(col) is not columns.PickleColumn.Reader or type(child) is not columns.CompressedBytesColumn.Reader:
+            return None
+        if child._decompress is not zlib.decompress:
+            return None
+        return child._dbfile.get, child._basepos, child._offsets, child._lengths
+
+    def __call__(self, docnum: int) -> Stored:
+        if self._parts is None:
+            return self._whoosh(docnum)
+        n = bisect.bisect_right(self._starts, docnum) - 1
+        get, base, offsets, lengths = self._parts[n]
+        here = docnum - self._starts[n]
+        length = lengths[here]
+        if not length:
+            return {}
+        stored: Stored = pickle.loads(zlib.decompress(get(base + offsets[here], length)))
+        schema = self._schema
+        if any(name not in schema for name in stored):
+            # As Whoosh's reader: fields the schema no longer has are left out.
+            return {k: v for k, v in stored.items() if k in schema}
+        return stored
 
 
 class SearcherData:
@@ -147,6 +214,11 @@ class SearcherData:
             stored = self.searcher.stored_fields(first).get("source_names") or ()
             names[key] = next((n for n in stored if n.casefold() == key), key)
         return names
+
+    @cached_property
+    def stored(self) -> StoredReader:
+        """``stored(docnum)``: the document's stored fields (StoredReader)."""
+        return StoredReader(self.searcher)
 
     # -- the same data as arrays, for the vectorized engine -------------------
     @cached_property

@@ -1,0 +1,62 @@
+"""The query path's shortcuts give what the long way gives: stored fields
+read straight from the columns, hits built without an Article, snippets
+from sentences found around the matches."""
+
+from __future__ import annotations
+
+import pytest
+
+from searchkit import SearchIndex
+from searchkit.results import Hit, article_from_stored, hit_from_stored
+from searchkit.searcher_data import StoredReader
+
+from .conftest import LIBRARY, ROOT
+
+
+@pytest.fixture(scope="module")
+def two_segments(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    """The library in one index run, the shipped corpus in a second: two segments."""
+    ix = SearchIndex(tmp_path_factory.mktemp("two") / "index", create=True)
+    ix.update([LIBRARY])
+    ix.update([LIBRARY, ROOT / "corpus"])
+    return ix
+
+
+def test_stored_reader_reads_what_whoosh_reads(two_segments: SearchIndex) -> None:
+    searcher, _ = two_segments._current()
+    assert len(list(searcher.reader().leaf_readers())) >= 2
+    read = StoredReader(searcher)
+    assert read._parts is not None, "the direct read fell back to Whoosh's"
+    docnums = range(searcher.reader().doc_count_all())
+    assert len(docnums) > 8
+    for docnum in docnums:
+        assert read(docnum) == searcher.stored_fields(docnum)
+
+
+def test_stored_reader_leaves_out_fields_the_schema_lacks(two_segments: SearchIndex) -> None:
+    searcher, _ = two_segments._current()
+    read = StoredReader(searcher)
+    read._schema = {name: None for name in ("id", "headline")}  # type: ignore[assignment]
+    assert set(read(0)) == {"id", "headline"}
+
+
+def test_hit_from_stored_is_hit_of_the_article(two_segments: SearchIndex) -> None:
+    searcher, _ = two_segments._current()
+    rest = {"score": 1.5, "snippet": "s", "highlights": ((0, 1),), "copies": 2}
+    for docnum in range(searcher.reader().doc_count_all()):
+        stored = searcher.stored_fields(docnum)
+        assert hit_from_stored(stored, **rest) == Hit.of(article_from_stored(stored), **rest)
+    bare = {"id": "x"}  # every optional field absent
+    assert hit_from_stored(bare, **rest) == Hit.of(article_from_stored(bare), **rest)
+
+
+def test_search_reads_the_columns_directly(two_segments: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    _searcher, cache = two_segments._current()
+    before = two_segments.search("missile", limit=50)
+
+    def refuse(docnum: int) -> None:
+        raise AssertionError("a hit read its fields through Whoosh")
+
+    monkeypatch.setattr(cache.stored, "_whoosh", refuse)
+    assert two_segments.search("missile", limit=50) == before
+    assert before.total > 2
