@@ -20,7 +20,7 @@ from .options import SearchOptions
 from .query import BuiltQuery, rebuild
 from .results import Hit, Results, hit_from_stored
 from .snippets import make_snippet, match_spans, occurrences, plan_for
-from .spelling import SUGGEST_BELOW, suggest
+from .spelling import SUGGEST_BELOW, frequent_words, suggest
 from .tuning import DEFAULT, Tuning
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ def _suggestion(searcher: Searcher, cache: SearcherData, built: BuiltQuery, tota
 
     # Near spellings come from the engine's bulk-read dictionary: Whoosh
     # compares every word of it in Python (0.5 s a word on 19k articles).
-    corrected = suggest(QuickTerms(searcher.reader(), cache.arrays), built.text)
+    corrected = suggest(QuickTerms(searcher.reader(), cache.arrays), built.text, frequent_words(cache.arrays))
     if not corrected or corrected == built.text:
         return None
     try:
