@@ -95,6 +95,9 @@ class StoredReader:
     def __init__(self, searcher: Searcher) -> None:
         self._whoosh: Callable[[int], Stored] = searcher.stored_fields
         self._schema = searcher.schema
+        # The schema's names as a set (Schema's own ``in`` is a Python call
+        # a field); a schema with glob fields is asked name by name.
+        self._names = None if getattr(self._schema, "_dyn_fields", True) else frozenset(self._schema.names())
         self._starts: list[int] = []
         self._parts: list[tuple[Any, int, Any, Any]] | None = []
         for leaf, offset in searcher.reader().leaf_readers():
@@ -132,11 +135,11 @@ class StoredReader:
         if not length:
             return {}
         stored: Stored = pickle.loads(zlib.decompress(get(base + offsets[here], length)))
+        if self._names is not None and stored.keys() <= self._names:
+            return stored
+        # As Whoosh's reader: fields the schema no longer has are left out.
         schema = self._schema
-        if any(name not in schema for name in stored):
-            # As Whoosh's reader: fields the schema no longer has are left out.
-            return {k: v for k, v in stored.items() if k in schema}
-        return stored
+        return {k: v for k, v in stored.items() if k in schema}
 
 
 class SearcherData:

@@ -37,6 +37,7 @@ def test_stored_reader_leaves_out_fields_the_schema_lacks(two_segments: SearchIn
     searcher, _ = two_segments._current()
     read = StoredReader(searcher)
     read._schema = {name: None for name in ("id", "headline")}  # type: ignore[assignment]
+    read._names = frozenset(read._schema)
     assert set(read(0)) == {"id", "headline"}
 
 
@@ -60,3 +61,20 @@ def test_search_reads_the_columns_directly(two_segments: SearchIndex, monkeypatc
     monkeypatch.setattr(cache.stored, "_whoosh", refuse)
     assert two_segments.search("missile", limit=50) == before
     assert before.total > 2
+
+
+@pytest.mark.parametrize("any_words", [False, True])
+def test_fast_terms_are_the_analyzers_terms(any_words: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchkit import query as q
+    from searchkit.ranking import DEFAULT
+    from searchkit.schema import build_schema
+
+    from .test_query_language import FAST_CASES
+
+    schema = build_schema()
+    assert q._standard_analyzer(schema)
+    cases = [*FAST_CASES, "Rates RATES rated", "running runs ran", "A1 b22 C333"]
+    fast = [q._fast_parse(text, schema, any_words, DEFAULT) for text in cases]
+    monkeypatch.setattr(q, "_standard_analyzer", lambda schema: False)
+    assert fast == [q._fast_parse(text, schema, any_words, DEFAULT) for text in cases]
+    assert all(f is not None for f in fast)
