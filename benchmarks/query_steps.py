@@ -115,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=1987)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument(
+        "--beside-fts", action="store_true", help="run each query on FTS5 first, as query_ratio.py alternates them"
+    )
     args = ap.parse_args(argv)
     corpus = run.prepare_corpus(None, None, args.seed, run.WORK)
     maker = run.QueryMaker(corpus.records, args.seed + 2)
@@ -125,11 +128,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     timer = Timer()
     labels = install(timer)
     eng.open()
+    fts = engines.make("fts5", where / "fts5", corpus.dir) if args.beside_fts else None
+    if fts is not None:
+        fts.open()
     for q in warm:
         eng.search(q)
     best: list[dict[str, float]] = [{} for _ in queries]
     for _ in range(args.rounds):
         for i, q in enumerate(queries):
+            if fts is not None:
+                fts.search(q)
             timer.spent.clear()
             started = time.process_time()
             eng.search(q)
@@ -140,10 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not best[i] or row["total"] < best[i]["total"]:
                 best[i] = row
     eng.close()
+    if fts is not None:
+        fts.close()
     cols = [*labels, "other", "total"]
     print(
         f"{len(queries)} queries on {len(corpus.records):,} articles, CPU ms per query (median of the class, "
-        f"best of {args.rounds} rounds); load average {os.getloadavg()[0]:.2f}"
+        f"best of {args.rounds} rounds{', each after FTS5' if fts else ''}); load average {os.getloadavg()[0]:.2f}"
     )
     print(f"{'class':9} " + " ".join(f"{c:>7}" for c in cols))
     groups: dict[str, list[int]] = {}

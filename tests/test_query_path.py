@@ -78,3 +78,21 @@ def test_fast_terms_are_the_analyzers_terms(any_words: bool, monkeypatch: pytest
     monkeypatch.setattr(q, "_standard_analyzer", lambda schema: False)
     assert fast == [q._fast_parse(text, schema, any_words, DEFAULT) for text in cases]
     assert all(f is not None for f in fast)
+
+
+def test_source_filters_keep_what_the_sources_postings_hold(two_segments: SearchIndex) -> None:
+    import numpy as np
+
+    from searchkit.query import Filters
+
+    _searcher, cache = two_segments._current()
+    ids = np.arange(cache.arrays.count, dtype=np.int64)
+    keys = sorted(cache.source_names)
+    assert len(keys) >= 3
+    for i, key in enumerate(keys):
+        group = frozenset(keys[i : i + 2])
+        citing = set(cache.source_ids(group).tolist())
+        keep = cache.mask(Filters(require=(group,)), ids)
+        assert keep is not None and set(ids[keep].tolist()) == citing
+        drop = cache.mask(Filters(exclude=frozenset([key])), ids)
+        assert drop is not None and set(ids[~drop].tolist()) == set(cache.source_ids(frozenset([key])).tolist())
