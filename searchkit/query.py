@@ -94,6 +94,23 @@ class Filters:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
+    def describe_query(self) -> str | None:
+        """``describe(self.as_query())`` (the explain text's "as query"
+        line), written without building the query objects first; None
+        without restrictions (tests/test_query_path.py holds them equal)."""
+        parts: list[str] = []
+        if self.dated:
+            lo, hi = self.day_bounds()
+            parts.append(f"date:[{date.fromordinal(lo).isoformat()} TO {date.fromordinal(hi).isoformat()}]")
+        for group in self.require:
+            parts.append("(" + " OR ".join(f"sources:{k}" for k in sorted(group)) + ")")
+        parts.extend(f"NOT sources:{k}" for k in sorted(self.exclude))
+        if self.arrived_after is not None:
+            parts.append(f"indexed_at:{{{self.arrived_after} TO …]")
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
     def describe(self) -> str:
         bits: list[str] = []
         if self.dated:
@@ -127,9 +144,9 @@ class BuiltQuery:
 
     def explain(self) -> str:
         lines = [f"query:   {describe(self.query)}", f"filters: {self.filters.describe()}"]
-        fq = self.filters.as_query()
+        fq = self.filters.describe_query()
         if fq is not None:
-            lines.append(f"as query: {describe(fq)}")
+            lines.append(f"as query: {fq}")
         if self.recency:
             lines.append(f"recency: {self.recency}")
         lines.extend(f"warning: {w}" for w in self.warnings)

@@ -96,3 +96,19 @@ def test_source_filters_keep_what_the_sources_postings_hold(two_segments: Search
         assert keep is not None and set(ids[keep].tolist()) == citing
         drop = cache.mask(Filters(exclude=frozenset([key])), ids)
         assert drop is not None and set(ids[~drop].tolist()) == set(cache.source_ids(frozenset([key])).tolist())
+
+
+def test_filters_describe_their_query_as_describe_does() -> None:
+    import itertools
+    from datetime import date
+
+    from searchkit.query import Filters
+    from searchkit.querytext import describe
+
+    dates = [(None, None), (date(1987, 3, 1), None), (None, date(1987, 4, 30)), (date(1, 1, 1), date.max)]
+    requires = [(), (frozenset({"tass"}),), (frozenset({"xinhua", "kyodo"}), frozenset({"tass"}))]
+    excludes = [frozenset(), frozenset({"yonhap"}), frozenset({"b", "a"})]
+    for (since, until), require, exclude, after in itertools.product(dates, requires, excludes, [None, 0, 1700000000]):
+        f = Filters(since, until, require, exclude, after)
+        q = f.as_query()
+        assert f.describe_query() == (None if q is None else describe(q)), f
