@@ -278,7 +278,9 @@ def suggest(reader: IndexReader, text: str, frequent: FrequentWords | None = Non
         raw = m.group(1)
         if raw in OPERATORS or _in_source(text, m.start(1)):
             continue
-        tokens = [t.text for t in analyzer(raw)]
+        # An ASCII word of letters is one token, lowercased (the analyzer's
+        # other steps change only other characters); the rest go through it.
+        tokens = [raw.lower()] if raw.isascii() and raw.isalpha() else [t.text for t in analyzer(raw)]
         if len(tokens) != 1:
             continue
         fixed = correct_word(reader, tokens[0], frequent)

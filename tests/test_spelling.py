@@ -131,3 +131,10 @@ def test_frequent_words_answer_without_the_engines_scan(repeated_typos: Path, mo
         monkeypatch.setattr(QuickTerms, "frequent_terms_within", refuse)
         # "missle": 3 articles, so only a word 30 use, one edit away, corrects it.
         assert ix.search("missle").suggestion == "missile"
+
+
+def test_ascii_words_are_their_own_lowercase_token() -> None:
+    from searchkit.spelling import _WORDS
+
+    for raw in ["Missle", "RADAR", "x", "Geneva", "tHe"]:
+        assert [t.text for t in _WORDS(raw)] == [raw.lower()]
