@@ -13,6 +13,8 @@ searcher and source.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import mmap
 import pickle
 import zlib
 from array import array
@@ -112,6 +114,7 @@ class StoredReader:
     def _column(leaf: Any) -> tuple[Any, int, Any, Any] | None:
         from whoosh import columns
         from whoosh.codec.whoosh3 import STORED_COLUMN
+        from whoosh.filedb.structfile import StructFile
 
         perdoc = getattr(leaf, "_perdoc", None)
         find = getattr(perdoc, "_cached_reader", None)
@@ -123,18 +126,29 @@ class StoredReader:
             return None
         if child._decompress is not zlib.decompress:
             return None
-        return child._dbfile.get, child._basepos, child._offsets, child._lengths
+        dbfile = child._dbfile
+        source: Any = dbfile.get
+        if type(dbfile) is StructFile and dbfile.is_real:
+            # The column's file mapped (segment files never change once
+            # written): a slice of it where a seek and a read were two
+            # system calls, 4 µs a document.
+            # (An empty file, or a file system without mappings: read as before.)
+            with contextlib.suppress(OSError, ValueError):
+                source = mmap.mmap(dbfile.fileno(), 0, access=mmap.ACCESS_READ)
+        return source, child._basepos, child._offsets, child._lengths
 
     def __call__(self, docnum: int) -> Stored:
         if self._parts is None:
             return self._whoosh(docnum)
         n = bisect.bisect_right(self._starts, docnum) - 1
-        get, base, offsets, lengths = self._parts[n]
+        source, base, offsets, lengths = self._parts[n]
         here = docnum - self._starts[n]
         length = lengths[here]
         if not length:
             return {}
-        stored: Stored = pickle.loads(zlib.decompress(get(base + offsets[here], length)))
+        at = base + offsets[here]
+        raw = source[at : at + length] if type(source) is mmap.mmap else source(at, length)
+        stored: Stored = pickle.loads(zlib.decompress(raw))
         if self._names is not None and stored.keys() <= self._names:
             return stored
         # As Whoosh's reader: fields the schema no longer has are left out.

@@ -4,6 +4,8 @@ from sentences found around the matches."""
 
 from __future__ import annotations
 
+import mmap
+
 import pytest
 
 from searchkit import SearchIndex
@@ -27,6 +29,7 @@ def test_stored_reader_reads_what_whoosh_reads(two_segments: SearchIndex) -> Non
     assert len(list(searcher.reader().leaf_readers())) >= 2
     read = StoredReader(searcher)
     assert read._parts is not None, "the direct read fell back to Whoosh's"
+    assert all(type(part[0]) is mmap.mmap for part in read._parts), "a column was read by seek and read"
     docnums = range(searcher.reader().doc_count_all())
     assert len(docnums) > 8
     for docnum in docnums:
