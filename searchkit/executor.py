@@ -44,7 +44,8 @@ def run(
     copies: dict[int, int] = {}
     if not options.all_copies:
         keep, copies = fold_copies(ids, cache.group_index, cache.arrays.days)
-        ids, scores = ids[keep], scores[keep]
+        if copies:  # else every match is kept (fold_copies drops only what it counts): no copy of the arrays
+            ids, scores = ids[keep], scores[keep]
     total = len(ids)
     wanted = options.offset + options.limit
     life = _half_life(built, options)
