@@ -99,7 +99,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     best = {name: [float("inf")] * len(queries) for name in procs}
     for r in range(args.rounds):
         for i in range(len(queries)):
-            order = list(procs) if (i + r) % 2 == 0 else list(reversed(procs))
+            # Each side first, middle and last in turn: a process run just
+            # after another finds the caches that one left.
+            names = list(procs)
+            shift = (i + r) % len(names)
+            order = names[shift:] + names[:shift]
+            if (i // len(names) + r) % 2:
+                order.reverse()
             for name in order:
                 p = procs[name]
                 assert p.stdin is not None and p.stdout is not None
