@@ -18,9 +18,9 @@ from .errors import QueryError
 from .neardup.fold import fold_copies, fold_watched, oldest_key
 from .options import SearchOptions
 from .query import BuiltQuery, rebuild
-from .results import Hit, Results, article_from_stored
+from .results import Hit, Results, hit_from_stored
 from .snippets import make_snippet, match_spans, occurrences, plan_for
-from .spelling import SUGGEST_BELOW, suggest
+from .spelling import SUGGEST_BELOW, frequent_words, suggest
 from .tuning import DEFAULT, Tuning
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ def run(
     copies: dict[int, int] = {}
     if not options.all_copies:
         keep, copies = fold_copies(ids, cache.group_index, cache.arrays.days)
-        ids, scores = ids[keep], scores[keep]
+        if copies:  # else every match is kept (fold_copies drops only what it counts): no copy of the arrays
+            ids, scores = ids[keep], scores[keep]
     total = len(ids)
     wanted = options.offset + options.limit
     life = _half_life(built, options)
@@ -208,15 +209,16 @@ def hits(
     if not page:
         return []
     arrays = cache.arrays if cache is not None else None
+    read = cache.stored if cache is not None else searcher.stored_fields
     plan = plan_for(built.query, searcher.reader(), arrays)
     occ = occurrences(searcher, (d for d, _ in page), plan.words(), arrays)
     found = []
     for docnum, score in page:
-        article = article_from_stored(searcher.stored_fields(docnum))
-        snippet = make_snippet(article.body, match_spans(occ.get(docnum, {}), plan))
+        stored = read(docnum)
+        snippet = make_snippet(stored.get("body", ""), match_spans(occ.get(docnum, {}), plan))
         found.append(
-            Hit.of(
-                article,
+            hit_from_stored(
+                stored,
                 score=round(float(score), 4) if scored and score is not None else None,
                 snippet=snippet.text,
                 highlights=snippet.highlights,
@@ -231,7 +233,7 @@ def _suggestion(searcher: Searcher, cache: SearcherData, built: BuiltQuery, tota
 
     # Near spellings come from the engine's bulk-read dictionary: Whoosh
     # compares every word of it in Python (0.5 s a word on 19k articles).
-    corrected = suggest(QuickTerms(searcher.reader(), cache.arrays), built.text)
+    corrected = suggest(QuickTerms(searcher.reader(), cache.arrays), built.text, frequent_words(cache.arrays))
     if not corrected or corrected == built.text:
         return None
     try:

@@ -144,11 +144,12 @@ class SearchOptions:
     def of(cls, options: SearchOptions | None = None, /, **changes: Any) -> SearchOptions:
         """``options`` (default: the defaults) with ``changes`` applied;
         an unknown name is a TypeError, as for a misspelt keyword."""
-        base = options if options is not None else cls()
-        unknown = sorted(set(changes) - set(NAMES))
+        unknown = sorted(set(changes) - _NAME_SET) if changes else ()
         if unknown:
             raise TypeError(f"unknown search option {unknown[0]!r}: use one of {', '.join(NAMES)}")
-        return dataclasses.replace(base, **changes) if changes else base
+        if options is None:
+            return cls(**changes)  # one construction, not the defaults' and then a replace
+        return dataclasses.replace(options, **changes) if changes else options
 
     def only(self, names: Iterable[str]) -> SearchOptions:
         """These options with every other one at its default."""
@@ -238,6 +239,7 @@ def from_record(record: Mapping[str, Any], names: Iterable[str]) -> SearchOption
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SearchOptions)}
 NAMES = tuple(_FIELDS)
+_NAME_SET = frozenset(NAMES)
 # The options that build the query (query.build_query reads these).
 QUERY = (*(n for n in NAMES if spelling(n).role == FILTER), "arrived_after")
 # What a saved search keeps: the filters, not the page.

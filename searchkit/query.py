@@ -94,6 +94,23 @@ class Filters:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
+    def describe_query(self) -> str | None:
+        """``describe(self.as_query())`` (the explain text's "as query"
+        line), written without building the query objects first; None
+        without restrictions (tests/test_query_path.py holds them equal)."""
+        parts: list[str] = []
+        if self.dated:
+            lo, hi = self.day_bounds()
+            parts.append(f"date:[{date.fromordinal(lo).isoformat()} TO {date.fromordinal(hi).isoformat()}]")
+        for group in self.require:
+            parts.append("(" + " OR ".join(f"sources:{k}" for k in sorted(group)) + ")")
+        parts.extend(f"NOT sources:{k}" for k in sorted(self.exclude))
+        if self.arrived_after is not None:
+            parts.append(f"indexed_at:{{{self.arrived_after} TO …]")
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
     def describe(self) -> str:
         bits: list[str] = []
         if self.dated:
@@ -127,9 +144,9 @@ class BuiltQuery:
 
     def explain(self) -> str:
         lines = [f"query:   {describe(self.query)}", f"filters: {self.filters.describe()}"]
-        fq = self.filters.as_query()
+        fq = self.filters.describe_query()
         if fq is not None:
-            lines.append(f"as query: {describe(fq)}")
+            lines.append(f"as query: {fq}")
         if self.recency:
             lines.append(f"recency: {self.recency}")
         lines.extend(f"warning: {w}" for w in self.warnings)
@@ -190,6 +207,25 @@ def _parser(schema: Schema, any_words: bool, ranking: Ranking) -> MultifieldPars
     return parser
 
 
+# Per schema (by id, the schema kept beside its answer as for _PARSERS):
+# whether its search fields analyze with news_analyzer, whose terms for a
+# plain word FAST.form gives without Whoosh's token objects.
+_STANDARD: dict[int, tuple[Schema, bool]] = {}
+
+
+def _standard_analyzer(schema: Schema) -> bool:
+    cached = _STANDARD.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    from .analysis import news_analyzer
+
+    standard = all(name in schema and schema[name].analyzer == news_analyzer() for name in SEARCH_FIELDS)
+    if len(_STANDARD) > 16:
+        _STANDARD.clear()
+    _STANDARD[id(schema)] = (schema, standard)
+    return standard
+
+
 def _fast_parse(text: str, schema: Schema, any_words: bool, ranking: Ranking) -> wq.Query | None:
     """The query Whoosh's parser would build for plain words or one quoted
     phrase of plain words, built directly (a test proves them equal); None
@@ -200,19 +236,29 @@ def _fast_parse(text: str, schema: Schema, any_words: bool, ranking: Ranking) ->
     words = (phrase.group(1) if phrase else text).split()
     if any(w in OPERATORS for w in words):
         return None
-    analyzed = schema[SEARCH_FIELDS[0]]
     terms = []
-    for word in words:
-        tokens = list(analyzed.process_text(word, mode="query"))
-        if len(tokens) != 1:  # a stop word, or a word Whoosh splits: the parser decides
-            return None
-        terms.append(tokens[0])
+    if _standard_analyzer(schema):
+        from .analysis import FAST
+
+        # An ASCII letter-or-digit word is one token of news_analyzer: its
+        # lowercased stem (FAST.form, the bulk writer's own cached forms).
+        terms = [FAST.form(word)[1] for word in words]
+    else:
+        analyzed = schema[SEARCH_FIELDS[0]]
+        for word in words:
+            tokens = list(analyzed.process_text(word, mode="query"))
+            if len(tokens) != 1:  # a stop word, or a word Whoosh splits: the parser decides
+                return None
+            terms.append(tokens[0])
     if phrase:
         return wq.Or([wq.Phrase(name, terms, boost=b) for name, b in ranking.field_boosts().items()])
     clauses = [word_query(t, ranking=ranking) for t in terms]
     if len(clauses) == 1:
         return clauses[0]
-    return _count_repeats(wq.Or(clauses) if any_words else wq.And(clauses))
+    joined = wq.Or(clauses) if any_words else wq.And(clauses)
+    # Distinct words: normalize() would give the same tree back (no nesting
+    # to flatten, no repeat to count), at a tenth of a query's build.
+    return joined if len(set(terms)) == len(terms) else _count_repeats(joined)
 
 
 def syntax_problem(text: str) -> str | None:

@@ -58,6 +58,21 @@ def article_from_stored(stored: Mapping[str, Any]) -> Article:
     )
 
 
+def hit_from_stored(stored: Mapping[str, Any], **rest: Any) -> Hit:
+    """``Hit.of(article_from_stored(stored), **rest)`` without the Article in
+    between (a page of hits needs neither its body nor its other fields):
+    the shared fields converted as :func:`article_from_stored` converts them
+    (tests/test_output.py holds the two equal)."""
+    return Hit(
+        id=stored["id"],
+        headline=stored.get("headline", ""),
+        date=day(stored.get("date")),
+        sources=tuple(stored.get("source_names") or ()),
+        path=stored.get("path") or None,
+        **rest,
+    )
+
+
 def _from_article(cls: type[Any], article: Article, **rest: Any) -> Any:
     """An instance of ``cls`` with the fields it shares with Article taken from ``article``."""
     shared = {name: getattr(article, name) for name in _shared_fields(cls)}

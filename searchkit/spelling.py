@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from whoosh.reading import IndexReader
 
@@ -96,10 +97,92 @@ def required(own: int) -> int:
     return own * (DOMINANCE if own < OFTEN else STRONG_DOMINANCE)
 
 
-def correct_word(reader: IndexReader, word: str) -> str | None:
+def one_edit(a: str, b: str, transpositions: bool) -> bool:
+    """Whether ``a`` and ``b`` are at most one edit apart: Levenshtein, or
+    with ``transpositions`` also a swap of neighbours (the distances the
+    engine's ``words_within`` measures, for k=1)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if la == lb:
+        i = 0
+        while a[i] == b[i]:
+            i += 1
+        if a[i + 1 :] == b[i + 1 :]:
+            return True
+        return transpositions and i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    if lb - la != 1:
+        return False
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+class FrequentWords:
+    """The ``words`` field's words that FLOOR or more articles use, by first
+    letter and length, most used first (built once per searcher).
+
+    A word the archive already uses OFTEN times or more is corrected only
+    by one at least ``required(OFTEN)`` (FLOOR) articles use, one edit away
+    with the same first letter: those few words can be checked one by one
+    (a few µs) where the engine's ``words_within`` compares the whole
+    dictionary's slice for that letter (tens of µs of array steps a word,
+    most of a did-you-mean check that finds nothing). ``near`` gives the
+    candidates the engine would give (same frequencies, same distance), or
+    None when more than MAX_CHECKS would need checking.
+    """
+
+    FLOOR = OFTEN * STRONG_DOMINANCE
+    MAX_CHECKS = 96
+
+    def __init__(self, frequencies: dict[str, int]) -> None:
+        buckets: dict[tuple[str, int], list[tuple[int, str]]] = {}
+        for word, n in frequencies.items():
+            if n >= self.FLOOR and word:
+                buckets.setdefault((word[0], len(word)), []).append((-n, word))
+        self._buckets = {key: [(-m, w) for m, w in sorted(rows)] for key, rows in buckets.items()}
+
+    def near(self, word: str, min_frequency: int, transpositions: bool) -> list[str] | None:
+        """The words within one edit of ``word`` (same first letter) that
+        ``min_frequency`` or more articles use; None beyond MAX_CHECKS."""
+        if min_frequency < self.FLOOR or not word:
+            return None
+        rows = [self._buckets.get((word[0], n), ()) for n in (len(word) - 1, len(word), len(word) + 1)]
+        checks = 0
+        found: list[str] = []
+        for bucket in rows:
+            for n, candidate in bucket:
+                if n < min_frequency:
+                    break
+                checks += 1
+                if checks > self.MAX_CHECKS:
+                    return None
+                if one_edit(word, candidate, transpositions):
+                    found.append(candidate)
+        return found
+
+
+def frequent_words(arrays: Any) -> FrequentWords | None:
+    """The searcher's FrequentWords (built on first use), or None when the
+    engine cannot read the field's dictionary in bulk."""
+
+    def build(arrays: Any) -> FrequentWords | None:
+        freqs = arrays.frequencies(FIELD)
+        return None if freqs is None else FrequentWords(freqs)
+
+    found: FrequentWords | None = arrays.derived("spelling:frequent-words", build)
+    return found
+
+
+def correct_word(reader: IndexReader, word: str, frequent: FrequentWords | None = None) -> str | None:
     """A clearly more frequent spelling of ``word`` within edit distance, or None.
 
-    The nearest candidate wins, the more frequent of equally near ones."""
+    The nearest candidate wins, the more frequent of equally near ones.
+    ``frequent`` (the searcher's FrequentWords) finds the candidates of a
+    word the archive uses often without the engine's dictionary scan."""
     if len(word) < MIN_LENGTH_UNSEEN:
         return None
     own = _frequency(reader, word)
@@ -107,13 +190,19 @@ def correct_word(reader: IndexReader, word: str) -> str | None:
         return None
     maxdist = 1 if len(word) <= 5 or own >= OFTEN else 2
     best: tuple[int, int, str] | None = None
-    # The engine's reader can leave out the words too rare to be taken.
-    frequent = getattr(reader, "frequent_terms_within", None)
     found = (
-        frequent(FIELD, word, maxdist, 1, required(own))
-        if frequent is not None
-        else reader.terms_within(FIELD, word, maxdist, prefix=1)
+        frequent.near(word, required(own), not reader.is_atomic())
+        if frequent is not None and maxdist == 1
+        else None
     )
+    if found is None:
+        # The engine's reader can leave out the words too rare to be taken.
+        within = getattr(reader, "frequent_terms_within", None)
+        found = (
+            within(FIELD, word, maxdist, 1, required(own))
+            if within is not None
+            else reader.terms_within(FIELD, word, maxdist, prefix=1)
+        )
     for candidate in found:
         if candidate == word:
             continue
@@ -178,9 +267,9 @@ def _cased_like(raw: str, fixed: str) -> str:
     return fixed[:1].upper() + fixed[1:] if raw[:1].isupper() else fixed
 
 
-def suggest(reader: IndexReader, text: str) -> str | None:
+def suggest(reader: IndexReader, text: str, frequent: FrequentWords | None = None) -> str | None:
     """The query text with misspelt words and source names replaced, or
-    None if nothing is."""
+    None if nothing is (``frequent``: see correct_word)."""
     analyzer = _WORDS
     text, changed = _fix_sources(reader, text)
     pieces: list[str] = []
@@ -189,10 +278,12 @@ def suggest(reader: IndexReader, text: str) -> str | None:
         raw = m.group(1)
         if raw in OPERATORS or _in_source(text, m.start(1)):
             continue
-        tokens = [t.text for t in analyzer(raw)]
+        # An ASCII word of letters is one token, lowercased (the analyzer's
+        # other steps change only other characters); the rest go through it.
+        tokens = [raw.lower()] if raw.isascii() and raw.isalpha() else [t.text for t in analyzer(raw)]
         if len(tokens) != 1:
             continue
-        fixed = correct_word(reader, tokens[0])
+        fixed = correct_word(reader, tokens[0], frequent)
         if fixed:
             pieces += [text[last : m.start(1)], _cased_like(raw, fixed)]
             last = m.end(1)
