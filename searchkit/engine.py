@@ -30,6 +30,7 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
 from . import postings, proximity, w3blocks
+from .postings import Segments, TermBlocks
 from .querytext import describe
 from .ranking import CombinedTerm, combined_avg_length, combined_idf, lengths_of, lucene_idf, saturation
 
@@ -64,8 +65,9 @@ _POS_BITS = 32
 
 Match = tuple[np.ndarray, np.ndarray]  # global docnums (int64, ascending), scores (float64)
 # A term's cached postings: global ids, weights, raw values for positions (or
-# None), and the number of postings before deleted documents were dropped.
-_Entry = tuple[np.ndarray, np.ndarray, "list[bytes] | None", int]
+# None), the number of postings before deleted documents were dropped, and
+# where its blocks are when read through postings.Segments (else None).
+_Entry = tuple[np.ndarray, np.ndarray, "list[bytes] | None", int, "TermBlocks | None"]
 _NO_IDS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 
@@ -157,12 +159,37 @@ class Arrays:
         entry = self._entry(fieldname, btext)
         return entry[0], entry[1]
 
+    @cached_property
+    def segments(self) -> Segments:
+        """The segments read whole-searcher at a time (postings.Segments)."""
+        return Segments(self.leaves, self.blocks)
+
     def _entry(self, fieldname: str, btext: Any) -> _Entry:
         key = (fieldname, btext)
         found = self._postings.get(key)
         if found is not None:
             self._postings.move_to_end(key)
             return found
+        entry = self._read(fieldname, btext) if self.segments.usable and isinstance(btext, bytes) else None
+        if entry is None:
+            entry = self._read_by_segment(fieldname, btext)
+        self._postings[key] = entry
+        if len(self._postings) > POSTINGS_CACHE:
+            self._postings.popitem(last=False)
+        return entry
+
+    def _read(self, fieldname: str, btext: bytes) -> _Entry:
+        """A term's postings through postings.Segments: all segments at once."""
+        tb = self.segments.term(fieldname, btext)
+        ids, weights = tb.ids, tb.weights
+        if not self.every_live and len(ids):
+            keep = self.live[ids]
+            if not keep.all():
+                ids, weights = ids[keep], weights[keep]
+        return ids, weights, None, tb.df, tb
+
+    def _read_by_segment(self, fieldname: str, btext: Any) -> _Entry:
+        """A term's postings segment by segment (any codec's)."""
         ids_parts = []
         weight_parts = []
         values: list[bytes] | None = []
@@ -199,11 +226,7 @@ class Arrays:
                     values = [v for v, k in zip(values, keep.tolist(), strict=True) if k]
         else:
             ids, weights = _NO_IDS, _NO_SCORES
-        entry = (ids, weights, values, stored)
-        self._postings[key] = entry
-        if len(self._postings) > POSTINGS_CACHE:
-            self._postings.popitem(last=False)
-        return entry
+        return ids, weights, values, stored, None
 
     def lexicon(self, fieldname: str) -> list[str] | None:
         """The field's indexed words over all segments, sorted; None when a
@@ -372,11 +395,25 @@ class Arrays:
         btext = _to_bytes(self.schema, fieldname, text)
         if btext is None:
             return {}
-        ids, _, values, _ = self._entry(fieldname, btext)
+        ids, _, values, _, tb = self._entry(fieldname, btext)
         wanted = np.asarray(sorted(docs), dtype=np.int64)
+        found: dict[int, list[tuple[int, int, int]]] = {}
+        if tb is not None:
+            # Rows of the documents holding the term, in the stored postings.
+            at = np.minimum(np.searchsorted(tb.ids, wanted), max(len(tb.ids) - 1, 0))
+            hit = (tb.ids[at] == wanted) if len(tb.ids) else np.zeros(len(wanted), dtype=bool)
+            if not self.every_live:
+                hit &= self.live[wanted]
+            if not hit.any():
+                return found
+            counts, spans = self.segments.values(fieldname, tb, at[hit], True)
+            rows = [(p, a, b) for p, a, b in spans.tolist()]
+            ends = np.cumsum(counts).tolist()
+            for doc, end, count in zip(wanted[hit].tolist(), ends, counts.tolist(), strict=True):
+                found[doc] = rows[end - count : end]
+            return found
         at = np.searchsorted(ids, wanted)
         held = [(doc, i) for doc, i in zip(wanted.tolist(), at.tolist(), strict=True) if i < len(ids) and ids[i] == doc]
-        found: dict[int, list[tuple[int, int, int]]] = {}
         if values is not None:
             decode = self.schema[fieldname].format.decode_characters
             for doc, i in held:
@@ -408,7 +445,9 @@ class Arrays:
         """The term's positions in each of ``docs`` (global ids, ascending,
         a subset of the term's live postings), flat: each document's number
         of positions, and all of them one document after another."""
-        ids, _, values, _ = self._entry(fieldname, btext)
+        ids, _, values, _, tb = self._entry(fieldname, btext)
+        if tb is not None:
+            return self.segments.values(fieldname, tb, np.searchsorted(tb.ids, docs), False)
         if values is not None:
             decode = self.schema[fieldname].format.decode_positions
             lists = [decode(values[i]) for i in np.searchsorted(ids, docs).tolist()]

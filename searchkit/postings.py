@@ -542,3 +542,269 @@ def posting_spans(
             list[tuple[int, int, int]], memo.layout(postfile, block, codec.V_CHARS).triples(postfile, row, True)
         )
     return found
+
+
+# ----------------------------------------------------- whole-searcher reads
+# A searcher holds a score of segments (200,000 articles are 21 of them), and
+# a query reads each of its words in every one: what costs is then not the
+# numpy work on the postings but the Python steps around it per segment and
+# per block (a term info object, a block object, a copy of the block's bytes,
+# a dozen small numpy calls). ``Segments`` reads a term from every segment's
+# term file and postings file directly (bisect over the keys, the block
+# headers parsed from the memory map, each block's ids and weights written
+# into one array and summed once), and keeps where each block is, for the
+# positions and offsets a phrase or a snippet asks for next.
+
+_U32 = struct.Struct("<I")
+
+
+class TermBlocks:
+    """One term's postings over all of a searcher's segments: global ids
+    (ascending, deleted documents included), weights (float64, as Whoosh
+    scores them), the stored postings count (Whoosh's summed document
+    frequency), and each block's place: ``starts[b]`` is block b's first
+    index into ``ids``, ``blocks[b]`` its (segment number, data offset,
+    count, id width, weight code, next block's offset); a posting the term
+    file holds whole (codec.inline_mask) is a block of one whose data
+    offset is -1."""
+
+    __slots__ = ("blocks", "df", "ids", "starts", "weights")
+
+    def __init__(
+        self, ids: np.ndarray, weights: np.ndarray, df: int, starts: np.ndarray, blocks: list[tuple[int, ...]]
+    ) -> None:
+        self.ids = ids
+        self.weights = weights
+        self.df = df
+        self.starts = starts
+        self.blocks = blocks
+
+
+class Segments:
+    """A searcher's segments as the searchkit codec wrote them, read without
+    Whoosh's term infos and matchers (see the section's comment). ``usable``
+    is False when a segment is another codec's, or its files are not plain
+    files that can be memory-mapped: callers then read segment by segment
+    (``BlockMemo``)."""
+
+    def __init__(self, leaves: list[tuple[Any, int]], memo: BlockMemo) -> None:
+        self.leaves = leaves
+        self.offsets = [offset for _, offset in leaves]
+        self.maps: list[Any] = []
+        self._terms: list[Any] = []
+        self._fields: dict[str, list[Any]] = {}
+        self._kinds: dict[str, int] = {}
+        self.usable = bool(leaves)
+        for leaf, _ in leaves:
+            terms = getattr(leaf, "_terms", None)
+            if not memo.is_codec(leaf) or not isinstance(terms, codec.SearchkitTermsReader):
+                self.usable = False
+                return
+            mapped = memo.mapped(terms._postfile)
+            if not isinstance(mapped, _Mapped):
+                self.usable = False
+                return
+            self.maps.append(mapped._map)
+            self._terms.append(terms)
+
+    def fields(self, fieldname: str) -> list[Any]:
+        """Each segment's term-file section of the field (None where absent)."""
+        found = self._fields.get(fieldname)
+        if found is None:
+            found = self._fields[fieldname] = [t._field(fieldname) for t in self._terms]
+        return found
+
+    def kind(self, fieldname: str) -> int:
+        found = self._kinds.get(fieldname)
+        if found is None:
+            found = self._kinds[fieldname] = codec.value_kind(self.leaves[0][0].schema[fieldname].format)
+        return found
+
+    def term(self, fieldname: str, btext: bytes) -> TermBlocks:
+        """The term's postings over every segment (empty when absent)."""
+        blocks: list[tuple[int, ...]] = []
+        firsts: list[int] = []  # each block's first id, global
+        inline: list[tuple[int, float]] = []  # (index of the block, weight) of postings the term file holds
+        lasts: list[int] = []
+        df = 0
+        total = 0
+        parse = codec.parse_head
+        for n, ft in enumerate(self.fields(fieldname)):
+            if ft is None:
+                continue
+            keys = ft.keys
+            i = bisect.bisect_left(keys, btext)
+            if i >= ft.n or keys[i] != btext:
+                continue
+            stats = ft._stats
+            df += int(stats["df"][i])
+            offset = self.offsets[n]
+            start, end = int(ft.offsets[i]), int(ft.offsets[i + 1])
+            if start == end:  # one posting, held by the term file
+                first = int(stats["minid"][i]) + offset
+                inline.append((len(blocks), float(stats["weight"][i])))
+                blocks.append((n, -1, 1, 0, 0, 0))
+                firsts.append(first)
+                lasts.append(first)
+                total += 1
+                continue
+            mm = self.maps[n]
+            position = ft.base + start
+            while True:
+                count, first, last, _, _, _, iw, wc, data, nxt, final = parse(mm, position)
+                blocks.append((n, data, count, iw, wc, nxt))
+                firsts.append(first + offset)
+                lasts.append(last + offset)
+                total += count
+                if final:
+                    break
+                position = nxt
+        if not blocks:
+            return TermBlocks(_NO_IDS64, _NO_WEIGHTS64, 0, _NO_IDS64, [])
+        counts = [b[2] for b in blocks]
+        starts = np.zeros(len(blocks), dtype=np.int64)
+        if len(blocks) > 1:
+            np.cumsum(counts[:-1], out=starts[1:])
+        start_list = starts.tolist()
+        # One array of id gaps summed once: a block's first entry is its
+        # first id's distance from the last id of the block before (ids
+        # ascend over blocks and segments alike), the rest its stored deltas.
+        gaps = np.empty(total, dtype=np.int64)
+        weights = np.empty(total, dtype=np.float64)
+        maps = self.maps
+        for (n, data, count, iw, wc, _), at in zip(blocks, start_list, strict=True):
+            if data < 0:
+                continue
+            mm = maps[n]
+            if count > 1:
+                gaps[at + 1 : at + count] = np.frombuffer(mm, dtype=_WIDTHS[iw], count=count - 1, offset=data)
+            if wc == codec._W_ONES:
+                weights[at : at + count] = 1.0
+            else:
+                wat = data + iw * (count - 1)
+                wtype = "<f4" if wc == codec._W_FLOAT else _WIDTHS[wc]
+                weights[at : at + count] = np.frombuffer(mm, dtype=wtype, count=count, offset=wat)
+        for b, w in inline:
+            weights[start_list[b]] = w
+        before = np.asarray(firsts, dtype=np.int64)
+        before[1:] -= np.asarray(lasts[:-1], dtype=np.int64)
+        gaps[starts] = before
+        ids = np.cumsum(gaps, out=gaps)
+        return TermBlocks(ids, weights, df, starts, blocks)
+
+    def values(
+        self, fieldname: str, tb: TermBlocks, rows: np.ndarray, spans: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The positions (or with ``spans`` (position, start, end) rows) of
+        the postings at ``rows`` (indexes into ``tb.ids``, ascending): each
+        one's count (int64) and the values one posting after another (as
+        ``flat_positions`` / ``flat_spans``). Only the asked-for postings'
+        values are gathered; a block of varints is scanned for where each
+        value ends (one numpy pass over its bytes), not decoded whole."""
+        kind = self.kind(fieldname)
+        if kind not in ((codec.V_CHARS,) if spans else (codec.V_POSITIONS, codec.V_CHARS)):
+            raise ValueError(f"searchkit: field {fieldname} has no {'offsets' if spans else 'positions'}")
+        empty = np.zeros((0, 3) if spans else 0, dtype=np.int64)
+        if not len(rows):
+            return np.zeros(0, dtype=np.int64), empty
+        which = np.searchsorted(tb.starts, rows, side="right") - 1
+        if len(tb.blocks) == 1:
+            los, his = [0], [len(rows)]
+        else:
+            bounds = np.flatnonzero(np.diff(which)) + 1
+            los = [0, *bounds.tolist()]
+            his = [*bounds.tolist(), len(rows)]
+        counts: list[np.ndarray] = []
+        pieces: list[np.ndarray] = []
+        block_of = which.tolist()
+        for lo, hi in zip(los, his, strict=True):
+            b = block_of[lo]
+            first = int(tb.starts[b])
+            n, found = self._block_rows(tb, b, first, rows[lo:hi] - first, kind, spans)
+            counts.append(n)
+            pieces.append(found)
+        if len(pieces) == 1:
+            return counts[0], pieces[0]
+        return np.concatenate(counts), np.concatenate(pieces)
+
+    def _block_rows(
+        self, tb: TermBlocks, b: int, first: int, rows: np.ndarray, kind: int, spans: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        seg, data, count, iw, wc, nxt = tb.blocks[b]
+        if data < 0:
+            raise ValueError("searchkit: a posting without values asked for its positions")
+        mm = self.maps[seg]
+        wlen = 0 if wc == codec._W_ONES else (4 * count if wc == codec._W_FLOAT else wc * count)
+        at = data + iw * (count - 1) + wlen
+        cw, pw = mm[at], mm[at + 1]
+        if kind == codec.V_POSITIONS:
+            sw = lw = 0
+            (total,) = _U32.unpack_from(mm, at + 2)
+            at += 6
+        else:
+            sw, lw = mm[at + 2], mm[at + 3]
+            (total,) = _U32.unpack_from(mm, at + 4)
+            at += 8
+        if cw == codec._CW_WEIGHTS:
+            per = tb.weights[first : first + count].astype(np.int64)
+        else:
+            per = np.frombuffer(mm, dtype=_WIDTHS[cw], count=count, offset=at).astype(np.int64)
+            at += cw * count
+        ends = np.cumsum(per)
+        n = per[rows]
+        starts = ends[rows] - n
+        # Each posting's values are one run of each of the section's arrays.
+        m = int(n.sum())
+        take = np.repeat(starts - (np.cumsum(n) - n), n) + np.arange(m, dtype=np.int64)
+        raw = marks = None
+        if pw == codec._VARINT:
+            # Where each varint ends: one pass over the block's value bytes
+            # (with varint starts too, those end after the positions' ends).
+            raw = np.frombuffer(mm, dtype=np.uint8, count=nxt - at, offset=at)
+            marks = np.flatnonzero(raw < 0x80)
+            deltas = _varints_at(raw, marks, 0, take)
+            after = at + int(marks[total - 1]) + 1
+        else:
+            deltas = np.frombuffer(mm, dtype=_WIDTHS[pw], count=total, offset=at)[take].astype(np.int64)
+            after = at + pw * total
+        positions = codec._segment_cumsum(deltas, n)
+        if not spans:
+            return n, positions
+        if sw == codec._VARINT:
+            if raw is None or marks is None:
+                raw = np.frombuffer(mm, dtype=np.uint8, count=nxt - after, offset=after)
+                marks = np.flatnonzero(raw < 0x80)
+                k, base = 0, after
+            else:
+                k, base = total, at  # the starts' varints follow the positions'
+            sdelta = _varints_at(raw, marks, k, take)
+            after = base + int(marks[k + total - 1]) + 1
+        else:
+            sdelta = np.frombuffer(mm, dtype=_WIDTHS[sw], count=total, offset=after)[take].astype(np.int64)
+            after += sw * total
+        lens = np.frombuffer(mm, dtype=_WIDTHS[lw], count=total, offset=after)[take].astype(np.int64)
+        # As codec.BlockValues: start = previous end + delta, end = start + length.
+        ends_c = codec._segment_cumsum(sdelta + lens, n)
+        return n, np.column_stack((positions, ends_c - lens, ends_c))
+
+
+def _varints_at(raw: np.ndarray, marks: np.ndarray, k: int, take: np.ndarray) -> np.ndarray:
+    """Values ``take`` of the varint array whose terminating bytes are
+    ``marks[k:]`` in ``raw`` (an array's value j ends at byte marks[k + j])."""
+    ends = marks[k + take]
+    # Value j begins after the byte that ends value j - 1 (the array's first
+    # after the bytes before it: byte 0 when k is 0).
+    begins = np.where(take + k > 0, marks[np.maximum(k + take - 1, 0)] + 1, 0)
+    vals = (raw[begins] & 0x7F).astype(np.int64)
+    longer = ends - begins
+    j = 1
+    while True:
+        more = np.flatnonzero(longer >= j)
+        if not len(more):
+            return vals
+        vals[more] |= (raw[begins[more] + j] & 0x7F).astype(np.int64) << (7 * j)
+        j += 1
+
+
+_NO_IDS64 = np.zeros(0, dtype=np.int64)
+_NO_WEIGHTS64 = np.zeros(0, dtype=np.float64)
