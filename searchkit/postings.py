@@ -692,118 +692,143 @@ class Segments:
         ids = np.cumsum(gaps, out=gaps)
         return TermBlocks(ids, weights, df, starts, blocks)
 
-    def values(
-        self, fieldname: str, tb: TermBlocks, rows: np.ndarray, spans: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def values(self, fieldname: str, tb: TermBlocks, rows: np.ndarray, spans: bool) -> tuple[np.ndarray, np.ndarray]:
         """The positions (or with ``spans`` (position, start, end) rows) of
         the postings at ``rows`` (indexes into ``tb.ids``, ascending): each
         one's count (int64) and the values one posting after another (as
-        ``flat_positions`` / ``flat_spans``). Only the asked-for postings'
-        values are gathered; a block of varints is scanned for where each
-        value ends (one numpy pass over its bytes), not decoded whole."""
+        ``flat_positions`` / ``flat_spans``).
+
+        The value sections of the blocks holding the rows are copied into
+        one buffer (a Python step per block: its value header, one slice),
+        and the asked-for values gathered from it by one set of numpy
+        passes whatever the number of blocks and segments; varints are
+        found by one scan for their last bytes, not decoded whole."""
         kind = self.kind(fieldname)
         if kind not in ((codec.V_CHARS,) if spans else (codec.V_POSITIONS, codec.V_CHARS)):
             raise ValueError(f"searchkit: field {fieldname} has no {'offsets' if spans else 'positions'}")
-        empty = np.zeros((0, 3) if spans else 0, dtype=np.int64)
         if not len(rows):
-            return np.zeros(0, dtype=np.int64), empty
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 3) if spans else 0, dtype=np.int64)
         which = np.searchsorted(tb.starts, rows, side="right") - 1
-        if len(tb.blocks) == 1:
-            los, his = [0], [len(rows)]
+        if len(rows) > 1:
+            firsts = np.flatnonzero(which[1:] != which[:-1]) + 1
+            heads = np.concatenate(([0], firsts))
         else:
-            bounds = np.flatnonzero(np.diff(which)) + 1
-            los = [0, *bounds.tolist()]
-            his = [*bounds.tolist(), len(rows)]
+            heads = np.zeros(1, dtype=np.int64)
+        used = which[heads].tolist()
+        chunks: list[bytes] = []
         counts: list[np.ndarray] = []
-        pieces: list[np.ndarray] = []
-        block_of = which.tolist()
-        for lo, hi in zip(los, his, strict=True):
-            b = block_of[lo]
-            first = int(tb.starts[b])
-            n, found = self._block_rows(tb, b, first, rows[lo:hi] - first, kind, spans)
-            counts.append(n)
-            pieces.append(found)
-        if len(pieces) == 1:
-            return counts[0], pieces[0]
-        return np.concatenate(counts), np.concatenate(pieces)
-
-    def _block_rows(
-        self, tb: TermBlocks, b: int, first: int, rows: np.ndarray, kind: int, spans: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
-        seg, data, count, iw, wc, nxt = tb.blocks[b]
-        if data < 0:
-            raise ValueError("searchkit: a posting without values asked for its positions")
-        mm = self.maps[seg]
-        wlen = 0 if wc == codec._W_ONES else (4 * count if wc == codec._W_FLOAT else wc * count)
-        at = data + iw * (count - 1) + wlen
-        cw, pw = mm[at], mm[at + 1]
-        if kind == codec.V_POSITIONS:
-            sw = lw = 0
-            (total,) = _U32.unpack_from(mm, at + 2)
-            at += 6
-        else:
-            sw, lw = mm[at + 2], mm[at + 3]
-            (total,) = _U32.unpack_from(mm, at + 4)
-            at += 8
-        if cw == codec._CW_WEIGHTS:
-            per = tb.weights[first : first + count].astype(np.int64)
-        else:
-            per = np.frombuffer(mm, dtype=_WIDTHS[cw], count=count, offset=at).astype(np.int64)
-            at += cw * count
-        ends = np.cumsum(per)
-        n = per[rows]
-        starts = ends[rows] - n
-        # Each posting's values are one run of each of the section's arrays.
+        base: list[int] = []  # each used block's value arrays in the buffer
+        local: list[int] = []  # each used block's first posting among the used blocks' postings
+        widths: list[tuple[int, int, int, int]] = []  # (positions, starts, lengths, total)
+        size = held = 0
+        maps, starts, weights = self.maps, tb.starts, tb.weights
+        for b in used:
+            seg, data, count, iw, wc, nxt = tb.blocks[b]
+            if data < 0:
+                raise ValueError("searchkit: a posting without values asked for its positions")
+            mm = maps[seg]
+            at = data + iw * (count - 1) + (0 if wc == codec._W_ONES else (4 if wc == codec._W_FLOAT else wc) * count)
+            cw, pw = mm[at], mm[at + 1]
+            if kind == codec.V_POSITIONS:
+                sw = lw = 0
+                (total,) = _U32.unpack_from(mm, at + 2)
+                at += 6
+            else:
+                sw, lw = mm[at + 2], mm[at + 3]
+                (total,) = _U32.unpack_from(mm, at + 4)
+                at += 8
+            first = int(starts[b])
+            if cw == codec._CW_WEIGHTS:  # the counts are the weights
+                counts.append(weights[first : first + count])
+            else:
+                counts.append(np.frombuffer(mm, dtype=_WIDTHS[cw], count=count, offset=at))
+                at += cw * count
+            chunks.append(mm[at:nxt])
+            base.append(size)
+            local.append(held - first)
+            widths.append((pw, sw, lw, total))
+            size += nxt - at
+            held += count
+        buf = np.frombuffer(b"".join(chunks), dtype=np.uint8)
+        per = (np.concatenate(counts) if len(counts) > 1 else counts[0]).astype(np.int64)
+        before = np.zeros(len(per) + 1, dtype=np.int64)
+        np.cumsum(per, out=before[1:])
+        # Each row's block (among the used), its posting among the used
+        # blocks' postings, its count and its first value in its block.
+        nb = len(used)
+        bi = np.repeat(np.arange(nb, dtype=np.int64), np.diff(np.append(heads, len(rows))))
+        loc = rows + np.asarray(local, dtype=np.int64)[bi]
+        n = per[loc]
+        bfirst = before[loc - (rows - starts[which])]  # the block's first posting, same frame
+        first_value = before[loc] - bfirst
         m = int(n.sum())
-        take = np.repeat(starts - (np.cumsum(n) - n), n) + np.arange(m, dtype=np.int64)
-        raw = marks = None
-        if pw == codec._VARINT:
-            # Where each varint ends: one pass over the block's value bytes
-            # (with varint starts too, those end after the positions' ends).
-            raw = np.frombuffer(mm, dtype=np.uint8, count=nxt - at, offset=at)
-            marks = np.flatnonzero(raw < 0x80)
-            deltas = _varints_at(raw, marks, 0, take)
-            after = at + int(marks[total - 1]) + 1
-        else:
-            deltas = np.frombuffer(mm, dtype=_WIDTHS[pw], count=total, offset=at)[take].astype(np.int64)
-            after = at + pw * total
-        positions = codec._segment_cumsum(deltas, n)
+        take = np.repeat(first_value - (np.cumsum(n) - n), n) + np.arange(m, dtype=np.int64)
+        vb = np.repeat(bi, n)
+        w = np.asarray(widths, dtype=np.int64).reshape(nb, 4)
+        pws, sws, lws, totals = w[:, 0], w[:, 1], w[:, 2], w[:, 3]
+        bases = np.asarray(base, dtype=np.int64)
+        marks = np.flatnonzero(buf < 0x80) if not (pws.all() and (not spans or sws.all())) else _NO_IDS64
+        positions = codec._segment_cumsum(_gather(buf, marks, bases, pws, vb, take), n)
         if not spans:
             return n, positions
-        if sw == codec._VARINT:
-            if raw is None or marks is None:
-                raw = np.frombuffer(mm, dtype=np.uint8, count=nxt - after, offset=after)
-                marks = np.flatnonzero(raw < 0x80)
-                k, base = 0, after
-            else:
-                k, base = total, at  # the starts' varints follow the positions'
-            sdelta = _varints_at(raw, marks, k, take)
-            after = base + int(marks[k + total - 1]) + 1
-        else:
-            sdelta = np.frombuffer(mm, dtype=_WIDTHS[sw], count=total, offset=after)[take].astype(np.int64)
-            after += sw * total
-        lens = np.frombuffer(mm, dtype=_WIDTHS[lw], count=total, offset=after)[take].astype(np.int64)
+        after = _section_end(marks, bases, pws, totals)
+        deltas = _gather(buf, marks, after, sws, vb, take)
+        lens = _gather(buf, marks, _section_end(marks, after, sws, totals), lws, vb, take)
         # As codec.BlockValues: start = previous end + delta, end = start + length.
-        ends_c = codec._segment_cumsum(sdelta + lens, n)
-        return n, np.column_stack((positions, ends_c - lens, ends_c))
+        ends = codec._segment_cumsum(deltas + lens, n)
+        return n, np.column_stack((positions, ends - lens, ends))
 
 
-def _varints_at(raw: np.ndarray, marks: np.ndarray, k: int, take: np.ndarray) -> np.ndarray:
-    """Values ``take`` of the varint array whose terminating bytes are
-    ``marks[k:]`` in ``raw`` (an array's value j ends at byte marks[k + j])."""
-    ends = marks[k + take]
-    # Value j begins after the byte that ends value j - 1 (the array's first
-    # after the bytes before it: byte 0 when k is 0).
-    begins = np.where(take + k > 0, marks[np.maximum(k + take - 1, 0)] + 1, 0)
-    vals = (raw[begins] & 0x7F).astype(np.int64)
-    longer = ends - begins
-    j = 1
-    while True:
-        more = np.flatnonzero(longer >= j)
-        if not len(more):
-            return vals
-        vals[more] |= (raw[begins[more] + j] & 0x7F).astype(np.int64) << (7 * j)
-        j += 1
+def _section_end(marks: np.ndarray, bases: np.ndarray, widths: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Where each block's array after the one at ``bases`` begins: ``totals``
+    values of ``widths`` bytes, or of varints (width 0) ending at ``marks``."""
+    ends = bases + widths * totals
+    varint = widths == 0
+    if varint.any():
+        k = np.searchsorted(marks, bases[varint]) + totals[varint] - 1
+        ends[varint] = marks[np.maximum(k, 0)] + 1
+    return ends
+
+
+def _gather(
+    buf: np.ndarray, marks: np.ndarray, bases: np.ndarray, widths: np.ndarray, vb: np.ndarray, take: np.ndarray
+) -> np.ndarray:
+    """Value ``take[i]`` of the array of block ``vb[i]``, which begins at
+    ``bases[vb[i]]`` in ``buf`` and holds little-endian integers of
+    ``widths[vb[i]]`` bytes, or varints (width 0) whose last bytes are at
+    ``marks``."""
+    width = widths[vb]
+    at = bases[vb]
+    out = np.zeros(len(take), dtype=np.int64)
+    uniform = int(widths[0]) if bool((widths == widths[0]).all()) else -1
+    fixed = None if uniform > 0 else (width > 0 if uniform < 0 else None)
+    if uniform != 0:
+        sel = slice(None) if fixed is None else fixed
+        addr = at[sel] + width[sel] * take[sel]
+        got = buf[addr].astype(np.int64)
+        for k in (1, 2, 3):
+            wide = width[sel] > k
+            if not wide.any():
+                break
+            got[wide] |= buf[addr[wide] + k].astype(np.int64) << (8 * k)
+        out[sel] = got
+    if uniform <= 0:
+        sel2 = slice(None) if uniform == 0 else ~width.astype(bool)
+        first_mark = np.searchsorted(marks, bases)[vb[sel2]]
+        t = take[sel2]
+        ends = marks[first_mark + t]
+        begins = np.where(t > 0, marks[np.maximum(first_mark + t - 1, 0)] + 1, at[sel2])
+        vals = (buf[begins] & 0x7F).astype(np.int64)
+        longer = ends - begins
+        j = 1
+        while True:
+            more = np.flatnonzero(longer >= j)
+            if not len(more):
+                break
+            vals[more] |= (buf[begins[more] + j] & 0x7F).astype(np.int64) << (7 * j)
+            j += 1
+        out[sel2] = vals
+    return out
 
 
 _NO_IDS64 = np.zeros(0, dtype=np.int64)

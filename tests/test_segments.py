@@ -131,14 +131,25 @@ def test_queries_answer_bit_for_bit_as_before(segmented: Any, ix: SearchIndex) -
     assert matched >= len(QUERIES) - 3
 
 
-def test_varints_read_at_any_place() -> None:
+def test_values_gathered_from_varint_and_fixed_width_arrays() -> None:
+    """postings._gather: values of several blocks' arrays in one buffer, some
+    varints and some of fixed width, each read at any place."""
     rng = np.random.default_rng(3)
-    values = np.concatenate([rng.integers(0, 1 << k, 50) for k in (3, 7, 8, 14, 15, 21, 28)])
+    values = np.concatenate([rng.integers(0, 1 << k, 40) for k in (3, 7, 8, 14, 15, 21, 28)])
     rng.shuffle(values)
-    encoded = [b"".join(codec._varint(int(v)) for v in part) for part in (values, values[::-1])]
-    raw = np.frombuffer(b"\x05" + encoded[0] + encoded[1], dtype=np.uint8)
-    marks = np.flatnonzero(raw < 0x80)
-    take = np.array(sorted(rng.choice(len(values), 60, replace=False)))
-    # The first array after a one-byte value, the second after the first.
-    assert postings._varints_at(raw, marks, 1, take).tolist() == values[take].tolist()
-    assert postings._varints_at(raw, marks, 1 + len(values), take).tolist() == values[::-1][take].tolist()
+    small = values % 65536
+    encoded = b"".join(codec._varint(int(v)) for v in values)
+    parts = [b"\x05", encoded, small.astype("<u2").tobytes(), encoded, values.astype("<u4").tobytes()]
+    buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
+    bases = np.cumsum([len(p) for p in parts])[:-1]
+    expected = [values, small, values, values]
+    marks = np.flatnonzero(buf < 0x80)
+    for blocks in ([0, 1, 2, 3], [0, 2], [1, 3], [3], [0]):
+        widths = np.array([0, 2, 0, 4])[blocks]
+        vb = rng.integers(0, len(blocks), 100)
+        take = rng.integers(0, len(values), 100)
+        got = postings._gather(buf, marks, bases[blocks], widths, vb, take)
+        assert got.tolist() == [int(expected[blocks[b]][t]) for b, t in zip(vb, take, strict=True)]
+    # Where the array after each ends: the next block's array.
+    ends = postings._section_end(marks, bases, np.array([0, 2, 0, 4]), np.full(4, len(values)))
+    assert ends.tolist() == [*bases[1:].tolist(), len(buf)]
