@@ -556,6 +556,8 @@ def posting_spans(
 # positions and offsets a phrase or a snippet asks for next.
 
 _U32 = struct.Struct("<I")
+_ONE_ZERO = np.zeros(1, dtype=np.int64)
+_ONES = np.ones(codec.BLOCK_POSTINGS, dtype=np.float64)
 
 
 class TermBlocks:
@@ -668,22 +670,32 @@ class Segments:
         start_list = starts.tolist()
         # One array of id gaps summed once: a block's first entry is its
         # first id's distance from the last id of the block before (ids
-        # ascend over blocks and segments alike), the rest its stored deltas.
-        gaps = np.empty(total, dtype=np.int64)
-        weights = np.empty(total, dtype=np.float64)
+        # ascend over blocks and segments alike), the rest its stored
+        # deltas. Each block's deltas are viewed from one value before
+        # them (the header's last bytes, overwritten below), so that the
+        # views of all blocks are one concatenation: a view and a copy per
+        # block cost twice as much.
         maps = self.maps
-        for (n, data, count, iw, wc, _), at in zip(blocks, start_list, strict=True):
+        gap_views: list[np.ndarray] = []
+        weight_views: list[np.ndarray] = []
+        for n, data, count, iw, wc, _ in blocks:
             if data < 0:
+                gap_views.append(_ONE_ZERO)
+                weight_views.append(_ONE_ZERO)  # set from the term file below
                 continue
             mm = maps[n]
-            if count > 1:
-                gaps[at + 1 : at + count] = np.frombuffer(mm, dtype=_WIDTHS[iw], count=count - 1, offset=data)
+            gap_views.append(np.frombuffer(mm, dtype=_WIDTHS[iw], count=count, offset=data - iw))
             if wc == codec._W_ONES:
-                weights[at : at + count] = 1.0
+                weight_views.append(_ONES[:count] if count <= len(_ONES) else np.ones(count))
             else:
-                wat = data + iw * (count - 1)
                 wtype = "<f4" if wc == codec._W_FLOAT else _WIDTHS[wc]
-                weights[at : at + count] = np.frombuffer(mm, dtype=wtype, count=count, offset=wat)
+                weight_views.append(np.frombuffer(mm, dtype=wtype, count=count, offset=data + iw * (count - 1)))
+        if len(blocks) == 1:
+            gaps = gap_views[0].astype(np.int64)
+            weights = weight_views[0].astype(np.float64)
+        else:
+            gaps = np.concatenate(gap_views, dtype=np.int64)
+            weights = np.concatenate(weight_views, dtype=np.float64)
         for b, w in inline:
             weights[start_list[b]] = w
         before = np.asarray(firsts, dtype=np.int64)
@@ -790,6 +802,20 @@ def _section_end(marks: np.ndarray, bases: np.ndarray, widths: np.ndarray, total
     return ends
 
 
+def _fixed(buf: np.ndarray, bases: np.ndarray, widths: np.ndarray, vb: np.ndarray, take: np.ndarray) -> np.ndarray:
+    """Value ``take[i]`` of block ``vb[i]``'s array of little-endian
+    integers of ``widths[vb[i]]`` (1, 2 or 4) bytes at ``bases[vb[i]]``."""
+    width = widths[vb]
+    addr = bases[vb] + width * take
+    got = buf[addr].astype(np.int64)
+    for k in (1, 2, 3):
+        wide = np.flatnonzero(width > k)
+        if not len(wide):
+            break
+        got[wide] |= buf[addr[wide] + k].astype(np.int64) << (8 * k)
+    return got
+
+
 def _gather(
     buf: np.ndarray, marks: np.ndarray, bases: np.ndarray, widths: np.ndarray, vb: np.ndarray, take: np.ndarray
 ) -> np.ndarray:
@@ -803,15 +829,10 @@ def _gather(
     uniform = int(widths[0]) if bool((widths == widths[0]).all()) else -1
     fixed = None if uniform > 0 else (width > 0 if uniform < 0 else None)
     if uniform != 0:
-        sel = slice(None) if fixed is None else fixed
-        addr = at[sel] + width[sel] * take[sel]
-        got = buf[addr].astype(np.int64)
-        for k in (1, 2, 3):
-            wide = width[sel] > k
-            if not wide.any():
-                break
-            got[wide] |= buf[addr[wide] + k].astype(np.int64) << (8 * k)
-        out[sel] = got
+        if fixed is None:
+            out[:] = _fixed(buf, bases, widths, vb, take)
+        else:
+            out[fixed] = _fixed(buf, bases, widths, vb[fixed], take[fixed])
     if uniform <= 0:
         sel2 = slice(None) if uniform == 0 else ~width.astype(bool)
         first_mark = np.searchsorted(marks, bases)[vb[sel2]]
