@@ -1651,4 +1651,3 @@ class SearchkitCodec(whoosh3.W3Codec):
             return ListMatcher(ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo)
         offset, length = terminfo.extent()
         return SearchkitLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
-
