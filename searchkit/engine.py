@@ -54,6 +54,8 @@ SUPPORTED = (
 # Terms whose decoded postings are kept per searcher (a query word is often
 # asked for again: paging, did-you-mean, facets, a saved search).
 POSTINGS_CACHE = 1024
+# Filter sets (Arrays.in_set) kept per searcher: a boolean per document each.
+MEMBER_SETS = 32
 # Term look-ups of one field (did-you-mean's frequencies) before its whole
 # dictionary is read for them (see Arrays.term_stats).
 BULK_AFTER = 256
@@ -114,6 +116,7 @@ class Arrays:
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
         self.blocks = postings.BlockMemo()
         self._derived: dict[str, Any] = {}
+        self._sets: OrderedDict[Any, np.ndarray] = OrderedDict()
 
     def derived(self, name: str, build: Callable[[Arrays], T]) -> T:
         """What another module derives from these arrays (recency's date
@@ -122,6 +125,23 @@ class Arrays:
         if name not in self._derived:
             self._derived[name] = build(self)
         return cast(T, self._derived[name])
+
+    def in_set(self, key: Any, build: Callable[[], np.ndarray]) -> np.ndarray:
+        """A boolean per docnum: whether it is one of the ids ``build`` gives
+        (a filter's documents, such as a source's), kept per searcher under
+        ``key`` (the last MEMBER_SETS asked for). A query's matches are then
+        tested by one lookup each: np.isin sorts both arrays, 1.4 ms at 200k
+        articles for a source cited by most of them."""
+        found = self._sets.get(key)
+        if found is None:
+            found = np.zeros(self.count, dtype=bool)
+            found[build()] = True
+            self._sets[key] = found
+            if len(self._sets) > MEMBER_SETS:
+                self._sets.popitem(last=False)
+        else:
+            self._sets.move_to_end(key)
+        return found
 
     def _column(self, fieldname: str, typecode: str) -> np.ndarray:
         parts = []

@@ -172,6 +172,10 @@ class SearcherData:
             return np.zeros(0, dtype=np.int64)
         return parts[0] if len(parts) == 1 else distinct(np.concatenate(parts))
 
+    def _sources_of(self, keys: frozenset[str]) -> np.ndarray:
+        """Per docnum, whether it cites one of ``keys`` (kept per searcher)."""
+        return self.arrays.in_set(("sources", keys), lambda: self.source_ids(keys))
+
     def mask(self, filters: Filters, ids: np.ndarray) -> np.ndarray | None:
         """Which of ``ids`` pass ``filters`` (a boolean array), or None for all."""
         import numpy as np
@@ -184,9 +188,9 @@ class SearcherData:
             days = self.arrays.days[ids]
             keep &= (days >= lo) & (days <= hi)
         for group in filters.require:
-            keep &= np.isin(ids, self.source_ids(group), assume_unique=True)
+            keep &= self._sources_of(group)[ids]
         if filters.exclude:
-            keep &= ~np.isin(ids, self.source_ids(filters.exclude), assume_unique=True)
+            keep &= ~self._sources_of(filters.exclude)[ids]
         if filters.arrived_after is not None:
             keep &= self.arrays.stamps[ids] > filters.arrived_after
         return keep

@@ -153,3 +153,20 @@ def test_values_gathered_from_varint_and_fixed_width_arrays() -> None:
     # Where the array after each ends: the next block's array.
     ends = postings._section_end(marks, bases, np.array([0, 2, 0, 4]), np.full(4, len(values)))
     assert ends.tolist() == [*bases[1:].tolist(), len(buf)]
+
+
+def test_filter_sets_are_kept_and_bounded(segmented: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchkit import engine
+
+    monkeypatch.setattr(engine, "MEMBER_SETS", 2)
+    arrays = Arrays(segmented)
+    built: list[int] = []
+
+    def ids(k: int) -> Any:
+        built.append(k)
+        return arrays.live_ids[k::3]
+
+    for k in (0, 1, 0, 2, 1):
+        found = arrays.in_set(("test", k), lambda k=k: ids(k))
+        assert np.flatnonzero(found).tolist() == arrays.live_ids[k::3].tolist()
+    assert built == [0, 1, 2, 1]  # 0 asked again while kept; 1 dropped for 2, then built again
