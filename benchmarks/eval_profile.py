@@ -125,6 +125,8 @@ def forget(ix: Any) -> None:
     cache.arrays._postings.clear()
     cache.arrays.blocks = postings.BlockMemo()
     cache.arrays._expansions.clear()
+    if hasattr(cache.arrays, "_sets"):  # a source filter's documents (engine.Arrays.in_set)
+        cache.arrays._sets.clear()
 
 
 def _groups(queries: Sequence[QuerySpec]) -> dict[str, list[int]]:

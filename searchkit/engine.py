@@ -10,6 +10,13 @@ same formulas, in the same order, as Whoosh's matchers and
 compares them). Phrases take their candidates from the intersection of
 their words' postings and decode positions for those candidates only.
 
+Two things keep this fast on an index of many segments (200,000 articles
+are 21 of them): a term is read from every segment at once
+(``postings.Segments``: the term files and memory-mapped postings read
+directly, all blocks decoded into one array), and a node's scores are
+computed only when asked for (``Lazy``), so an AND or a phrase scores the
+documents holding every part rather than each part's whole postings.
+
 Query shapes this module does not evaluate raise ``Unsupported``, and the
 caller runs Whoosh's own matchers instead (``SUPPORTED`` lists the shapes).
 """
