@@ -542,3 +542,315 @@ def posting_spans(
             list[tuple[int, int, int]], memo.layout(postfile, block, codec.V_CHARS).triples(postfile, row, True)
         )
     return found
+
+
+# ----------------------------------------------------- whole-searcher reads
+# A searcher holds a score of segments (200,000 articles are 21 of them), and
+# a query reads each of its words in every one: what costs is then not the
+# numpy work on the postings but the Python steps around it per segment and
+# per block (a term info object, a block object, a copy of the block's bytes,
+# a dozen small numpy calls). ``Segments`` reads a term from every segment's
+# term file and postings file directly (bisect over the keys, the block
+# headers parsed from the memory map, each block's ids and weights written
+# into one array and summed once), and keeps where each block is, for the
+# positions and offsets a phrase or a snippet asks for next.
+
+_U32 = struct.Struct("<I")
+_ONE_ZERO = np.zeros(1, dtype=np.int64)
+_ONES = np.ones(codec.BLOCK_POSTINGS, dtype=np.float64)
+
+
+class TermBlocks:
+    """One term's postings over all of a searcher's segments: global ids
+    (ascending, deleted documents included), weights (float64, as Whoosh
+    scores them), the stored postings count (Whoosh's summed document
+    frequency), and each block's place: ``starts[b]`` is block b's first
+    index into ``ids``, ``blocks[b]`` its (segment number, data offset,
+    count, id width, weight code, next block's offset); a posting the term
+    file holds whole (codec.inline_mask) is a block of one whose data
+    offset is -1."""
+
+    __slots__ = ("blocks", "df", "ids", "starts", "weights")
+
+    def __init__(
+        self, ids: np.ndarray, weights: np.ndarray, df: int, starts: np.ndarray, blocks: list[tuple[int, ...]]
+    ) -> None:
+        self.ids = ids
+        self.weights = weights
+        self.df = df
+        self.starts = starts
+        self.blocks = blocks
+
+
+class Segments:
+    """A searcher's segments as the searchkit codec wrote them, read without
+    Whoosh's term infos and matchers (see the section's comment). ``usable``
+    is False when a segment is another codec's, or its files are not plain
+    files that can be memory-mapped: callers then read segment by segment
+    (``BlockMemo``)."""
+
+    def __init__(self, leaves: list[tuple[Any, int]], memo: BlockMemo) -> None:
+        self.leaves = leaves
+        self.offsets = [offset for _, offset in leaves]
+        self.maps: list[Any] = []
+        self._terms: list[Any] = []
+        self._fields: dict[str, list[Any]] = {}
+        self._kinds: dict[str, int] = {}
+        self.usable = bool(leaves)
+        for leaf, _ in leaves:
+            terms = getattr(leaf, "_terms", None)
+            if not memo.is_codec(leaf) or not isinstance(terms, codec.SearchkitTermsReader):
+                self.usable = False
+                return
+            mapped = memo.mapped(terms._postfile)
+            if not isinstance(mapped, _Mapped):
+                self.usable = False
+                return
+            self.maps.append(mapped._map)
+            self._terms.append(terms)
+
+    def fields(self, fieldname: str) -> list[Any]:
+        """Each segment's term-file section of the field (None where absent)."""
+        found = self._fields.get(fieldname)
+        if found is None:
+            found = self._fields[fieldname] = [t._field(fieldname) for t in self._terms]
+        return found
+
+    def kind(self, fieldname: str) -> int:
+        found = self._kinds.get(fieldname)
+        if found is None:
+            found = self._kinds[fieldname] = codec.value_kind(self.leaves[0][0].schema[fieldname].format)
+        return found
+
+    def term(self, fieldname: str, btext: bytes) -> TermBlocks:
+        """The term's postings over every segment (empty when absent)."""
+        blocks: list[tuple[int, ...]] = []
+        firsts: list[int] = []  # each block's first id, global
+        inline: list[tuple[int, float]] = []  # (index of the block, weight) of postings the term file holds
+        lasts: list[int] = []
+        df = 0
+        total = 0
+        parse = codec.parse_head
+        for n, ft in enumerate(self.fields(fieldname)):
+            if ft is None:
+                continue
+            keys = ft.keys
+            i = bisect.bisect_left(keys, btext)
+            if i >= ft.n or keys[i] != btext:
+                continue
+            stats = ft._stats
+            df += int(stats["df"][i])
+            offset = self.offsets[n]
+            start, end = int(ft.offsets[i]), int(ft.offsets[i + 1])
+            if start == end:  # one posting, held by the term file
+                first = int(stats["minid"][i]) + offset
+                inline.append((len(blocks), float(stats["weight"][i])))
+                blocks.append((n, -1, 1, 0, 0, 0))
+                firsts.append(first)
+                lasts.append(first)
+                total += 1
+                continue
+            mm = self.maps[n]
+            position = ft.base + start
+            while True:
+                count, first, last, _, _, _, iw, wc, data, nxt, final = parse(mm, position)
+                blocks.append((n, data, count, iw, wc, nxt))
+                firsts.append(first + offset)
+                lasts.append(last + offset)
+                total += count
+                if final:
+                    break
+                position = nxt
+        if not blocks:
+            return TermBlocks(_NO_IDS64, _NO_WEIGHTS64, 0, _NO_IDS64, [])
+        counts = [b[2] for b in blocks]
+        starts = np.zeros(len(blocks), dtype=np.int64)
+        if len(blocks) > 1:
+            np.cumsum(counts[:-1], out=starts[1:])
+        start_list = starts.tolist()
+        # One array of id gaps summed once: a block's first entry is its
+        # first id's distance from the last id of the block before (ids
+        # ascend over blocks and segments alike), the rest its stored
+        # deltas. Each block's deltas are viewed from one value before
+        # them (the header's last bytes, overwritten below), so that the
+        # views of all blocks are one concatenation: a view and a copy per
+        # block cost twice as much.
+        maps = self.maps
+        gap_views: list[np.ndarray] = []
+        weight_views: list[np.ndarray] = []
+        for n, data, count, iw, wc, _ in blocks:
+            if data < 0:
+                gap_views.append(_ONE_ZERO)
+                weight_views.append(_ONE_ZERO)  # set from the term file below
+                continue
+            mm = maps[n]
+            gap_views.append(np.frombuffer(mm, dtype=_WIDTHS[iw], count=count, offset=data - iw))
+            if wc == codec._W_ONES:
+                weight_views.append(_ONES[:count] if count <= len(_ONES) else np.ones(count))
+            else:
+                wtype = "<f4" if wc == codec._W_FLOAT else _WIDTHS[wc]
+                weight_views.append(np.frombuffer(mm, dtype=wtype, count=count, offset=data + iw * (count - 1)))
+        if len(blocks) == 1:
+            gaps = gap_views[0].astype(np.int64)
+            weights = weight_views[0].astype(np.float64)
+        else:
+            gaps = np.concatenate(gap_views, dtype=np.int64)
+            weights = np.concatenate(weight_views, dtype=np.float64)
+        for b, w in inline:
+            weights[start_list[b]] = w
+        before = np.asarray(firsts, dtype=np.int64)
+        before[1:] -= np.asarray(lasts[:-1], dtype=np.int64)
+        gaps[starts] = before
+        ids = np.cumsum(gaps, out=gaps)
+        return TermBlocks(ids, weights, df, starts, blocks)
+
+    def values(self, fieldname: str, tb: TermBlocks, rows: np.ndarray, spans: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The positions (or with ``spans`` (position, start, end) rows) of
+        the postings at ``rows`` (indexes into ``tb.ids``, ascending): each
+        one's count (int64) and the values one posting after another (as
+        ``flat_positions`` / ``flat_spans``).
+
+        The value sections of the blocks holding the rows are copied into
+        one buffer (a Python step per block: its value header, one slice),
+        and the asked-for values gathered from it by one set of numpy
+        passes whatever the number of blocks and segments; varints are
+        found by one scan for their last bytes, not decoded whole."""
+        kind = self.kind(fieldname)
+        if kind not in ((codec.V_CHARS,) if spans else (codec.V_POSITIONS, codec.V_CHARS)):
+            raise ValueError(f"searchkit: field {fieldname} has no {'offsets' if spans else 'positions'}")
+        if not len(rows):
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 3) if spans else 0, dtype=np.int64)
+        which = np.searchsorted(tb.starts, rows, side="right") - 1
+        if len(rows) > 1:
+            firsts = np.flatnonzero(which[1:] != which[:-1]) + 1
+            heads = np.concatenate(([0], firsts))
+        else:
+            heads = np.zeros(1, dtype=np.int64)
+        used = which[heads].tolist()
+        chunks: list[bytes] = []
+        counts: list[np.ndarray] = []
+        base: list[int] = []  # each used block's value arrays in the buffer
+        local: list[int] = []  # each used block's first posting among the used blocks' postings
+        widths: list[tuple[int, int, int, int]] = []  # (positions, starts, lengths, total)
+        size = held = 0
+        maps, starts, weights = self.maps, tb.starts, tb.weights
+        for b in used:
+            seg, data, count, iw, wc, nxt = tb.blocks[b]
+            if data < 0:
+                raise ValueError("searchkit: a posting without values asked for its positions")
+            mm = maps[seg]
+            at = data + iw * (count - 1) + (0 if wc == codec._W_ONES else (4 if wc == codec._W_FLOAT else wc) * count)
+            cw, pw = mm[at], mm[at + 1]
+            if kind == codec.V_POSITIONS:
+                sw = lw = 0
+                (total,) = _U32.unpack_from(mm, at + 2)
+                at += 6
+            else:
+                sw, lw = mm[at + 2], mm[at + 3]
+                (total,) = _U32.unpack_from(mm, at + 4)
+                at += 8
+            first = int(starts[b])
+            if cw == codec._CW_WEIGHTS:  # the counts are the weights
+                counts.append(weights[first : first + count])
+            else:
+                counts.append(np.frombuffer(mm, dtype=_WIDTHS[cw], count=count, offset=at))
+                at += cw * count
+            chunks.append(mm[at:nxt])
+            base.append(size)
+            local.append(held - first)
+            widths.append((pw, sw, lw, total))
+            size += nxt - at
+            held += count
+        buf = np.frombuffer(b"".join(chunks), dtype=np.uint8)
+        per = (np.concatenate(counts) if len(counts) > 1 else counts[0]).astype(np.int64)
+        before = np.zeros(len(per) + 1, dtype=np.int64)
+        np.cumsum(per, out=before[1:])
+        # Each row's block (among the used), its posting among the used
+        # blocks' postings, its count and its first value in its block.
+        nb = len(used)
+        bi = np.repeat(np.arange(nb, dtype=np.int64), np.diff(np.append(heads, len(rows))))
+        loc = rows + np.asarray(local, dtype=np.int64)[bi]
+        n = per[loc]
+        bfirst = before[loc - (rows - starts[which])]  # the block's first posting, same frame
+        first_value = before[loc] - bfirst
+        m = int(n.sum())
+        take = np.repeat(first_value - (np.cumsum(n) - n), n) + np.arange(m, dtype=np.int64)
+        vb = np.repeat(bi, n)
+        w = np.asarray(widths, dtype=np.int64).reshape(nb, 4)
+        pws, sws, lws, totals = w[:, 0], w[:, 1], w[:, 2], w[:, 3]
+        bases = np.asarray(base, dtype=np.int64)
+        marks = np.flatnonzero(buf < 0x80) if not (pws.all() and (not spans or sws.all())) else _NO_IDS64
+        positions = codec._segment_cumsum(_gather(buf, marks, bases, pws, vb, take), n)
+        if not spans:
+            return n, positions
+        after = _section_end(marks, bases, pws, totals)
+        deltas = _gather(buf, marks, after, sws, vb, take)
+        lens = _gather(buf, marks, _section_end(marks, after, sws, totals), lws, vb, take)
+        # As codec.BlockValues: start = previous end + delta, end = start + length.
+        ends = codec._segment_cumsum(deltas + lens, n)
+        return n, np.column_stack((positions, ends - lens, ends))
+
+
+def _section_end(marks: np.ndarray, bases: np.ndarray, widths: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Where each block's array after the one at ``bases`` begins: ``totals``
+    values of ``widths`` bytes, or of varints (width 0) ending at ``marks``."""
+    ends = bases + widths * totals
+    varint = widths == 0
+    if varint.any():
+        k = np.searchsorted(marks, bases[varint]) + totals[varint] - 1
+        ends[varint] = marks[np.maximum(k, 0)] + 1
+    return ends
+
+
+def _fixed(buf: np.ndarray, bases: np.ndarray, widths: np.ndarray, vb: np.ndarray, take: np.ndarray) -> np.ndarray:
+    """Value ``take[i]`` of block ``vb[i]``'s array of little-endian
+    integers of ``widths[vb[i]]`` (1, 2 or 4) bytes at ``bases[vb[i]]``."""
+    width = widths[vb]
+    addr = bases[vb] + width * take
+    got = buf[addr].astype(np.int64)
+    for k in (1, 2, 3):
+        wide = np.flatnonzero(width > k)
+        if not len(wide):
+            break
+        got[wide] |= buf[addr[wide] + k].astype(np.int64) << (8 * k)
+    return got
+
+
+def _gather(
+    buf: np.ndarray, marks: np.ndarray, bases: np.ndarray, widths: np.ndarray, vb: np.ndarray, take: np.ndarray
+) -> np.ndarray:
+    """Value ``take[i]`` of the array of block ``vb[i]``, which begins at
+    ``bases[vb[i]]`` in ``buf`` and holds little-endian integers of
+    ``widths[vb[i]]`` bytes, or varints (width 0) whose last bytes are at
+    ``marks``."""
+    width = widths[vb]
+    at = bases[vb]
+    out = np.zeros(len(take), dtype=np.int64)
+    uniform = int(widths[0]) if bool((widths == widths[0]).all()) else -1
+    fixed = None if uniform > 0 else (width > 0 if uniform < 0 else None)
+    if uniform != 0:
+        if fixed is None:
+            out[:] = _fixed(buf, bases, widths, vb, take)
+        else:
+            out[fixed] = _fixed(buf, bases, widths, vb[fixed], take[fixed])
+    if uniform <= 0:
+        sel2 = slice(None) if uniform == 0 else ~width.astype(bool)
+        first_mark = np.searchsorted(marks, bases)[vb[sel2]]
+        t = take[sel2]
+        ends = marks[first_mark + t]
+        begins = np.where(t > 0, marks[np.maximum(first_mark + t - 1, 0)] + 1, at[sel2])
+        vals = (buf[begins] & 0x7F).astype(np.int64)
+        longer = ends - begins
+        j = 1
+        while True:
+            more = np.flatnonzero(longer >= j)
+            if not len(more):
+                break
+            vals[more] |= (buf[begins[more] + j] & 0x7F).astype(np.int64) << (7 * j)
+            j += 1
+        out[sel2] = vals
+    return out
+
+
+_NO_IDS64 = np.zeros(0, dtype=np.int64)
+_NO_WEIGHTS64 = np.zeros(0, dtype=np.float64)

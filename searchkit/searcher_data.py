@@ -171,7 +171,6 @@ class SearcherData:
         self.reader = searcher.reader()
         self.index_dir = index_dir
         self._source_docs = lru_cache(maxsize=256)(self._read_source_docs)
-        self._members = lru_cache(maxsize=32)(self._source_members)
 
     @cached_property
     def groups(self) -> Groups:
@@ -262,20 +261,9 @@ class SearcherData:
             return np.zeros(0, dtype=np.int64)
         return parts[0] if len(parts) == 1 else distinct(np.concatenate(parts))
 
-    def _source_members(self, keys: frozenset[str]) -> np.ndarray:
-        import numpy as np
-
-        members = np.zeros(self.arrays.count, dtype=bool)
-        members[self.source_ids(keys)] = True
-        return members
-
-    def source_members(self, keys: frozenset[str]) -> np.ndarray:
-        """Per docnum, whether it cites any of ``keys`` (live articles only):
-        a filter is then one lookup a match (``np.isin`` sorted the matches
-        and the source's articles together, for every query; a source
-        Reuters cites is most of the archive)."""
-        found: np.ndarray = self._members(keys)
-        return found
+    def _sources_of(self, keys: frozenset[str]) -> np.ndarray:
+        """Per docnum, whether it cites one of ``keys`` (kept per searcher)."""
+        return self.arrays.in_set(("sources", keys), lambda: self.source_ids(keys))
 
     def mask(self, filters: Filters, ids: np.ndarray) -> np.ndarray | None:
         """Which of ``ids`` pass ``filters`` (a boolean array), or None for all."""
@@ -289,9 +277,9 @@ class SearcherData:
             days = self.arrays.days[ids]
             keep &= (days >= lo) & (days <= hi)
         for group in filters.require:
-            keep &= self.source_members(group)[ids]
+            keep &= self._sources_of(group)[ids]
         if filters.exclude:
-            keep &= ~self.source_members(filters.exclude)[ids]
+            keep &= ~self._sources_of(filters.exclude)[ids]
         if filters.arrived_after is not None:
             keep &= self.arrays.stamps[ids] > filters.arrived_after
         return keep
