@@ -650,16 +650,24 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None) -> None
 def daemon() -> None:
     """A resident searchkit that answers read-only commands without start-up.
 
-    Once started, `search`, `timeline`, `terms`, `similar`, `duplicates`,
+    Once running, `search`, `timeline`, `terms`, `similar`, `duplicates`,
     `stats`, `sources` and `show` (not on a terminal: the pager needs one)
     are run by a worker the daemon forks, with this shell's terminal,
     directory and environment: the same output, without the interpreter,
     numpy and Whoosh start-up or opening the index. Commands that write
     (index, save, alerts...) always run in their own process, and so does
     every command when no daemon of this user and this code is running
-    (SEARCHKIT_NO_DAEMON=1 forces that). The socket is in a folder of this
-    user's only: $SEARCHKIT_DAEMON_DIR, else $XDG_RUNTIME_DIR/searchkit,
-    else searchkit-UID in $TMPDIR or /tmp.
+    (SEARCHKIT_NO_DAEMON=1 forces that).
+
+    A read command typed at a terminal (stdin and stdout both terminals)
+    that finds no daemon starts one in the background, for the commands
+    after it (`daemon settings --auto off` stops that); scripts, pipes and
+    CI never do. A daemon exits after 15 minutes without a command
+    (`daemon settings --idle`, or SEARCHKIT_DAEMON_IDLE seconds), when
+    searchkit's files change, and, if it started itself, when its index is
+    removed. The socket is in a folder of this user's only:
+    $SEARCHKIT_DAEMON_DIR, else $XDG_RUNTIME_DIR/searchkit, else
+    searchkit-UID in $TMPDIR or /tmp.
 
     \b
     Example:
@@ -712,6 +720,27 @@ def daemon_status() -> None:
     click.echo(f"searchkit daemon {render_status(now)}")
     if not now.running:
         raise SystemExit(1)
+
+
+@daemon.command("settings")
+@click.option("--auto", type=click.Choice(["on", "off"]), help="Start a daemon from a terminal's read commands.")
+@click.option(
+    "--idle", type=click.FloatRange(min=0), metavar="SECONDS", help="Exit after this long without a command (0: never)."
+)
+def daemon_settings(auto: str | None, idle: float | None) -> None:
+    """Show (or change) this user's daemon settings.
+
+    \b
+    Example:
+      searchkit daemon settings --auto off
+      searchkit daemon settings --idle 3600
+    """
+    lib = _daemon_lib()
+    if auto is not None or idle is not None:
+        lib.change_settings(None if auto is None else auto == "on", idle)
+    on, seconds, path = lib.settings()
+    ends = f"{seconds:g} s without a command" if seconds > 0 else "never"
+    click.echo(f"auto-start from a terminal: {'on' if on else 'off'}; idle exit: {ends}; file {render.clean(path)}")
 
 
 def render_status(status: Any) -> str:
