@@ -40,8 +40,14 @@ else:
     _search = lazy_module("searchkit.search")
     _indexer = lazy_module("searchkit.indexer")
 
+# The exit status of a read command Ctrl-C ended.
+INTERRUPTED = 130
 # Runs shorter than this finish before a progress bar would be worth drawing.
 PROGRESS_AFTER = 2.0
+
+
+class _Interrupted(click.ClickException):
+    exit_code = INTERRUPTED
 
 
 class _Group(click.Group):
@@ -53,7 +59,9 @@ class _Group(click.Group):
             raise click.ClickException(render.clean(str(exc))) from None
         except KeyboardInterrupt:
             if ctx.invoked_subcommand in READ_ONLY:
-                raise click.ClickException("interrupted") from None  # nothing was being written
+                # Nothing was being written. 130 (128 + SIGINT), as a shell
+                # reports a command Ctrl-C ended: a script's loop stops too.
+                raise _Interrupted("interrupted") from None
             raise click.ClickException(
                 "interrupted: the index keeps its last committed batch; run `searchkit index` again to finish"
             ) from None

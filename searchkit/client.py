@@ -456,6 +456,10 @@ def main() -> None:
             start, replacing = status is None, False
         except Refused as refused:
             status, start, replacing = None, refused.changed, refused.changed
+        except KeyboardInterrupt:
+            # Before the worker had the signals forwarded: if it had begun, it
+            # sees this end of the connection close and ends too.
+            raise SystemExit(130) from None
         if status is not None:
             sys.stdout.flush()
             raise SystemExit(status)

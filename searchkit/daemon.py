@@ -282,9 +282,12 @@ class Warm:
             self.generation = generation
             self.identity = (_identity(self.path), _identity(os.path.join(self.path, "catalog.sqlite")))
         except Exception:  # no index yet, or one being rebuilt: workers open it themselves
-            if self.index is not None:
-                self.index.close()
-            self.index, self.generation, self.identity = None, None, None
+            self.let_go()
+
+    def let_go(self) -> None:
+        if self.index is not None:
+            self.index.close()
+        self.index, self.generation, self.identity = None, None, None
 
     @staticmethod
     def _exercise(ix: SearchIndex) -> None:
@@ -410,13 +413,17 @@ def _refusal(req: dict[str, Any], signature: str) -> str | None:
 
 def _watch(conn: socket.socket) -> None:
     """The client's signals, forwarded; its going away ends the command."""
+    import threading
+
     while True:
         try:
             got = conn.recv(1)
         except OSError:
             got = b""
         if got == b"I":
-            os.kill(os.getpid(), signal.SIGINT)
+            # To the main thread: a signal the kernel gave this thread would
+            # not interrupt a write the command is blocked in.
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
         elif got == b"T":
             os.kill(os.getpid(), signal.SIGTERM)
             return
@@ -455,6 +462,8 @@ def _run(conn: socket.socket, req: dict[str, Any], fds: list[int], warm: Warm) -
         code = 0
     except SystemExit as exc:
         code = _exit_code(exc.code)
+    except KeyboardInterrupt:
+        code = cli.INTERRUPTED  # Ctrl-C before or after the command proper: ended, no traceback
     except BaseException:
         import traceback
 
@@ -603,11 +612,14 @@ def serve(index_dir: str, directory: str, auto: bool = False) -> None:
                 conn, _addr = listener.accept()
             except TimeoutError:
                 why = _why_leave(sock_path, bound, signature)
-                if why is None and _folder_stamp(warm.path) != stamp:
-                    warm.refresh()  # rebuilt or committed to: the new generation; removed: let go of its files
-                    stamp = _folder_stamp(warm.path)
-                    if stamp is None and auto:
-                        why = f"its index {warm.path} was removed"
+                now_stamp = _folder_stamp(warm.path)
+                if why is None and now_stamp is None and auto:
+                    why = f"its index {warm.path} was removed"
+                elif why is None and now_stamp is None:
+                    warm.let_go()  # its files: a removed index's space is freed
+                elif why is None and now_stamp != stamp:
+                    warm.refresh()  # rebuilt or committed to: the new generation, the old files closed
+                stamp = now_stamp
                 if why is not None:
                     print(f"searchkit daemon {os.getpid()} exiting: {why}", flush=True)
                     break
@@ -632,8 +644,11 @@ def serve(index_dir: str, directory: str, auto: bool = False) -> None:
                     os._exit(0)
             conn.close()
             info["served"] += 1
-            warm.refresh()  # a commit since: the next worker starts on the new generation
             stamp = _folder_stamp(warm.path)
+            if stamp is None:
+                warm.let_go()  # removed (opening it would retry for a while): the next tick decides
+            else:
+                warm.refresh()  # a commit since: the next worker starts on the new generation
     except _Stop:
         # `daemon stop`, or a worker that found the code changed (_worker).
         print(f"searchkit daemon {os.getpid()} exiting: told to stop (SIGTERM)", flush=True)

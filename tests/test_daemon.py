@@ -319,23 +319,27 @@ def test_status_start_and_stop_say_what_they_did(tmp_path: Path, library_dir: Pa
 
 @pytest.mark.slow
 def test_a_daemon_whose_code_changed_runs_nothing_and_exits(tmp_path: Path, library_dir: Path) -> None:
+    # A copy of the package, edited here: the real one stays untouched for the
+    # daemons other tests (other xdist workers) are running.
+    src = tmp_path / "src"
+    shutil.copytree(Path(client.__file__).parent, src / "searchkit", ignore=shutil.ignore_patterns("__pycache__"))
     where = tmp_path / "d"
-    assert _run(["-i", str(library_dir), "daemon", "start"], _env(where)).returncode == 0
+    env = _env(where, PYTHONPATH=str(src))
+    # Run from tmp_path: `python -m` puts the working folder first on sys.path.
+    assert _run(["-i", str(library_dir), "daemon", "start"], env, cwd=tmp_path).returncode == 0
     args = ["-i", str(library_dir), "search", "radar"]
-    source = Path(client.__file__)
-    kept = source.stat()
+    source = src / "searchkit" / "client.py"
     try:
-        assert _ran(where) == 0
+        assert daemon.status(str(where)).ran == 0
+        kept = source.stat()
         os.utime(source, ns=(kept.st_atime_ns, kept.st_mtime_ns + 1_000_000_000))  # as an edit would
-        assert not daemon.status(str(where)).same_code
-        older = _run(args, _env(where))
-        assert _ran(where) == 0  # refused: the command ran in its own process
+        older = _run(args, env, cwd=tmp_path)
+        _gone(where)  # it refused (the command ran in its own process) and made way for a daemon of the new code
     finally:
-        os.utime(source, ns=(kept.st_atime_ns, kept.st_mtime_ns))
-        _gone(where)  # it made way for a daemon of the new code
+        _run(["daemon", "stop"], env, cwd=tmp_path)
+    assert b"exiting" in (where / daemon.LOG_NAME).read_bytes()
     here = _run(args, _env(where, SEARCHKIT_NO_DAEMON="1"))
     assert (older.returncode, older.stdout, older.stderr) == (here.returncode, here.stdout, here.stderr)
-    assert b"exiting" in (where / daemon.LOG_NAME).read_bytes()
 
 
 def _gone(where: Path, timeout: float = 30.0) -> None:
