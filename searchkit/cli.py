@@ -755,5 +755,11 @@ def render_status(status: Any) -> str:
     return render.clean(status.describe())
 
 
+def help_text() -> str:
+    """What ``searchkit --help`` prints (click's help option: the help, then a newline)."""
+    with cli.make_context("searchkit", [], resilient_parsing=True) as ctx:
+        return ctx.get_help() + "\n"
+
+
 def main() -> None:
     cli(prog_name="searchkit")

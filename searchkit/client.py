@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import stat
 import struct
 import sys
@@ -33,6 +32,7 @@ import zlib
 
 TYPE_CHECKING = False  # typing itself is a few milliseconds this module exists to save
 if TYPE_CHECKING:
+    import socket
     from collections.abc import Sequence
 
 # Commands that only read the index: the ones a daemon's worker may run.
@@ -147,6 +147,8 @@ def _eligible(args: Sequence[str]) -> bool:
 
 def peer_uid(sock: socket.socket) -> int:
     """The user id of the process at the other end (Linux SO_PEERCRED)."""
+    import socket
+
     _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
     return int(uid)
 
@@ -155,7 +157,11 @@ def connect(directory: str | None = None) -> socket.socket | None:
     """A connection to this user's daemon, or None (no daemon, a stale
     socket, a directory or socket another user could have made)."""
     directory = directory or runtime_dir()
-    if not hasattr(socket, "SO_PEERCRED") or private_dir_problem(directory):
+    if private_dir_problem(directory):
+        return None  # the usual case without a daemon: decided before socket is imported (4 ms)
+    import socket
+
+    if not hasattr(socket, "SO_PEERCRED"):
         return None
     path = os.path.join(directory, SOCKET_NAME)
     try:
@@ -176,6 +182,8 @@ def connect(directory: str | None = None) -> socket.socket | None:
 
 
 def send_frame(sock: socket.socket, payload: bytes, fds: Sequence[int] = ()) -> None:
+    import socket
+
     data = HEADER.pack(len(payload)) + payload
     sent = socket.send_fds(sock, [data], list(fds)) if fds else sock.send(data)
     if sent < len(data):  # an empty send to a peer that has read and closed is EPIPE
@@ -448,8 +456,76 @@ def spawn_detached(argv: list[str], env: dict[str, str], cwd: str, log: str) -> 
     os.waitpid(pid, 0)
 
 
+# -- `searchkit --help` without click -------------------------------------------------
+
+
+def _columns() -> int:
+    """The terminal width click formats help for (shutil.get_terminal_size's rule)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+def _click_stamp() -> str:
+    """Which click would format the help (its package file), without importing it."""
+    for entry in sys.path:
+        try:
+            st = os.stat(os.path.join(entry or os.getcwd(), "click", "__init__.py"))
+        except OSError:
+            continue
+        return f"{entry}:{st.st_size}:{st.st_mtime_ns}"
+    return ""
+
+
+def help_path() -> str:
+    """Where ``searchkit --help``'s text is kept for this code, this click and
+    this width (in the package's __pycache__, which the code signature leaves out)."""
+    key = f"{code_signature()}\n{_click_stamp()}\n{_columns()}".encode("utf-8", "surrogateescape")
+    return os.path.join(PACKAGE, "__pycache__", f"help-{zlib.crc32(key):08x}-{zlib.adler32(key):08x}.txt")
+
+
+def cached_help() -> str:
+    """``searchkit --help``'s output: click's own text, made once per code,
+    click and terminal width and then read back (click, the command
+    definitions and the option tables are a third of the command's start-up)."""
+    path = help_path()
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        pass
+    from .cli import help_text
+
+    text = help_text()
+    if text.isascii():  # written as is to any stdout encoding, as click would
+        folder = os.path.dirname(path)
+        try:
+            os.makedirs(folder, exist_ok=True)
+            for old in os.listdir(folder):
+                if old.startswith("help-") and old.endswith(".txt"):
+                    os.unlink(os.path.join(folder, old))
+            fresh = f"{path}.{os.getpid()}"
+            with open(fresh, "w", encoding="ascii") as f:
+                f.write(text)
+            os.replace(fresh, path)
+        except OSError:
+            pass  # a read-only install: made each time, as without this
+    return text
+
+
 def main() -> None:
     args = sys.argv[1:]
+    if args in (["--help"], ["-h"]):
+        sys.stdout.write(cached_help())
+        sys.stdout.flush()
+        raise SystemExit(0)
     if _eligible(args):
         try:
             status = through_daemon(args)
