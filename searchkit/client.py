@@ -520,9 +520,24 @@ def cached_help() -> str:
     return text
 
 
+def just_help(args: Sequence[str]) -> bool:
+    """Whether ``args`` ask for the group's help alone (after any --index-dir,
+    which does not change it)."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-i", "--index-dir"):
+            i += 2
+        elif arg.startswith("--index-dir=") or (arg.startswith("-i") and not arg.startswith("--")):
+            i += 1
+        else:
+            break
+    return list(args[i:]) in (["--help"], ["-h"])
+
+
 def main() -> None:
     args = sys.argv[1:]
-    if args in (["--help"], ["-h"]):
+    if just_help(args):
         sys.stdout.write(cached_help())
         sys.stdout.flush()
         raise SystemExit(0)

@@ -51,6 +51,16 @@ def test_the_deferred_urlretrieve_is_the_real_one(tmp_path: Path) -> None:
     assert hasattr(urllib.request, "urlopen")  # the real module, not the stand-in
 
 
+def test_only_the_group_s_own_help_is_cached() -> None:
+    from searchkit import client
+
+    assert client.just_help(["--help"]) and client.just_help(["-h"])
+    assert client.just_help(["-i", "ix", "--help"]) and client.just_help(["--index-dir=ix", "-h"])
+    assert client.just_help(["-iix", "--help"])
+    for args in (["-i", "--help"], ["search", "--help"], ["--help", "search"], ["--version"], [], ["--help", "-h"]):
+        assert not client.just_help(args), args
+
+
 @pytest.mark.slow
 def test_the_query_side_loads_without_urllib_request_or_morph_en() -> None:
     script = (
@@ -78,6 +88,9 @@ def test_help_from_its_cache_is_click_s_own_text(columns: str, tmp_path: Path) -
     read = subprocess.run([sys.executable, "-m", "searchkit", "-h"], env=env, cwd=tmp_path, capture_output=True)
     assert own.stdout.startswith(b"Usage: searchkit [OPTIONS] COMMAND [ARGS]...")
     assert (made.returncode, made.stdout, made.stderr) == (read.returncode, read.stdout, read.stderr) == (0, own.stdout, b"")
+    other = subprocess.run([sys.executable, "-m", "searchkit", "-i", "elsewhere", "--help"], env=env, cwd=tmp_path,
+                           capture_output=True)
+    assert other.stdout == own.stdout  # --index-dir does not change the group's help
     kept[0].write_text("stale\n")  # the file is what is printed: proof the second run read it
     assert subprocess.run([sys.executable, "-m", "searchkit", "--help"], env=env, cwd=tmp_path,
                           capture_output=True).stdout == b"stale\n"
