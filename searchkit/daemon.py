@@ -634,6 +634,9 @@ def serve(index_dir: str, directory: str, auto: bool = False) -> None:
             if pid == 0:
                 try:
                     os.close(ran_r)
+                    # flock is the open file's: a worker keeping it would keep the
+                    # folder locked after the daemon exits, for a long command's time.
+                    os.close(lock)
                     _worker(conn, listener, warm, info, signature, ran_w)
                 except BaseException:  # the worker's own failure, not its command's: kept for whoever debugs it
                     import traceback

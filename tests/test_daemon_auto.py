@@ -268,24 +268,59 @@ def test_an_idle_daemon_exits(where: Path, library_dir: Path) -> None:
     assert after.returncode == 0 and after.stdout.splitlines()[1:] == ran.stdout.splitlines()[1:]
 
 
-@pytest.mark.slow
-def test_ctrl_c_during_a_command_through_the_daemon(where: Path, tmp_path: Path) -> None:
+def _long_article_daemon(where: Path, tmp_path: Path) -> list[str]:
+    """A daemon on an index of one long article ("long"); the command line to reach it."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     paragraphs = "\n\n".join(f"Paragraph {i} of a long radar report. " * 20 for i in range(200))
     (corpus / "long.txt").write_text(f"A long report\n\n{paragraphs}\n\nOctober 22, 2013\n")
-    env = _env(where)
     sk = [sys.executable, "-m", "searchkit", "-i", str(tmp_path / "ix")]
-    assert subprocess.run([*sk, "index", str(corpus)], env=env, capture_output=True, timeout=120).returncode == 0
-    assert subprocess.run([*sk, "daemon", "start"], env=env, capture_output=True, timeout=120).returncode == 0
+    assert subprocess.run([*sk, "index", str(corpus)], env=_env(where), capture_output=True, timeout=120).returncode == 0
+    assert subprocess.run([*sk, "daemon", "start"], env=_env(where), capture_output=True, timeout=120).returncode == 0
+    return sk
+
+
+def _blocked_show(sk: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    """`show long` into a pipe nobody reads yet: once this returns, the
+    command is under way, blocked on the full pipe (its read end is returned)."""
     read, write = os.pipe()
     fcntl.fcntl(write, 1031, 4096)  # F_SETPIPE_SZ: the article fills it, and the command waits there
     proc = subprocess.Popen([*sk, "show", "long"], env=env, stdout=write, stderr=subprocess.PIPE)
     os.close(write)
+    assert select.select([read], [], [], 60)[0]
+    assert os.read(read, 1)
+    time.sleep(0.3)
+    return proc, read
+
+
+@pytest.mark.slow
+def test_a_long_command_keeps_no_lock_after_its_daemon_stops(where: Path, tmp_path: Path) -> None:
+    sk = _long_article_daemon(where, tmp_path)
+    proc, read = _blocked_show(sk, _env(where))
     try:
-        assert select.select([read], [], [], 60)[0]
-        assert os.read(read, 1)  # it is writing: a command under way, blocked on a full pipe
-        time.sleep(0.3)
+        assert client.lock_held(str(where))
+        daemon.stop(str(where))
+        deadline = time.monotonic() + 30  # the daemon lets its socket go a moment before it exits
+        while client.lock_held(str(where)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not client.lock_held(str(where))  # a new daemon may start while the command runs on
+        assert proc.poll() is None
+        out = b""
+        while chunk := os.read(read, 65536):
+            out += chunk
+        assert proc.wait(timeout=60) == 0 and len(out) > 100_000  # the whole article, after the stop
+    finally:
+        os.close(read)
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_command_through_the_daemon(where: Path, tmp_path: Path) -> None:
+    sk = _long_article_daemon(where, tmp_path)
+    env = _env(where)
+    proc, read = _blocked_show(sk, env)
+    try:
         proc.send_signal(signal.SIGINT)
         out = b""
         while chunk := os.read(read, 65536):
