@@ -549,7 +549,9 @@ def main() -> None:
             status, start, replacing = None, refused.changed, refused.changed
         except KeyboardInterrupt:
             # Before the worker had the signals forwarded: if it had begun, it
-            # sees this end of the connection close and ends too.
+            # sees this end of the connection close and ends too. Said as the
+            # worker (cli) says it, and with its status.
+            sys.stderr.write("Error: interrupted\n")
             raise SystemExit(130) from None
         if status is not None:
             sys.stdout.flush()

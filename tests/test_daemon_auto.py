@@ -280,12 +280,18 @@ def _long_article_daemon(where: Path, tmp_path: Path) -> list[str]:
     return sk
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _blocked_show(sk: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     """`show long` into a pipe nobody reads yet: once this returns, the
     command is under way, blocked on the full pipe (its read end is returned)."""
     read, write = os.pipe()
     fcntl.fcntl(write, 1031, 4096)  # F_SETPIPE_SZ: the article fills it, and the command waits there
-    proc = subprocess.Popen([*sk, "show", "long"], env=env, stdout=write, stderr=subprocess.PIPE)
+    # SIGINT as at a shell: a pytest-xdist worker ignores it, and a child keeps an ignored signal.
+    proc = subprocess.Popen([*sk, "show", "long"], env=env, stdout=write, stderr=subprocess.PIPE,
+                            preexec_fn=_default_sigint)
     os.close(write)
     assert select.select([read], [], [], 60)[0]
     assert os.read(read, 1)
