@@ -4,6 +4,7 @@
     python benchmarks/startup.py --index PATH --runs 15
     python benchmarks/startup.py --src /tmp/old-tree        # another tree's searchkit/ (a before/after pair)
     python benchmarks/startup.py --no-daemon              # cold runs only
+    python benchmarks/startup.py --no-auto                # no "auto" column
 
 Each command runs ``--runs`` times as a fresh process (``python -m
 searchkit``, the same interpreter as this script), after one untimed run
@@ -19,6 +20,12 @@ this script starts on the index in a private temporary folder (and stops
 at the end); the daemon's count of the commands it ran checks that every one of
 those runs went through it. The daemon columns are labelled as such: they
 leave out the start-up the daemon paid once.
+
+The "auto" column is what a person at a terminal gets without starting
+anything: each run has a pseudo-terminal on stdin, stdout and stderr, so the
+first read command (untimed, shown on its own line) runs cold and starts a
+daemon by itself (client.autostart), and the timed runs after it go through
+that daemon. A terminal's runs include reading the terminal's output here.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pty
 import resource
+import select
 import statistics
 import subprocess
 import sys
@@ -54,6 +63,70 @@ def timed(argv: Sequence[str], runs: int, env: dict[str, str]) -> tuple[list[flo
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
     return wall, cpu
+
+
+def at_a_terminal(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float, int, bytes]:
+    """One run of ``argv`` with a fresh pseudo-terminal as stdin, stdout and
+    stderr: wall time (to the end of its output), CPU time, status, output."""
+    leader, follower = pty.openpty()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    out = b""
+    try:
+        while select.select([leader], [], [], 60)[0]:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # every holder of the terminal has closed it
+                break
+            if not chunk:
+                break
+            out += chunk
+        code = proc.wait(timeout=60)
+    finally:
+        os.close(leader)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, code, out
+
+
+def timed_at_a_terminal(argv: Sequence[str], runs: int, env: dict[str, str]) -> tuple[list[float], list[float]]:
+    at_a_terminal(argv, env)  # as timed() does: one untimed run first
+    wall, cpu = [], []
+    for _ in range(runs):
+        w, c, code, out = at_a_terminal(argv, env)
+        if code != 0:
+            raise SystemExit(f"{' '.join(argv)} failed ({code}) at a terminal: {out.decode(errors='replace')[-500:]}")
+        wall.append(w)
+        cpu.append(c)
+    return wall, cpu
+
+
+def answering(env: dict[str, str], timeout: float = 120.0) -> None:
+    code = "from searchkit import daemon; print(daemon.status().running)"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
+        if proc.stdout.strip() == b"True":
+            return
+        time.sleep(0.1)
+    raise SystemExit("the daemon a terminal's command should have started did not answer")
+
+
+@contextmanager
+def automatic(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The environment of a terminal's commands, with a daemon folder and
+    settings of this run's own; the daemon they start is stopped at the end."""
+    with tempfile.TemporaryDirectory(prefix="searchkit-bench-auto-") as folder:
+        aenv = {**env, "SEARCHKIT_DAEMON_DIR": str(Path(folder) / "d"), "XDG_CONFIG_HOME": str(Path(folder) / "config")}
+        aenv.pop("SEARCHKIT_NO_DAEMON", None)
+        aenv.pop("SEARCHKIT_DAEMON_IDLE", None)
+        try:
+            yield aenv
+        finally:
+            sk = [sys.executable, "-m", "searchkit"]
+            subprocess.run([*sk, "daemon", "stop"], env=aenv, capture_output=True, check=False)
 
 
 def first_id(index: Path, env: dict[str, str]) -> str:
@@ -93,7 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--src", type=Path, default=ROOT, help="folder holding the searchkit package to run")
     ap.add_argument("--no-daemon", action="store_true", help="cold runs only")
+    ap.add_argument("--no-auto", action="store_true", help="no runs at a terminal (the auto column)")
     args = ap.parse_args(argv)
+    args.index, args.src = args.index.resolve(), args.src.resolve()
+    # Every command runs from --src: `python -m` and `-c` put the working
+    # folder first on sys.path, so from anywhere else (this repository's
+    # root, say) they would import that folder's searchkit, not --src's.
+    os.chdir(args.src)
     if not args.index.exists():
         print(f"no index at {args.index}: run benchmarks/run.py first, or give --index", file=sys.stderr)
         return 2
@@ -116,29 +195,51 @@ def main(argv: Sequence[str] | None = None) -> int:
             for label, cmd, _target in commands[1:]:
                 before = ran(denv)
                 daemon[label] = timed(cmd, args.runs, denv)
-                # Each run and the warm-up went through the daemon.
-                if ran(denv) != before + args.runs + 1:
+                # Each run and the warm-up went through the daemon (--help: through
+                # it in older trees, from the client's cache since).
+                if ran(denv) - before not in ((args.runs + 1,) if "--help" not in label else (0, args.runs + 1)):
                     raise SystemExit(f"{label}: not every run went through the daemon")
+    auto: dict[str, tuple[list[float], list[float]]] = {}
+    first = None
+    if not args.no_daemon and not args.no_auto:
+        with automatic(env) as aenv:
+            # The first command at a terminal: cold, and it starts the daemon.
+            first = at_a_terminal(commands[2][1], aenv)[0]
+            answering(aenv)
+            for label, cmd, _target in commands[1:]:
+                before = ran(aenv)
+                auto[label] = timed_at_a_terminal(cmd, args.runs, aenv)
+                # Every run went through it (--help: the client's cache, never).
+                if ran(aenv) - before != (args.runs + 1) * ("--help" not in label):
+                    raise SystemExit(f"{label}: not every run at a terminal went through the daemon it started")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     # CPU time (user + system) is what a busy machine's waits leave out; through
     # the daemon it is the client's alone (the worker is the daemon's child).
     print(
         f"{'command':44} {'cold min':>9} {'median':>7} {'cpu min':>8} "
-        f"{'daemon min':>11} {'median':>7} {'target':>7} {'cold':>5} {'daemon':>6}"
+        f"{'daemon min':>11} {'median':>7} {'auto min':>9} {'median':>7} "
+        f"{'target':>7} {'cold':>5} {'daemon':>6} {'auto':>5}"
     )
+
+    def pair(got: tuple[list[float], list[float]] | None) -> tuple[str, str]:
+        return ("", "") if got is None else (f"{min(got[0]):.3f}", f"{statistics.median(got[0]):.3f}")
+
+    def verdict(got: tuple[list[float], list[float]] | None, target: float | None) -> str:
+        if got is None or target is None:
+            return ""
+        return "PASS" if min(got[0]) <= target else "FAIL"
+
     for label, _cmd, target in commands:
         t, cpu = cold[label]
-        d = daemon.get(label)
-        dmin, dmed = ("", "") if d is None else (f"{min(d[0]):.3f}", f"{statistics.median(d[0]):.3f}")
-        verdicts = ("", "") if target is None else (
-            "PASS" if min(t) <= target else "FAIL",
-            "" if d is None else ("PASS" if min(d[0]) <= target else "FAIL"),
-        )
+        d, a = daemon.get(label), auto.get(label)
         mark = "" if target is None else f"{target:.2f}"
         print(
             f"{label:44} {min(t):9.3f} {statistics.median(t):7.3f} {min(cpu):8.3f} "
-            f"{dmin:>11} {dmed:>7} {mark:>7} {verdicts[0]:>5} {verdicts[1]:>6}"
+            f"{pair(d)[0]:>11} {pair(d)[1]:>7} {pair(a)[0]:>9} {pair(a)[1]:>7} {mark:>7} "
+            f"{verdict(cold[label], target):>5} {verdict(d, target):>6} {verdict(a, target):>5}"
         )
+    if first is not None:
+        print(f"first command at a terminal (cold; starts the daemon): {first:.3f} s")
     return 0
 
 

@@ -40,8 +40,14 @@ else:
     _search = lazy_module("searchkit.search")
     _indexer = lazy_module("searchkit.indexer")
 
+# The exit status of a read command Ctrl-C ended.
+INTERRUPTED = 130
 # Runs shorter than this finish before a progress bar would be worth drawing.
 PROGRESS_AFTER = 2.0
+
+
+class _Interrupted(click.ClickException):
+    exit_code = INTERRUPTED
 
 
 class _Group(click.Group):
@@ -53,7 +59,9 @@ class _Group(click.Group):
             raise click.ClickException(render.clean(str(exc))) from None
         except KeyboardInterrupt:
             if ctx.invoked_subcommand in READ_ONLY:
-                raise click.ClickException("interrupted") from None  # nothing was being written
+                # Nothing was being written. 130 (128 + SIGINT), as a shell
+                # reports a command Ctrl-C ended: a script's loop stops too.
+                raise _Interrupted("interrupted") from None
             raise click.ClickException(
                 "interrupted: the index keeps its last committed batch; run `searchkit index` again to finish"
             ) from None
@@ -650,16 +658,24 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None) -> None
 def daemon() -> None:
     """A resident searchkit that answers read-only commands without start-up.
 
-    Once started, `search`, `timeline`, `terms`, `similar`, `duplicates`,
+    Once running, `search`, `timeline`, `terms`, `similar`, `duplicates`,
     `stats`, `sources` and `show` (not on a terminal: the pager needs one)
     are run by a worker the daemon forks, with this shell's terminal,
     directory and environment: the same output, without the interpreter,
     numpy and Whoosh start-up or opening the index. Commands that write
     (index, save, alerts...) always run in their own process, and so does
     every command when no daemon of this user and this code is running
-    (SEARCHKIT_NO_DAEMON=1 forces that). The socket is in a folder of this
-    user's only: $SEARCHKIT_DAEMON_DIR, else $XDG_RUNTIME_DIR/searchkit,
-    else searchkit-UID in $TMPDIR or /tmp.
+    (SEARCHKIT_NO_DAEMON=1 forces that).
+
+    A read command typed at a terminal (stdin and stdout both terminals)
+    that finds no daemon starts one in the background, for the commands
+    after it (`daemon settings --auto off` stops that); scripts, pipes and
+    CI never do. A daemon exits after 15 minutes without a command
+    (`daemon settings --idle`, or SEARCHKIT_DAEMON_IDLE seconds), when
+    searchkit's files change, and, if it started itself, when its index is
+    removed. The socket is in a folder of this user's only:
+    $SEARCHKIT_DAEMON_DIR, else $XDG_RUNTIME_DIR/searchkit, else
+    searchkit-UID in $TMPDIR or /tmp.
 
     \b
     Example:
@@ -714,8 +730,35 @@ def daemon_status() -> None:
         raise SystemExit(1)
 
 
+@daemon.command("settings")
+@click.option("--auto", type=click.Choice(["on", "off"]), help="Start a daemon from a terminal's read commands.")
+@click.option(
+    "--idle", type=click.FloatRange(min=0), metavar="SECONDS", help="Exit after this long without a command (0: never)."
+)
+def daemon_settings(auto: str | None, idle: float | None) -> None:
+    """Show (or change) this user's daemon settings.
+
+    \b
+    Example:
+      searchkit daemon settings --auto off
+      searchkit daemon settings --idle 3600
+    """
+    lib = _daemon_lib()
+    if auto is not None or idle is not None:
+        lib.change_settings(None if auto is None else auto == "on", idle)
+    on, seconds, path = lib.settings()
+    ends = f"{seconds:g} s without a command" if seconds > 0 else "never"
+    click.echo(f"auto-start from a terminal: {'on' if on else 'off'}; idle exit: {ends}; file {render.clean(path)}")
+
+
 def render_status(status: Any) -> str:
     return render.clean(status.describe())
+
+
+def help_text() -> str:
+    """What ``searchkit --help`` prints (click's help option: the help, then a newline)."""
+    with cli.make_context("searchkit", [], resilient_parsing=True) as ctx:
+        return ctx.get_help() + "\n"
 
 
 def main() -> None:

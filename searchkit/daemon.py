@@ -24,6 +24,14 @@ Why each worker is safe to fork:
 - Peers are checked with SO_PEERCRED (same user only); the socket lives in
   a directory of this user's only (mode 0700).
 
+How it ends: ``daemon stop``; its socket taken over or removed; after
+``idle`` seconds without a command (client.idle_seconds); when its own
+files change (checked before each command and every CHECK_EVERY seconds:
+it could not run the new code); and, when it was started automatically
+(client.autostart), when its index folder is removed. A rebuilt index (a
+new generation) is reopened. One daemon a folder: each holds an flock on
+``daemon.lock`` from before its start-up to its exit.
+
 Output is the same bytes as a run in the client's own process: the worker
 runs the same click ``main`` on the client's own stdin, stdout and stderr
 (so terminal checks, width, colour and NO_COLOR see what the client sees),
@@ -51,13 +59,23 @@ from .errors import SearchkitError
 if TYPE_CHECKING:
     from .search import SearchIndex
 
-LOG_NAME = "daemon.log"
+LOG_NAME = client.LOG_NAME
 WORKER_LOG = "worker-errors.log"
 # Seconds `daemon start` waits for the new daemon to answer.
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
-# Seconds between the idle daemon's checks that its socket is still its own.
-CHECK_EVERY = 30.0
+# Seconds between the idle daemon's checks: its socket still its own, its
+# code unchanged, its index still there (reopened when rebuilt), its idle time.
+CHECK_EVERY = 10.0
+# Seconds an automatically started daemon waits for the folder's lock (a
+# daemon exiting, or one started at the same moment) before giving up.
+AUTO_LOCK_WAIT = 5.0
+# Seconds an accepted connection keeps an idle daemon up: time for its worker
+# to say it runs a command (status and stop connections do not count).
+GRACE = 1.0
+
+
+CHANGED = "searchkit changed since the daemon started"
 
 
 class DaemonError(SearchkitError):
@@ -75,6 +93,8 @@ class Status:
     ran: int = 0
     started: float | None = None
     same_code: bool = True
+    auto: bool = False
+    idle: float = 0.0
 
     def describe(self) -> str:
         sock = os.path.join(self.directory, client.SOCKET_NAME)
@@ -82,10 +102,18 @@ class Status:
             return f"not running (socket {sock})"
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started or 0))
         index = f"index {self.index}" + ("" if self.warm else " (not opened: no index there yet)")
-        line = f"running, pid {self.pid}, since {when}; {index}; commands run: {self.ran}; socket {sock}"
+        how = "started automatically, " if self.auto else ""
+        ends = f"exits after {_duration(self.idle)} without a command" if self.idle > 0 else "no idle timeout"
+        line = f"running, pid {self.pid}, since {when} ({how}{ends}); {index}; commands run: {self.ran}; socket {sock}"
         if not self.same_code:
-            line += "; searchkit changed since it started: commands run without it until `searchkit daemon start`"
+            line += "; another searchkit than this one: commands run without it until `searchkit daemon start`"
         return line
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
 
 
 # -- asking the daemon ----------------------------------------------------------
@@ -97,7 +125,7 @@ def _ask(op: str, directory: str) -> dict[str, Any] | None:
         return None
     with sock:
         try:
-            client.send_frame(sock, json.dumps({"op": op, "code": client.code_signature()}).encode())
+            client.send_frame(sock, json.dumps({"op": op, "code": client.code_identity()}).encode())
             answer = client.recv_frame(sock)
         except OSError:
             return None
@@ -120,6 +148,8 @@ def status(directory: str | None = None) -> Status:
         ran=int(got.get("ran", 0)),
         started=got.get("started"),
         same_code=bool(got.get("same_code")),
+        auto=bool(got.get("auto")),
+        idle=float(got.get("idle") or 0),
     )
 
 
@@ -138,7 +168,7 @@ def start(index_dir: str, directory: str | None = None) -> Status:
         raise DaemonError("the daemon needs Unix sockets with SO_PEERCRED (Linux)")
     directory = directory or client.runtime_dir()
     _private_dir(directory)
-    now = status(directory)
+    now = _settled(directory)
     if now.running and now.same_code and now.index == os.path.abspath(index_dir):
         return now
     if now.running:
@@ -148,14 +178,13 @@ def start(index_dir: str, directory: str | None = None) -> Status:
     log_path = os.path.join(directory, LOG_NAME)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "searchkit.daemon", os.path.abspath(index_dir), directory],
+            client.daemon_argv(index_dir, directory, auto=False),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
-            cwd="/",
+            cwd=client.daemon_cwd(),
             start_new_session=True,
-            # searchkit makes no BLAS calls; one thread keeps the daemon's forks simple.
-            env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "SEARCHKIT_NO_DAEMON": "1"},
+            env=client.daemon_env(dict(os.environ)),
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -168,6 +197,39 @@ def start(index_dir: str, directory: str | None = None) -> Status:
         time.sleep(0.05)
     proc.terminate()
     raise DaemonError(f"the daemon did not answer within {START_TIMEOUT:.0f} s; see {log_path}")
+
+
+def settings() -> tuple[bool, float, str]:
+    """Auto-start on or off, the idle timeout in seconds (0: none), and the settings file."""
+    chosen = client.read_settings()
+    return client.auto_enabled(chosen), client.idle_seconds(chosen), client.settings_path()
+
+
+def change_settings(auto: bool | None = None, idle: float | None = None) -> None:
+    """Writes the settings file with ``auto`` and ``idle`` changed (None: kept)."""
+    chosen = client.read_settings()
+    if auto is not None:
+        chosen["auto"] = "on" if auto else "off"
+    if idle is not None:
+        chosen["idle"] = f"{idle:g}"
+    path = Path(client.settings_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "# searchkit daemon settings (searchkit daemon settings --help)\n"
+    text += "".join(f"{key} = {value}\n" for key, value in chosen.items())
+    fresh = path.with_name(path.name + ".new")
+    fresh.write_text(text, encoding="utf-8")
+    os.replace(fresh, path)
+
+
+def _settled(directory: str) -> Status:
+    """The folder's daemon once it answers: one still starting (it holds the
+    lock, nothing answers yet) is waited for, up to START_TIMEOUT."""
+    deadline = time.monotonic() + START_TIMEOUT
+    now = status(directory)
+    while not now.running and client.lock_held(directory) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = status(directory)
+    return now
 
 
 def stop(directory: str | None = None) -> Status:
@@ -220,9 +282,12 @@ class Warm:
             self.generation = generation
             self.identity = (_identity(self.path), _identity(os.path.join(self.path, "catalog.sqlite")))
         except Exception:  # no index yet, or one being rebuilt: workers open it themselves
-            if self.index is not None:
-                self.index.close()
-            self.index, self.generation, self.identity = None, None, None
+            self.let_go()
+
+    def let_go(self) -> None:
+        if self.index is not None:
+            self.index.close()
+        self.index, self.generation, self.identity = None, None, None
 
     @staticmethod
     def _exercise(ix: SearchIndex) -> None:
@@ -333,8 +398,10 @@ def _stdio(settings: list[list[Any]]) -> None:
 
 
 def _refusal(req: dict[str, Any], signature: str) -> str | None:
-    if req.get("code") != signature:
-        return "searchkit changed since the daemon started"
+    if req.get("code") != client.code_identity():
+        return "another searchkit (version, folder or interpreter) than the daemon's"
+    if client.code_signature() != signature:
+        return CHANGED
     if req.get("utf8_mode") != sys.flags.utf8_mode or req.get("fs_encoding") != sys.getfilesystemencoding():
         return "another text encoding"
     argv = req.get("argv") or [""]
@@ -346,13 +413,17 @@ def _refusal(req: dict[str, Any], signature: str) -> str | None:
 
 def _watch(conn: socket.socket) -> None:
     """The client's signals, forwarded; its going away ends the command."""
+    import threading
+
     while True:
         try:
             got = conn.recv(1)
         except OSError:
             got = b""
         if got == b"I":
-            os.kill(os.getpid(), signal.SIGINT)
+            # To the main thread: a signal the kernel gave this thread would
+            # not interrupt a write the command is blocked in.
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
         elif got == b"T":
             os.kill(os.getpid(), signal.SIGTERM)
             return
@@ -391,6 +462,8 @@ def _run(conn: socket.socket, req: dict[str, Any], fds: list[int], warm: Warm) -
         code = 0
     except SystemExit as exc:
         code = _exit_code(exc.code)
+    except KeyboardInterrupt:
+        code = cli.INTERRUPTED  # Ctrl-C before or after the command proper: ended, no traceback
     except BaseException:
         import traceback
 
@@ -423,14 +496,18 @@ def _worker(
     req = json.loads(body.decode("utf-8", "surrogateescape"))
     op = req.get("op")
     if op == "status":
-        client.send_frame(conn, json.dumps({**info, "same_code": req.get("code") == signature}).encode())
+        same = req.get("code") == client.code_identity() and client.code_signature() == signature
+        client.send_frame(conn, json.dumps({**info, "same_code": same}).encode())
         return
     if op == "stop":
         os.kill(os.getppid(), signal.SIGTERM)
         client.send_frame(conn, b'{"stopping": true}')
         return
     refused = _refusal(req, signature) if op == "run" and len(fds) == 3 else "not a request"
-    client.send_frame(conn, json.dumps({"accepted": refused is None, "reason": refused}).encode())
+    if refused == CHANGED:
+        os.kill(os.getppid(), signal.SIGTERM)  # it cannot run the new code: it makes way for a daemon that can
+    answer = {"accepted": refused is None, "reason": refused, "changed": refused == CHANGED}
+    client.send_frame(conn, json.dumps(answer).encode())
     if refused is not None:
         return
     os.write(ran, b".")  # counted by the daemon (status: commands run)
@@ -454,13 +531,50 @@ def _stop(_signum: int, _frame: object) -> None:
     raise _Stop
 
 
-def serve(index_dir: str, directory: str) -> None:
-    """The daemon's main loop (``python -m searchkit.daemon INDEX DIR``)."""
-    signature = client.code_signature()  # of the files about to be imported
+def _lock(directory: str, wait: float) -> int | None:
+    """The folder's lock (its descriptor, held until this process exits), or
+    None when another daemon still holds it after ``wait`` seconds."""
+    import fcntl
+
+    fd = os.open(os.path.join(directory, client.LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except OSError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                return None
+            time.sleep(0.05)
+
+
+def _folder_stamp(path: str) -> tuple[int, int, int] | None:
+    """What changes when an index folder is replaced or a commit lands in it
+    (a commit adds a TOC file), or None when it is gone."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns
+
+
+def serve(index_dir: str, directory: str, auto: bool = False) -> None:
+    """The daemon's main loop (``python -m searchkit.daemon INDEX DIR [--auto]``)."""
     _private_dir(directory)
+    # Before any start-up work: a second daemon for this folder (two commands
+    # at one moment started one each) leaves at once.
+    lock = _lock(directory, AUTO_LOCK_WAIT if auto else START_TIMEOUT)
+    if lock is None:
+        print(f"searchkit daemon {os.getpid()}: another daemon holds {directory}; exiting", flush=True)
+        return
+    os.chdir("/")  # it holds no folder of the caller's busy (client.daemon_cwd)
+    signature = client.code_signature()  # of the files about to be imported
+    idle = client.idle_seconds()
     _preload()
     warm = Warm(index_dir)
     warm.refresh()
+    stamp = _folder_stamp(warm.path)
     sock_path = os.path.join(directory, client.SOCKET_NAME)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with contextlib.suppress(FileNotFoundError):
@@ -473,29 +587,56 @@ def serve(index_dir: str, directory: str) -> None:
     Path(pid_path).write_text(f"{os.getpid()}\n")
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
-    info: dict[str, Any] = {"pid": os.getpid(), "index": warm.path, "started": time.time(), "served": 0, "ran": 0}
+    info: dict[str, Any] = {
+        "pid": os.getpid(), "index": warm.path, "started": time.time(), "served": 0, "ran": 0,
+        "auto": auto, "idle": idle,
+    }
     # Each worker that runs a command writes a byte here: the count status gives.
     ran_r, ran_w = os.pipe()
     os.set_blocking(ran_r, False)
     print(f"searchkit daemon {os.getpid()} serving {warm.path} on {sock_path}", flush=True)
+    last_command = last_accept = time.monotonic()
     try:
-        listener.settimeout(CHECK_EVERY)
         while True:
+            if _count_runs(ran_r, info):
+                last_command = time.monotonic()
+            # Idle from the last command run; a connection just accepted may be
+            # one whose worker has not yet said so: it has GRACE seconds to.
+            leave_at = max(last_command + idle, last_accept + GRACE) if idle > 0 else float("inf")
+            now = time.monotonic()
+            if now >= leave_at:
+                print(f"searchkit daemon {os.getpid()} exiting: {_duration(idle)} without a command", flush=True)
+                break
+            listener.settimeout(min(CHECK_EVERY, leave_at - now))
             try:
                 conn, _addr = listener.accept()
             except TimeoutError:
-                if not _still_ours(sock_path, bound):
-                    break  # its folder was removed, or a newer daemon took the socket over
+                why = _why_leave(sock_path, bound, signature)
+                now_stamp = _folder_stamp(warm.path)
+                if why is None and now_stamp is None and auto:
+                    why = f"its index {warm.path} was removed"
+                elif why is None and now_stamp is None:
+                    warm.let_go()  # its files: a removed index's space is freed
+                elif why is None and now_stamp != stamp:
+                    warm.refresh()  # rebuilt or committed to: the new generation, the old files closed
+                stamp = now_stamp
+                if why is not None:
+                    print(f"searchkit daemon {os.getpid()} exiting: {why}", flush=True)
+                    break
                 continue
+            last_accept = time.monotonic()
+            if _count_runs(ran_r, info):  # so that status counts every command before it
+                last_command = last_accept
             info["warm"] = warm.index is not None
-            with contextlib.suppress(BlockingIOError):
-                info["ran"] += len(os.read(ran_r, 65536))
             sys.stdout.flush()
             sys.stderr.flush()
             pid = os.fork()
             if pid == 0:
                 try:
                     os.close(ran_r)
+                    # flock is the open file's: a worker keeping it would keep the
+                    # folder locked after the daemon exits, for a long command's time.
+                    os.close(lock)
                     _worker(conn, listener, warm, info, signature, ran_w)
                 except BaseException:  # the worker's own failure, not its command's: kept for whoever debugs it
                     import traceback
@@ -506,20 +647,46 @@ def serve(index_dir: str, directory: str) -> None:
                     os._exit(0)
             conn.close()
             info["served"] += 1
-            warm.refresh()  # a commit since: the next worker starts on the new generation
+            stamp = _folder_stamp(warm.path)
+            if stamp is None:
+                warm.let_go()  # removed (opening it would retry for a while): the next tick decides
+            else:
+                warm.refresh()  # a commit since: the next worker starts on the new generation
     except _Stop:
-        pass
+        # `daemon stop`, or a worker that found the code changed (_worker).
+        print(f"searchkit daemon {os.getpid()} exiting: told to stop (SIGTERM)", flush=True)
     finally:
         with contextlib.suppress(FileNotFoundError):
             if os.stat(sock_path).st_ino == bound:  # not a newer daemon's
                 os.unlink(sock_path)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(pid_path)
+            if Path(pid_path).read_text().strip() == str(os.getpid()):
+                os.unlink(pid_path)
         listener.close()
+        os.close(lock)
+
+
+def _count_runs(ran_r: int, info: dict[str, Any]) -> int:
+    """Adds the commands workers have said they run (a byte each) to ``info``; returns how many."""
+    try:
+        got = len(os.read(ran_r, 65536))
+    except BlockingIOError:
+        return 0
+    info["ran"] += got
+    return got
+
+
+def _why_leave(sock_path: str, bound: int, signature: str) -> str | None:
+    """Why the daemon, between commands, should exit (None: it stays)."""
+    if not _still_ours(sock_path, bound):
+        return "its socket was removed or taken over"
+    if client.code_signature() != signature:
+        return CHANGED
+    return None
 
 
 if __name__ == "__main__":
     # As searchkit.daemon, not __main__: cli._open looks the worker's index up there.
     from searchkit.daemon import serve as _serve
 
-    _serve(sys.argv[1], sys.argv[2])
+    _serve(sys.argv[1], sys.argv[2], auto="--auto" in sys.argv[3:])

@@ -19,7 +19,7 @@ def _interrupt(*args: Any, **kwargs: Any) -> Any:
 def test_an_interrupted_search_only_says_so(library_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SearchIndex, "search", _interrupt)
     result = CliRunner().invoke(cli, ["-i", str(library_dir), "search", "radar"])
-    assert (result.exit_code, result.output) == (1, "Error: interrupted\n")
+    assert (result.exit_code, result.output) == (130, "Error: interrupted\n")
 
 
 def test_an_interrupted_save_names_what_the_index_keeps(library_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,9 @@
-"""Start-up: the Whoosh imports searchkit defers (searchkit.whoosh_imports)."""
+"""Start-up: the Whoosh imports searchkit defers (searchkit.whoosh_imports); `searchkit --help` from its cache."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ import whoosh.query.terms
 from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import QueryParser
 
-import searchkit  # noqa: F401  (installs the deferral before Whoosh loads)
+import searchkit  # (installs the deferral before Whoosh loads)
 
 
 def test_variations_expand_exactly_as_whoosh_s_own() -> None:
@@ -49,6 +51,16 @@ def test_the_deferred_urlretrieve_is_the_real_one(tmp_path: Path) -> None:
     assert hasattr(urllib.request, "urlopen")  # the real module, not the stand-in
 
 
+def test_only_the_group_s_own_help_is_cached() -> None:
+    from searchkit import client
+
+    assert client.just_help(["--help"]) and client.just_help(["-h"])
+    assert client.just_help(["-i", "ix", "--help"]) and client.just_help(["--index-dir=ix", "-h"])
+    assert client.just_help(["-iix", "--help"])
+    for args in (["-i", "--help"], ["search", "--help"], ["--help", "search"], ["--version"], [], ["--help", "-h"]):
+        assert not client.just_help(args), args
+
+
 @pytest.mark.slow
 def test_the_query_side_loads_without_urllib_request_or_morph_en() -> None:
     script = (
@@ -59,3 +71,29 @@ def test_the_query_side_loads_without_urllib_request_or_morph_en() -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["['whoosh.query']", "True True"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", ["", "60", "200"])
+def test_help_from_its_cache_is_click_s_own_text(columns: str, tmp_path: Path) -> None:
+    # A copy of the package: its __pycache__ holds the cached text, apart from other tests'.
+    src = tmp_path / "src"
+    shutil.copytree(Path(searchkit.__file__).parent, src / "searchkit", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(src), "COLUMNS": columns, "SEARCHKIT_NO_DAEMON": "1"}
+    clicks = "import sys; sys.argv = ['searchkit', '--help']; from searchkit.cli import main; main()"
+    own = subprocess.run([sys.executable, "-c", clicks], env=env, cwd=tmp_path, capture_output=True, check=True)
+    made = subprocess.run([sys.executable, "-m", "searchkit", "--help"], env=env, cwd=tmp_path, capture_output=True)
+    kept = sorted((src / "searchkit" / "__pycache__").glob("help-*.txt"))
+    assert len(kept) == 1
+    read = subprocess.run([sys.executable, "-m", "searchkit", "-h"], env=env, cwd=tmp_path, capture_output=True)
+    assert own.stdout.startswith(b"Usage: searchkit [OPTIONS] COMMAND [ARGS]...")
+    assert (made.returncode, made.stdout, made.stderr) == (read.returncode, read.stdout, read.stderr) == (0, own.stdout, b"")
+    other = subprocess.run([sys.executable, "-m", "searchkit", "-i", "elsewhere", "--help"], env=env, cwd=tmp_path,
+                           capture_output=True)
+    assert other.stdout == own.stdout  # --index-dir does not change the group's help
+    kept[0].write_text("stale\n")  # the file is what is printed: proof the second run read it
+    assert subprocess.run([sys.executable, "-m", "searchkit", "--help"], env=env, cwd=tmp_path,
+                          capture_output=True).stdout == b"stale\n"
+    (src / "searchkit" / "cli.py").write_text((src / "searchkit" / "cli.py").read_text() + "\n")  # an edit
+    again = subprocess.run([sys.executable, "-m", "searchkit", "--help"], env=env, cwd=tmp_path, capture_output=True)
+    assert again.stdout == own.stdout  # new code: made afresh
