@@ -35,6 +35,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=4000)
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--save", help="also write the profile's pstats to this file")
     ap.add_argument("--plain", action="store_true", help="only the run without cProfile")
     ap.add_argument("--gc", action="store_true", help="also print the time spent in garbage collection")
     args = ap.parse_args()
@@ -82,6 +83,8 @@ def main() -> None:
                 prof.disable()
                 whole = time.process_time() - started
                 stats = pstats.Stats(prof)
+                if args.save:
+                    stats.dump_stats(args.save)
                 print(f"under cProfile: {whole:.2f} s CPU")
                 print("\n".join(ps.stage_table(stats, args.docs, whole)))
                 buf = io.StringIO()

@@ -35,7 +35,7 @@ from whoosh.fields import ID, FieldType
 from whoosh.writing import SegmentWriter
 
 from . import segmerge
-from .analysis import FAST, POSSESSIVE_TERM, news_analyzer
+from .analysis import FAST, POSSESSIVE_TERM, Numbered, news_analyzer
 from .codec import (
     V_CHARS,
     V_FREQ,
@@ -66,6 +66,17 @@ class _TermTable:
         self.by_token: dict[str, int] = {POSSESSIVE_TERM: POSS} if mode == "text" else {}
         self.by_term: dict[str, int] = {}
         self.terms: list[str] = []
+        self._lut_vocab: list[str] | None = None
+        self._lut = np.zeros(0, dtype=np.int32)
+
+    def numbers(self, numbered: Numbered) -> bytes:
+        """A Numbered document's term numbers in this table, as int32 bytes:
+        its chunk's vocabulary is looked up once (the chunk's documents come
+        one after another), each document is one numpy take."""
+        if numbered.vocab is not self._lut_vocab:
+            self._lut = np.asarray(self.ids(numbered.vocab), dtype=np.int32)
+            self._lut_vocab = numbered.vocab
+        return self._lut[np.frombuffer(numbered.ids, dtype=np.int32)].tobytes()
 
     def ids(self, toks: list[str]) -> list[int]:
         by_token = self.by_token
@@ -125,9 +136,16 @@ class _Occurrences:
         self.nraw = array("i")  # their token counts, possessives included
         self.ndistinct = array("i")
 
-    def add(self, docnum: int, value: str) -> int:
+    def add(self, docnum: int, value: str | Numbered) -> int:
         """Adds one document's value; returns its token count."""
         mode = self.table.mode
+        if isinstance(value, Numbered):  # a keyword field's tokens, numbered by prepare.py
+            if not value.ids:
+                return 0
+            self.tids.frombytes(self.table.numbers(value))
+            self.docs.append(docnum)
+            self.nraw.append(len(value.ids))
+            return len(value.ids)  # no possessive in a keyword table
         if mode == "id":  # one term, the value: no list to map
             tid = self.table.by_token.get(value)
             self.tids.append(self.table._miss(value) if tid is None else tid)
@@ -148,7 +166,10 @@ class _Occurrences:
             return 0
         if self.chars:
             self.plens.extend(plens)
-        self.distinct.extend(self.table.ids(distinct))
+        if isinstance(distinct, Numbered):
+            self.distinct.frombytes(self.table.numbers(distinct))
+        else:
+            self.distinct.extend(self.table.ids(distinct))
         self.ndistinct.append(len(distinct))
         self.index.extend(index)
         self.docs.append(docnum)
@@ -391,6 +412,10 @@ class BulkWriter(SegmentWriter):
                 continue
             field = schema[fieldname]
             length = 0
+            if isinstance(value, Numbered) and (
+                field.stored or field.column_type or self._mode(fieldname, field) not in ("keyword", "keyword-lower")
+            ):
+                value = " ".join(value.terms())  # wanted as written (not the indexer's schema)
             if field.indexed:
                 mode = self._mode(fieldname, field)
                 if mode is not None:
