@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--save", help="also write the profile's pstats to this file")
+    ap.add_argument("--steps", action="store_true", help="CPU by step, no cProfile")
     ap.add_argument("--plain", action="store_true", help="only the run without cProfile")
     ap.add_argument("--gc", action="store_true", help="also print the time spent in garbage collection")
     args = ap.parse_args()
@@ -61,6 +62,9 @@ def main() -> None:
     with next(parts.glob("*.jsonl")).open() as f:
         for _ in range(args.docs):
             lines.append(f.readline())
+    if args.steps:
+        step_table(parts, lines)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         for label in ("plain",) if args.plain else ("plain", "profiled"):
             src = Path(tmp) / label / "corpus"
@@ -93,6 +97,83 @@ def main() -> None:
                 text = buf.getvalue()
                 print(text[text.find("   ncalls") :].replace(str(ROOT) + "/", ""))
             ix.close()
+
+
+def step_table(parts: Path, lines: list[str]) -> None:
+    """Each step's CPU, ms an article, best of three, without cProfile: the
+    reader, prepare()'s parts as the worker runs them, and the rest of a
+    whole run (one process) as write + commit."""
+    import inspect
+
+    from searchkit import SearchIndex, boundaries
+    from searchkit.analysis import FAST
+    from searchkit.articles import read_file, record_digest
+    from searchkit.neardup import sketches
+
+    with_cut = "body_cut" in inspect.signature(boundaries.index_fields).parameters
+    n = len(lines)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "corpus"
+        src.mkdir()
+        (src / "a.jsonl").write_text("".join(lines))
+        times: dict[str, float] = {}
+
+        def best(name: str, fn: object) -> None:
+            runs = []
+            for _ in range(3):
+                started = time.process_time()
+                fn()  # type: ignore[operator]
+                runs.append(time.process_time() - started)
+            times[name] = min(runs)
+
+        best("read (JSON Lines reader, articles)", lambda: read_file(str(src / "a.jsonl")))
+        arts = [x.article for x in read_file(str(src / "a.jsonl")).loaded]
+
+        def prepare_parts() -> dict[str, float]:
+            got = dict.fromkeys(("cut", "words", "sketch", "operators", "digest"), 0.0)
+            for a in arts:
+                t0 = time.process_time()
+                cuts = [FAST.cut(t) if t else None for t in (a.headline, a.body, a.summary)]
+                t1 = time.process_time()
+                FAST.vocabulary(a.headline, a.body)
+                t2 = time.process_time()
+                sketches.sketch(a.body)
+                t3 = time.process_time()
+                if with_cut:
+                    boundaries.index_fields(a.headline, a.body, cuts[1])
+                else:
+                    boundaries.index_fields(a.headline, a.body)
+                t4 = time.process_time()
+                record_digest(a)
+                t5 = time.process_time()
+                for k, d in zip(got, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+                    got[k] += d
+            return got
+
+        runs = [prepare_parts() for _ in range(3)]
+        labels = {
+            "cut": "analyze: cut (tokens, terms)",
+            "words": "analyze: spelling words",
+            "sketch": "sketch (near-duplicates)",
+            "operators": "operators' fields (boundaries, exact forms)",
+            "digest": "record digest",
+        }
+        for k, label in labels.items():
+            times[label] = min(r[k] for r in runs)
+        whole = []
+        for i in range(3):
+            ix = SearchIndex(Path(tmp) / f"ix{i}", create=True)
+            started = time.process_time()
+            ix.update([src])
+            whole.append(time.process_time() - started)
+            ix.close()
+        rest = min(whole) - sum(times.values())
+        times["write + commit (the rest of a whole run)"] = rest
+        print("| step | ms an article (CPU) |")
+        print("|---|---|")
+        for k, v in times.items():
+            print(f"| {k} | {1000 * v / n:.3f} |")
+        print(f"| whole run, one process (SEARCHKIT_WORKERS=0) | {1000 * min(whole) / n:.3f} |")
 
 
 if __name__ == "__main__":
