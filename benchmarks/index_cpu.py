@@ -58,7 +58,7 @@ else:
 
 
 def corpus() -> tuple[Path, Path]:
-    found = sorted(WORK.glob("corpus-*-p20000"))
+    found = sorted(WORK.glob("corpus-*-nreal-*-p20000"))  # the 19k Reuters file, not a --scale corpus
     if not found:
         sys.exit("no corpus: run python benchmarks/run.py --engines searchkit first")
     base = found[0]

@@ -57,7 +57,7 @@ def main() -> None:
     from searchkit import SearchIndex
 
     print(f"tree: {Path(searchkit.__file__).parent.parent}  load {os.getloadavg()[0]:.2f}")
-    parts = next(iter(sorted((ROOT / "benchmarks" / ".work").glob("corpus-*-p20000/parts"))))
+    parts = next(iter(sorted((ROOT / "benchmarks" / ".work").glob("corpus-*-nreal-*-p20000/parts"))))
     lines = []
     with next(parts.glob("*.jsonl")).open() as f:
         for _ in range(args.docs):
