@@ -22,7 +22,7 @@ import bisect
 import re
 from typing import TYPE_CHECKING
 
-from .analysis import FAST, normalize
+from .analysis import FAST, POSSESSIVE_TERM, Cut, Numbered, normalize
 from .lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -120,9 +120,23 @@ def sentence_starts(text: str, until: int | None = None) -> list[int]:
     return found
 
 
-def token_starts(text: str) -> np.ndarray:
+def token_starts(text: str, cut: Cut | None = None) -> np.ndarray:
     """The start character of each of ``text``'s tokens at its position
-    (the bulk writer's cut: possessives are cut and then dropped)."""
+    (the bulk writer's cut: possessives are cut and then dropped).
+    ``cut``: ``FAST.cut(text)`` if the caller has it (its piece lengths are
+    the split's, as an array, and it marks the possessives)."""
+    if cut is not None:
+        terms, index, plens, possessives = cut
+        if len(plens) < 2:
+            return np.zeros(0, dtype=np.int64)
+        lens = np.frombuffer(plens, dtype=np.int32).astype(np.int64)
+        ends = np.cumsum(lens)
+        starts = (ends - lens)[1::2]
+        if not possessives:
+            return starts
+        listed = terms.terms() if isinstance(terms, Numbered) else terms
+        kept = np.fromiter((t != POSSESSIVE_TERM for t in listed), dtype=np.bool_, count=len(listed))
+        return starts[kept[np.frombuffer(index, dtype=np.int32)]]
     parts = FAST.split(text)
     if len(parts) < 2:
         return np.zeros(0, dtype=np.int64)
@@ -165,26 +179,29 @@ def decode(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     return values[1 : 1 + n], values[1 + n :]
 
 
-def boundaries(body: str) -> bytes:
-    """The body's sentence and paragraph starts as token positions, packed."""
+def boundaries(body: str, cut: Cut | None = None) -> bytes:
+    """The body's sentence and paragraph starts as token positions, packed
+    (``cut``: the body's ``FAST.cut``, if the caller has it)."""
     paras = paragraph_starts(body)
-    starts = token_starts(body)  # once for both lists: the largest cost of an article here
+    starts = token_starts(body, cut)  # once for both lists: the largest cost of an article here
     return encode(positions_of(body, sentence_starts(body), starts), positions_of(body, paras, starts))
 
 
 def capitals(word: str) -> int:
-    return sum(ch.isupper() for ch in word)
+    return sum(map(str.isupper, word))
 
 
 def exact_forms(*texts: str) -> str:
     """The texts' tokens with at least EXACT_CAPITALS capital letters, as
     written (NFKC), once each, space-separated (the ``exact`` field)."""
-    found: set[str] = set()
+    toks: set[str] = set()
     for text in texts:
-        found.update(t for t in FAST.split(text)[1::2] if not t.islower() and t[0] not in "'’")
+        toks.update(FAST.split(text)[1::2])  # distinct first: the tests below run once a token
+    found = [t for t in toks if not t.islower() and t[0] not in "'’"]
     return " ".join(sorted(f for f in map(normalize, found) if capitals(f) >= EXACT_CAPITALS))
 
 
-def index_fields(headline: str, body: str) -> dict[str, object]:
-    """The fields the operators read, for the writer's document."""
-    return {"bounds": boundaries(body), "exact": exact_forms(headline, body)}
+def index_fields(headline: str, body: str, body_cut: Cut | None = None) -> dict[str, object]:
+    """The fields the operators read, for the writer's document
+    (``body_cut``: the body's ``FAST.cut``, if the caller has it)."""
+    return {"bounds": boundaries(body, body_cut), "exact": exact_forms(headline, body)}

@@ -35,7 +35,7 @@ from whoosh.fields import ID, FieldType
 from whoosh.writing import SegmentWriter
 
 from . import segmerge
-from .analysis import FAST, POSSESSIVES, news_analyzer
+from .analysis import FAST, POSSESSIVE_TERM, Numbered, news_analyzer
 from .codec import (
     V_CHARS,
     V_FREQ,
@@ -61,9 +61,22 @@ class _TermTable:
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
-        self.by_token: dict[str, int] = dict.fromkeys(POSSESSIVES, POSS) if mode == "text" else {}
+        # Text mode: keyed by term (FastAnalyzer.cut gives terms), the
+        # possessive's marker dropped.
+        self.by_token: dict[str, int] = {POSSESSIVE_TERM: POSS} if mode == "text" else {}
         self.by_term: dict[str, int] = {}
         self.terms: list[str] = []
+        self._lut_vocab: list[str] | None = None
+        self._lut = np.zeros(0, dtype=np.int32)
+
+    def numbers(self, numbered: Numbered) -> bytes:
+        """A Numbered document's term numbers in this table, as int32 bytes:
+        its chunk's vocabulary is looked up once (the chunk's documents come
+        one after another), each document is one numpy take."""
+        if numbered.vocab is not self._lut_vocab:
+            self._lut = np.asarray(self.ids(numbered.vocab), dtype=np.int32)
+            self._lut_vocab = numbered.vocab
+        return self._lut[np.frombuffer(numbered.ids, dtype=np.int32)].tobytes()
 
     def ids(self, toks: list[str]) -> list[int]:
         by_token = self.by_token
@@ -77,9 +90,7 @@ class _TermTable:
         tid = self.by_token.get(tok)  # a token met twice in one call
         if tid is not None:
             return tid
-        if self.mode == "text":
-            term = FAST.form(tok)[1]
-        elif self.mode == "keyword-lower":
+        if self.mode == "keyword-lower":
             term = tok.lower()  # Whoosh's LowercaseFilter
         else:
             term = tok
@@ -93,7 +104,11 @@ class _TermTable:
 
 # Term numbers are the table's, shared by every segment this process writes
 # (a segment writes only the terms it has, see _Occurrences.postings).
+# Not the "id" mode's: its values (ids, digests) are one a document, never
+# met again, so a table kept for the process grew with the corpus (two
+# entries an article, ~100 MB at 200k); each writer keeps its own.
 _TABLES: dict[str, _TermTable] = {}
+SHARED_MODES = frozenset({"text", "keyword", "keyword-lower"})
 TABLE_LIMIT = 2_000_000  # tokens
 
 
@@ -121,9 +136,16 @@ class _Occurrences:
         self.nraw = array("i")  # their token counts, possessives included
         self.ndistinct = array("i")
 
-    def add(self, docnum: int, value: str) -> int:
+    def add(self, docnum: int, value: str | Numbered) -> int:
         """Adds one document's value; returns its token count."""
         mode = self.table.mode
+        if isinstance(value, Numbered):  # a keyword field's tokens, numbered by prepare.py
+            if not value.ids:
+                return 0
+            self.tids.frombytes(self.table.numbers(value))
+            self.docs.append(docnum)
+            self.nraw.append(len(value.ids))
+            return len(value.ids)  # no possessive in a keyword table
         if mode == "id":  # one term, the value: no list to map
             tid = self.table.by_token.get(value)
             self.tids.append(self.table._miss(value) if tid is None else tid)
@@ -144,7 +166,10 @@ class _Occurrences:
             return 0
         if self.chars:
             self.plens.extend(plens)
-        self.distinct.extend(self.table.ids(distinct))
+        if isinstance(distinct, Numbered):
+            self.distinct.frombytes(self.table.numbers(distinct))
+        else:
+            self.distinct.extend(self.table.ids(distinct))
         self.ndistinct.append(len(distinct))
         self.index.extend(index)
         self.docs.append(docnum)
@@ -213,6 +238,59 @@ class _Occurrences:
             fp.starts = starts[by_term]
             fp.ends = ends[by_term]
         return terms, fp
+
+
+_ANCHORS_RE = re.compile(r"(?:[0-9a-f]{16} )*[0-9a-f]{16}")  # what duplicates.anchors gives, joined
+
+
+class _AnchorOccurrences:
+    """The anchors field (16-hex-digit sketch values, eight a document) as
+    numbers, not through a term table.
+
+    Every anchor is a new token almost every time (152k of 19k articles'
+    tokens), so a table kept them all for the process: a miss a token, and
+    at 200k the main process's largest structure. Here a document's value is
+    parsed by ``bytes.fromhex`` and kept as uint64s; at commit one sort
+    gives the postings, the same ones the keyword path gives (a value not
+    in that form goes through it: ``other``).
+    """
+
+    def __init__(self, field: FieldType) -> None:
+        self.field = field
+        self.values = bytearray()  # big-endian uint64s, as the hex reads
+        self.docs = array("i")
+        self.other = _Occurrences(field, _TermTable("keyword"))
+
+    def add(self, docnum: int, value: str) -> int:
+        if not _ANCHORS_RE.fullmatch(value):
+            return self.other.add(docnum, value)
+        raw = bytes.fromhex(value)
+        self.values += raw
+        self.docs.extend([docnum] * (len(raw) // 8))
+        return len(raw) // 8
+
+    def postings(self, doc_lengths: np.ndarray | None) -> tuple[list[bytes], FieldPostings] | None:
+        found: list[Terms] = []
+        if self.docs:
+            values = np.frombuffer(bytes(self.values), dtype=">u8").astype(np.uint64)
+            docs = np.frombuffer(self.docs, dtype=np.int32).astype(np.int64)
+            order = np.lexsort((docs, values))
+            values, docs = values[order], docs[order]
+            new_posting = np.ones(len(values), dtype=bool)
+            new_posting[1:] = (values[1:] != values[:-1]) | (docs[1:] != docs[:-1])
+            pstart = np.flatnonzero(new_posting)
+            counts = np.diff(np.append(pstart, len(values)))
+            pvalues, ids = values[pstart], docs[pstart]
+            new_term = np.ones(len(pvalues), dtype=bool)
+            new_term[1:] = pvalues[1:] != pvalues[:-1]
+            term_starts = np.append(np.flatnonzero(new_term), len(pvalues))
+            terms = [b"%016x" % v for v in pvalues[term_starts[:-1]].tolist()]
+            lengths = np.zeros(len(ids), dtype=np.int64)
+            found.append((terms, FieldPostings(term_starts, ids, counts.astype(np.float32), lengths, counts=counts)))
+        more = self.other.postings(doc_lengths)
+        if more is not None:
+            found.append(more)
+        return segmerge.merge_postings(found) if found else None
 
 
 def _fast_mode(field: FieldType) -> str | None:
@@ -291,11 +369,13 @@ class BulkWriter(SegmentWriter):
         # Non-compound segments: a searcher on a compound segment copies it
         # into memory; separate files are memory-mapped instead.
         super().__init__(ix, codec=codec or SearchkitCodec(), compound=False, limitmb=limitmb, **options)
-        self._occ: dict[str, _Occurrences] = {}
+        self._occ: dict[str, _Occurrences | _AnchorOccurrences] = {}
         # One table per mode for the whole process: a run writes a segment
         # per commit, and each new table met every token again (7 segments
-        # of 19k stories: 520k misses for 75k distinct tokens).
+        # of 19k stories: 520k misses for 75k distinct tokens). The "id"
+        # mode's is this writer's own (SHARED_MODES).
         self._tables = _TABLES
+        self._own_tables: dict[str, _TermTable] = {}
         for mode, table in list(_TABLES.items()):
             if len(table.by_token) > TABLE_LIMIT:
                 del _TABLES[mode]  # bounded: a stream of new tokens must not exhaust memory
@@ -332,16 +412,16 @@ class BulkWriter(SegmentWriter):
                 continue
             field = schema[fieldname]
             length = 0
+            if isinstance(value, Numbered) and (
+                field.stored or field.column_type or self._mode(fieldname, field) not in ("keyword", "keyword-lower")
+            ):
+                value = " ".join(value.terms())  # wanted as written (not the indexer's schema)
             if field.indexed:
                 mode = self._mode(fieldname, field)
                 if mode is not None:
                     occ = self._occ.get(fieldname)
                     if occ is None:
-                        # Text fields share one table: a token is analysed once per segment.
-                        table = self._tables.get(mode)
-                        if table is None:
-                            table = self._tables[mode] = _TermTable(mode)
-                        occ = self._occ[fieldname] = _Occurrences(field, table)
+                        occ = self._occ[fieldname] = self._occurrences(fieldname, field, mode)
                     n = occ.add(docnum, value)
                     if field.scorable:
                         length = n
@@ -361,6 +441,16 @@ class BulkWriter(SegmentWriter):
         pdw.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _occurrences(self, fieldname: str, field: FieldType, mode: str) -> _Occurrences | _AnchorOccurrences:
+        if fieldname == dupgroups.ANCHOR_FIELD and mode == "keyword" and not ANCHOR_TERMS:
+            return _AnchorOccurrences(field)
+        # Text fields share one table: a token is analysed once per process.
+        tables = self._tables if mode in SHARED_MODES else self._own_tables
+        table = tables.get(mode)
+        if table is None:
+            table = tables[mode] = _TermTable(mode)
+        return _Occurrences(field, table)
 
     def _index_generic(self, fieldname: str, field: FieldType, docnum: int, value: Any) -> int:
         # Documents grouped by value: one append per field and document; the

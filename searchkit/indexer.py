@@ -30,7 +30,7 @@ from typing import Any
 from whoosh import writing
 
 from . import boundaries, saved, storage
-from .analysis import FAST
+from .analysis import FAST, Numbered
 from .articles import Article, Loaded, Skipped, read_file, record_digest, record_stem, walk
 from .catalog import ArticleRow, Catalog, Change, FileRow
 from .errors import IndexCorruptError, IndexVersionError, NothingReadError, PathMissingError
@@ -148,7 +148,7 @@ def _document(
     digest: str,
     stamp: int,
     sk: tuple[int, ...],
-    words: str | None = None,
+    words: str | Numbered | None = None,
     operators: dict[str, object] | None = None,
 ) -> dict[str, object]:
     doc: dict[str, object] = {

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
+from array import array
 from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import boundaries
-from .analysis import FAST, Cut
+from .analysis import FAST, Cut, Numbered
 from .articles import Article, record_digest
 from .neardup import sketches as duplicates
 
@@ -41,8 +43,11 @@ AHEAD = 4  # tasks in flight
 MIN_ARTICLES = 2 * CHUNK  # fewer articles in a file than this: no pool
 
 # (sketch, spelling words, the cuts of headline, body and summary, the
-# operators' fields: boundaries.index_fields, the record's digest)
-Prepared = tuple[tuple[int, ...], str, tuple[Cut | None, ...], dict[str, object], str]
+# operators' fields: boundaries.index_fields, the record's digest); the words
+# and the exact forms as Numbered when a chunk was prepared
+Prepared = tuple[tuple[int, ...], "str | Numbered", tuple[Cut | None, ...], dict[str, object], str]
+# The writer's cut of a keyword field's value (bulkwriter._SPACE_SPLIT, a test keeps them one).
+SPACE_SPLIT = re.compile(r"[^ \t\r\n]+")
 
 
 def default_workers() -> int:
@@ -58,11 +63,56 @@ def prepare(article: Article) -> Prepared:
     cuts = tuple(FAST.cut(t) if t else None for t in (headline, body, summary))
     # After the cuts: the vocabulary and the operators' fields find them in FAST's recent cuts.
     words = " ".join(FAST.vocabulary(headline, body))
-    return duplicates.sketch(body), words, cuts, boundaries.index_fields(headline, body), record_digest(article)
+    operators = boundaries.index_fields(headline, body, cuts[1])
+    return duplicates.sketch(body), words, cuts, operators, record_digest(article)
 
 
 def _prepare_chunk(articles: list[Article]) -> list[Prepared]:
-    return [prepare(a) for a in articles]
+    """The chunk's articles prepared, their terms numbered (:class:`Numbered`):
+    one vocabulary for the text fields' terms, one for the spelling words'
+    and exact forms' tokens (the writer's "text" and "keyword" tables)."""
+    text: dict[str, int] = {}
+    keyword: dict[str, int] = {}
+    text_vocab: list[str] = []
+    keyword_vocab: list[str] = []
+
+    def number(terms: list[str], vocab: dict[str, int], listed: list[str]) -> Numbered:
+        ids = array("i")
+        for t in terms:
+            i = vocab.get(t)
+            if i is None:
+                i = vocab[t] = len(listed)
+                listed.append(t)
+            ids.append(i)
+        return Numbered(listed, ids)
+
+    out: list[Prepared] = []
+    for a in articles:
+        sk, words, cuts, operators, digest = prepare(a)
+        numbered = tuple(
+            None if c is None else (number(c[0], text, text_vocab), c[1], c[2], c[3])  # type: ignore[arg-type]
+            for c in cuts
+        )
+        exact = operators.get("exact")
+        if isinstance(exact, str):
+            operators = {**operators, "exact": number(SPACE_SPLIT.findall(exact), keyword, keyword_vocab)}
+        assert isinstance(words, str)
+        out.append((sk, number(SPACE_SPLIT.findall(words), keyword, keyword_vocab), numbered, operators, digest))
+    return out
+
+
+def as_written(prepared: Prepared) -> Prepared:
+    """``prepared`` with its Numbered parts as :func:`prepare` gives them
+    (the terms lists, the words and exact forms as space-joined strings)."""
+    sk, words, cuts, operators, digest = prepared
+    plain_cuts = tuple(
+        None if c is None else (c[0].terms() if isinstance(c[0], Numbered) else c[0], c[1], c[2], c[3]) for c in cuts
+    )
+    exact = operators.get("exact")
+    if isinstance(exact, Numbered):
+        operators = {**operators, "exact": " ".join(exact.terms())}
+    plain_words = " ".join(words.terms()) if isinstance(words, Numbered) else words
+    return sk, plain_words, plain_cuts, operators, digest
 
 
 def use(article: Article, prepared: Prepared) -> None:

@@ -14,6 +14,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.qparser import MultifieldParser
 
 from searchkit import SearchIndex, codec, postings
+from searchkit.analysis import Numbered
 from searchkit.articles import Article, read_file, walk
 from searchkit.bulkwriter import BulkWriter
 from searchkit.codec import BLOCK_POSTINGS, SearchkitCodec
@@ -489,7 +490,8 @@ def test_pool_and_main_process_chunks_come_back_in_order(monkeypatch: pytest.Mon
         got = list(preparer.prepared(articles))
     finally:
         preparer.close()
-    assert got == wanted
+    assert [prepare.as_written(p) for p in got] == wanted  # a chunk's terms come numbered
+    assert all(isinstance(p[1], Numbered) for p in got)
     # 11 chunks of 4; the turns keep chunks 1, 2, 4, 6, 8 and the last (1 article) here.
     assert here == [a.id for k in (1, 2, 4, 6, 8, 10) for a in articles[4 * k : 4 * k + 4]]
 

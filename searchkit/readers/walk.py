@@ -18,14 +18,16 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from ..articles import ERROR, NOT_ARTICLE, UNSUPPORTED, Skipped
 from ..catalog import CATALOG_FILE
 from .fileio import os_reason
 from .filetypes import not_article_reason, reader_for_name, suffix_of
 from .sidecar import is_sidecar
+
+if TYPE_CHECKING:
+    import pathspec
 
 IGNORE_FILE = ".searchkitignore"
 
@@ -53,6 +55,10 @@ def _load_rules(folder: str) -> _Rules | Skipped | None:
             lines = f.read(1024 * 1024).splitlines()
     except OSError as exc:
         return Skipped(path, f"cannot read ignore file: {os_reason(exc)}")
+    # Imported here: a walk of folders without an ignore file (every
+    # no-change run of a plain corpus) does not pay its 16 ms.
+    import pathspec
+
     return _Rules(folder, pathspec.GitIgnoreSpec.from_lines(lines))
 
 
