@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -70,6 +70,18 @@ class QuerySpec:
             d["source"],
             d["source_key"],
         )
+
+
+def query_classes(queries: Sequence[QuerySpec]) -> dict[str, list[int]]:
+    """The positions of ``queries`` in each class a table reports: the shape
+    (word, and, phrase), the filter (plain, date, source), "filtered" (any
+    filter) and "all"."""
+    groups: dict[str, list[int]] = {}
+    for i, q in enumerate(queries):
+        for g in (q.shape, q.filter, "filtered" if q.filter != "plain" else "", "all"):
+            if g:
+                groups.setdefault(g, []).append(i)
+    return groups
 
 
 class Engine(Protocol):

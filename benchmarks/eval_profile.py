@@ -129,15 +129,6 @@ def forget(ix: Any) -> None:
         cache.arrays._sets.clear()
 
 
-def _groups(queries: Sequence[QuerySpec]) -> dict[str, list[int]]:
-    groups: dict[str, list[int]] = {}
-    for i, q in enumerate(queries):
-        for g in (q.shape, q.filter, "filtered" if q.filter != "plain" else "", "all"):
-            if g:
-                groups.setdefault(g, []).append(i)
-    return groups
-
-
 def _p95(values: list[float]) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
@@ -165,7 +156,7 @@ def ratio(args: argparse.Namespace) -> int:
         f"load average {os.getloadavg()[0]:.2f}"
     )
     print(f"{'class':9} {'n':>3} {'sk p50':>7} {'fts p50':>7} {'ratio':>6} {'sk p95':>7} {'fts p95':>7} {'ratio':>6}")
-    for g, idx in sorted(_groups(queries).items(), key=lambda kv: CLASSES.index(kv[0])):
+    for g, idx in sorted(engines.query_classes(queries).items(), key=lambda kv: CLASSES.index(kv[0])):
         sk = [best["searchkit"][i] for i in idx]
         ft = [best["fts5"][i] for i in idx]
         p50s, p50f = statistics.median(sk), statistics.median(ft)
@@ -232,7 +223,7 @@ def steps(args: argparse.Namespace) -> int:
         f"load average {os.getloadavg()[0]:.2f}"
     )
     print(f"{'class':9} {'n':>3} " + " ".join(f"{n:>8}" for n in names))
-    for g, idx in sorted(_groups(queries).items(), key=lambda kv: CLASSES.index(kv[0])):
+    for g, idx in sorted(engines.query_classes(queries).items(), key=lambda kv: CLASSES.index(kv[0])):
         cells = " ".join(f"{statistics.median([best[n][i] for i in idx]):8.2f}" for n in names)
         print(f"{g:9} {len(idx):3} {cells}")
     eng.close()

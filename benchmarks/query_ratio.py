@@ -64,11 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 started = clock()
                 e.search(q)
                 best[n][i] = min(best[n][i], (clock() - started) * 1000)
-    groups: dict[str, list[int]] = {}
-    for i, q in enumerate(queries):
-        for g in (q.shape, q.filter, "filtered" if q.filter != "plain" else "", "all"):
-            if g:
-                groups.setdefault(g, []).append(i)
+    groups = engines.query_classes(queries)
     print(
         f"{len(queries)} queries on {len(corpus.records):,} articles, best of {args.rounds} alternating rounds, "
         f"{args.clock} time; "

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import run  # noqa: E402
+from benchmarks import engines, run  # noqa: E402
 
 # The worker: imports searchkit (or FTS5's engine) from its tree, then
 # answers one query index a line with its CPU milliseconds.
@@ -116,11 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert p.stdin is not None
         p.stdin.close()
         p.wait()
-    groups: dict[str, list[int]] = {}
-    for i, q in enumerate(queries):
-        for g in (q.shape, q.filter, "filtered" if q.filter != "plain" else "", "all"):
-            if g:
-                groups.setdefault(g, []).append(i)
+    groups = engines.query_classes(queries)
     print(
         f"{len(queries)} queries on {len(corpus.records):,} articles, CPU ms, best of {args.rounds} alternating rounds;"
         f" load average {os.getloadavg()[0]:.2f}; old {args.old}, new {args.new}"
