@@ -52,6 +52,8 @@ HEADER = struct.Struct(">I")
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 # Signals the client passes on to the worker (SIGINT as b"I", the others as b"T").
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# The exit status of a read command Ctrl-C ended (cli.INTERRUPTED: 128 + SIGINT).
+INTERRUPTED = 130
 
 
 def runtime_dir() -> str:
@@ -276,7 +278,21 @@ def through_daemon(args: Sequence[str], sock: socket.socket | None = None) -> in
         except OSError:
             done = None
     if done is not None:
-        return int(json.loads(done)["exit"])
+        code = int(json.loads(done)["exit"])
+        if code == 0 and forwarded:
+            # The signal reached this process while the command ran, but the
+            # worker finished before the forwarded one landed (it arrives
+            # through the socket and a thread of the worker's: a command
+            # whose output was being drained can end within that time). In
+            # its own process the command would have been ended by it: so it
+            # is now, or a Ctrl-C that happened to land in the last moment
+            # would be ignored (exit 0, a script's loop going on).
+            if forwarded[-1] == signal.SIGINT:
+                sys.stderr.write("Error: interrupted\n")  # as cli says it, with its status
+                return INTERRUPTED
+            signal.signal(forwarded[-1], signal.SIG_DFL)
+            os.kill(os.getpid(), forwarded[-1])
+        return code
     if forwarded:  # the worker died of the signal sent to us: so do we, as a run here would
         signal.signal(forwarded[-1], signal.SIG_DFL)
         os.kill(os.getpid(), forwarded[-1])
@@ -552,7 +568,7 @@ def main() -> None:
             # sees this end of the connection close and ends too. Said as the
             # worker (cli) says it, and with its status.
             sys.stderr.write("Error: interrupted\n")
-            raise SystemExit(130) from None
+            raise SystemExit(INTERRUPTED) from None
         if status is not None:
             sys.stdout.flush()
             raise SystemExit(status)

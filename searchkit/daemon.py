@@ -454,10 +454,11 @@ def _run(conn: socket.socket, req: dict[str, Any], fds: list[int], warm: Warm) -
     _adoptable = warm
     import threading
 
-    threading.Thread(target=_watch, args=(conn,), daemon=True).start()
     from . import cli
 
     try:
+        # From here on a forwarded Ctrl-C may land at any moment: inside this try.
+        threading.Thread(target=_watch, args=(conn,), daemon=True).start()
         cli.main()
         code = 0
     except SystemExit as exc:
@@ -471,12 +472,21 @@ def _run(conn: socket.socket, req: dict[str, Any], fds: list[int], warm: Warm) -
         code = 1
     import atexit
 
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            code = code or 120  # what Python's own shutdown does when stdout cannot be flushed
+    try:
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                code = code or 120  # what Python's own shutdown does when stdout cannot be flushed
+    except KeyboardInterrupt:  # Ctrl-C while the last output waited on a full pipe: ended, as cli says
+        if not code:
+            code = cli.INTERRUPTED
+            with contextlib.suppress(OSError):
+                os.write(2, b"Error: interrupted\n")
+    # The status is decided: a Ctrl-C landing now must not cut the exit frame
+    # short (the client then exits 130 itself for one it forwarded, client.through_daemon).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     return code
 
 

@@ -98,6 +98,46 @@ def test_the_request_carries_the_signals_this_process_ignores() -> None:
     assert client.request(["search", "radar"])["ignored"] == []
 
 
+# A worker that finishes before the signal the client forwards lands (its
+# output drained fast, the signal still on its way through the socket and
+# the worker's thread): the client has had the signal all the same.
+_LATE_SIGNAL = """
+import json, signal, socket, sys, threading, time
+from searchkit import client
+signum = int(sys.argv[1])
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a shell (pytest-xdist ignores it)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+ours, worker = socket.socketpair()
+main = threading.main_thread().ident or 0
+def fake_worker():
+    _head, fds, _flags, _addr = socket.recv_fds(worker, client.HEADER.size, 3)
+    client.recv_exact(worker, client.HEADER.unpack(_head)[0])
+    before = signal.getsignal(signum)
+    client.send_frame(worker, b'{"accepted": true}')
+    while signal.getsignal(signum) is before:  # until the client forwards it
+        time.sleep(0.001)
+    signal.pthread_kill(main, signum)  # the user's Ctrl-C (or a kill), once the command runs
+    assert worker.recv(1) == (b"I" if signum == signal.SIGINT else b"T")
+    client.send_frame(worker, json.dumps({"exit": 0}).encode())  # done before it landed
+threading.Thread(target=fake_worker, daemon=True).start()
+print(client.through_daemon(["search", "radar"], ours), flush=True)
+"""
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_a_signal_forwarded_too_late_for_the_worker_still_ends_the_command(signame: str) -> None:
+    import signal
+
+    signum = int(getattr(signal, signame))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ran = subprocess.run([sys.executable, "-c", _LATE_SIGNAL, str(signum)], env=env, stdin=subprocess.DEVNULL,
+                         capture_output=True, timeout=60)
+    if signum == signal.SIGINT:  # as cli ends a read command Ctrl-C interrupts
+        assert (ran.returncode, ran.stdout, ran.stderr) == (0, b"130\n", b"Error: interrupted\n")
+    else:  # killed by it, as the command in its own process would be
+        assert (ran.returncode, ran.stdout) == (-signum, b"")
+
+
 def test_the_code_signature_follows_the_package_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     package = tmp_path / "pkg"
     package.mkdir()
