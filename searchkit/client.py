@@ -118,16 +118,24 @@ def code_signature() -> str:
     return f"{__version__}-{zlib.crc32(text):08x}-{zlib.adler32(text):08x}"
 
 
+def _index_dir_width(arg: str) -> int:
+    """How many arguments the group's --index-dir at ``arg`` takes: 2 for
+    `-i DIR`, 1 for `-iDIR` or `--index-dir=DIR`, 0 when ``arg`` is not it."""
+    if arg in ("-i", "--index-dir"):
+        return 2
+    if arg.startswith("--index-dir=") or (arg.startswith("-i") and not arg.startswith("--")):
+        return 1
+    return 0
+
+
 def command_of(args: Sequence[str]) -> str | None:
     """The subcommand ``args`` run ("" for the group's own --help or
     --version), or None when they cannot be read without click."""
     i = 0
     while i < len(args):
         arg = args[i]
-        if arg in ("-i", "--index-dir"):
-            i += 2
-        elif arg.startswith("--index-dir=") or (arg.startswith("-i") and not arg.startswith("--")):
-            i += 1
+        if width := _index_dir_width(arg):
+            i += width
         elif arg in ("-h", "--help", "--version"):
             return ""
         elif arg.startswith("-"):
@@ -540,14 +548,8 @@ def just_help(args: Sequence[str]) -> bool:
     """Whether ``args`` ask for the group's help alone (after any --index-dir,
     which does not change it)."""
     i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg in ("-i", "--index-dir"):
-            i += 2
-        elif arg.startswith("--index-dir=") or (arg.startswith("-i") and not arg.startswith("--")):
-            i += 1
-        else:
-            break
+    while i < len(args) and (width := _index_dir_width(args[i])):
+        i += width
     return list(args[i:]) in (["--help"], ["-h"])
 
 

@@ -4,8 +4,6 @@ searchkit.daemon): same bytes, same exit codes, as a run in its own process."""
 from __future__ import annotations
 
 import os
-import pty
-import select
 import shutil
 import socket
 import subprocess
@@ -19,6 +17,7 @@ import pytest
 from searchkit import client, daemon
 
 from .conftest import LIBRARY, ROOT, SEED_ID
+from .terminal import at_a_terminal
 
 
 def test_command_of_reads_the_subcommand_past_the_global_options() -> None:
@@ -275,24 +274,7 @@ def _timeless(document: bytes) -> bytes:
 
 def _on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
     """What ``searchkit ARGS`` writes to a terminal (a pseudo-terminal)."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "searchkit", *args], env=env, cwd=ROOT, stdout=follower, stderr=follower)
-    os.close(follower)
-    out = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed: the command has finished
-            break
-        if not chunk:
-            break
-        out += chunk
-    proc.wait(timeout=60)
-    os.close(leader)
-    return out
+    return at_a_terminal(args, env, stdin=False)[1]
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ import pytest
 from searchkit import client, daemon
 
 from .conftest import ROOT, SEED_ID
+from .terminal import at_a_terminal
 
 # -- deciding, without a process ------------------------------------------------------
 
@@ -141,33 +142,9 @@ def _env(folder: Path, **extra: str) -> dict[str, str]:
 
 
 def _at_a_terminal(args: list[str], env: dict[str, str], stderr: int | None = None) -> tuple[int, bytes]:
-    """``searchkit ARGS`` typed at a terminal (a pseudo-terminal on stdin,
-    stdout and, unless given, stderr): its exit status and what it showed."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "searchkit", *args],
-        env=env,
-        cwd=ROOT,
-        stdin=follower,
-        stdout=follower,
-        stderr=follower if stderr is None else stderr,
-    )
-    os.close(follower)
-    out = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed: the command has finished
-            break
-        if not chunk:
-            break
-        out += chunk
-    code = proc.wait(timeout=60)
-    os.close(leader)
-    return code, out
+    """``searchkit ARGS`` typed at a terminal (stdin, stdout and, unless
+    given, stderr): its exit status and what it showed."""
+    return at_a_terminal(args, env, stderr=stderr)
 
 
 def _answering(folder: Path, timeout: float = 60.0) -> daemon.Status:
