@@ -301,8 +301,13 @@ def _unvarint(buf: Any, offset: int, count: int) -> tuple[np.ndarray, int]:
     starts = np.empty(count, dtype=np.int64)
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
-    low = (raw[:nbytes] & 0x7F).astype(np.int64)
-    vals = low[starts]
+    return varints_at(raw, starts, ends), offset + nbytes
+
+
+def varints_at(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The varints of ``buf`` (bytes as uint8) whose first bytes are at
+    ``starts`` and last bytes at ``ends``."""
+    vals = (buf[starts] & 0x7F).astype(np.int64)
     # Byte k of each value longer than k, one gather per byte position
     # (positions and offsets are one to three bytes long).
     longer = ends - starts
@@ -311,9 +316,9 @@ def _unvarint(buf: Any, offset: int, count: int) -> tuple[np.ndarray, int]:
         more = np.flatnonzero(longer >= k)
         if not len(more):
             break
-        vals[more] |= low[starts[more] + k] << (7 * k)
+        vals[more] |= (buf[starts[more] + k] & 0x7F).astype(np.int64) << (7 * k)
         k += 1
-    return vals, offset + nbytes
+    return vals
 
 
 def _block_max(values: np.ndarray, lo: np.ndarray) -> np.ndarray:

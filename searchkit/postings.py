@@ -839,16 +839,7 @@ def _gather(
         t = take[sel2]
         ends = marks[first_mark + t]
         begins = np.where(t > 0, marks[np.maximum(first_mark + t - 1, 0)] + 1, at[sel2])
-        vals = (buf[begins] & 0x7F).astype(np.int64)
-        longer = ends - begins
-        j = 1
-        while True:
-            more = np.flatnonzero(longer >= j)
-            if not len(more):
-                break
-            vals[more] |= (buf[begins[more] + j] & 0x7F).astype(np.int64) << (7 * j)
-            j += 1
-        out[sel2] = vals
+        out[sel2] = codec.varints_at(buf, begins, ends)
     return out
 
 
