@@ -36,7 +36,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
-from . import postings, proximity, w3blocks
+from . import codec, postings, proximity, w3blocks
 from .postings import Segments, TermBlocks
 from .querytext import describe
 from .ranking import CombinedTerm, combined_avg_length, combined_idf, lengths_of, lucene_idf, saturation
@@ -78,6 +78,9 @@ Match = tuple[np.ndarray, np.ndarray]  # global docnums (int64, ascending), scor
 # where its blocks are when read through postings.Segments (else None).
 _Entry = tuple[np.ndarray, np.ndarray, "list[bytes] | None", int, "TermBlocks | None"]
 _NO_IDS = np.zeros(0, dtype=np.int64)
+# Up to this many postings of a term, characters() reads each in Python
+# (postings.Segments.spans_of) rather than by values()' numpy passes.
+_FEW_SPANS = 48
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 
 
@@ -433,7 +436,14 @@ class Arrays:
                 hit &= self.live[wanted]
             if not hit.any():
                 return found
-            counts, spans = self.segments.values(fieldname, tb, at[hit], True)
+            held_rows = at[hit]
+            if len(held_rows) <= _FEW_SPANS and self.segments.kind(fieldname) == codec.V_CHARS:
+                # A page's hits: each posting read in Python (postings' spans_of).
+                runs = self.segments.spans_of(tb, held_rows.tolist())
+                for doc, triples in zip(wanted[hit].tolist(), runs, strict=True):
+                    found[doc] = triples
+                return found
+            counts, spans = self.segments.values(fieldname, tb, held_rows, True)
             rows = [(p, a, b) for p, a, b in spans.tolist()]
             ends = np.cumsum(counts).tolist()
             for doc, end, count in zip(wanted[hit].tolist(), ends, counts.tolist(), strict=True):

@@ -790,6 +790,112 @@ class Segments:
         ends = codec._segment_cumsum(deltas + lens, n)
         return n, np.column_stack((positions, ends - lens, ends))
 
+    def spans_of(self, tb: TermBlocks, rows: list[int]) -> list[list[tuple[int, int, int]]]:
+        """(position, start, end) triples of the postings at ``rows``
+        (indexes into ``tb.ids``, ascending) of a V_CHARS field, as lists:
+        what ``values`` gives with ``spans``, for the few rows a page of
+        snippets asks for. A row's run begins at the sum of its block's
+        counts before it, and is read by ``struct`` and summed in Python: a
+        few steps per row rather than a dozen numpy calls per query. Only
+        a varint array's last bytes are found by numpy (one scan of the
+        block's value section, kept as an array and indexed)."""
+        out: list[list[tuple[int, int, int]]] = []
+        starts, weights, maps, blocks = tb.starts, tb.weights, self.maps, tb.blocks
+        which = np.searchsorted(starts, rows, side="right").tolist()
+        prev = -1
+        for r, b1 in zip(rows, which, strict=True):
+            b = b1 - 1
+            if b != prev:
+                prev = b
+                seg, data, count, iw, wc, nxt = blocks[b]
+                if data < 0:
+                    raise ValueError("searchkit: a posting without values asked for its positions")
+                mm = maps[seg]
+                wbytes = 0 if wc == codec._W_ONES else (4 if wc == codec._W_FLOAT else wc) * count
+                at = data + iw * (count - 1) + wbytes
+                cw, pw, sw, lw = mm[at], mm[at + 1], mm[at + 2], mm[at + 3]
+                (total,) = _U32.unpack_from(mm, at + 4)
+                at += 8
+                first = int(starts[b])
+                cat = at
+                if cw != codec._CW_WEIGHTS:
+                    at += cw * count
+                marks: Any = None
+                if pw == codec._VARINT or sw == codec._VARINT:
+                    # Every varint's last byte in the block's value arrays.
+                    marks = np.flatnonzero(np.frombuffer(mm, dtype=np.uint8, count=nxt - at, offset=at) < 0x80)
+                if pw == codec._VARINT:
+                    sbase = at + int(marks[total - 1]) + 1
+                    sfrom = total  # the starts' varints follow the positions'
+                else:
+                    sbase = at + pw * total
+                    if sw == codec._VARINT:
+                        sfrom = int(np.searchsorted(marks, sbase - at))
+                if sw == codec._VARINT:
+                    lbase = at + int(marks[sfrom + total - 1]) + 1
+                else:
+                    lbase = sbase + sw * total
+            j = r - first
+            # This posting's count, and the sum of the counts before it.
+            if cw == codec._CW_WEIGHTS:  # the counts are the weights (integral floats)
+                before = weights[first : r + 1].tolist()
+                n = int(before.pop())
+                k = int(sum(before))
+            else:
+                got = struct.unpack_from(f"<{j + 1}{_CODES[cw]}", mm, cat)
+                n = got[j]
+                k = sum(got) - n
+            if pw == codec._VARINT:
+                pos: Any = _varints(mm, at, at, marks, k, n)
+            else:
+                pos = struct.unpack_from(f"<{n}{_CODES[pw]}", mm, at + pw * k)
+            if sw == codec._VARINT:
+                sdelta: Any = _varints(mm, at, sbase, marks, sfrom + k, n, k > 0)
+            else:
+                sdelta = struct.unpack_from(f"<{n}{_CODES[sw]}", mm, sbase + sw * k)
+            lens = struct.unpack_from(f"<{n}{_CODES[lw]}", mm, lbase + lw * k)
+            # As BlockValues: positions and ends are running sums within the
+            # posting (start = previous end + delta, end = start + length).
+            triples = []
+            p = e = 0
+            for dp, ds, ln in zip(pos, sdelta, lens, strict=True):
+                p += dp
+                s = e + ds
+                e = s + ln
+                triples.append((p, s, e))
+            out.append(triples)
+        return out
+
+
+def _varints(mm: Any, at: int, base: int, marks: np.ndarray, k: int, n: int, inside: bool | None = None) -> list[int]:
+    """Varints k to k + n of ``marks``' (the last bytes of the varints
+    from ``at`` on, offsets from ``at``); the first of them begins at
+    ``base`` unless it is ``inside`` its array (by default when k > 0),
+    then after the previous varint's last byte. Decoded in Python: they are
+    one to three bytes long."""
+    if inside is None:
+        inside = k > 0
+    if inside:
+        ends = marks[k - 1 : k + n].tolist()
+        begin = at + ends.pop(0) + 1
+    else:
+        ends = marks[k : k + n].tolist()
+        begin = base
+    if not ends:
+        return []
+    if at + ends[-1] + 1 - begin == len(ends):  # one byte each, the usual case
+        return list(mm[begin : at + ends[-1] + 1])
+    got = []
+    for m in ends:
+        end = at + m + 1
+        v = shift = 0
+        for i in range(begin, end):
+            v |= (mm[i] & 0x7F) << shift
+            shift += 7
+        got.append(v)
+        begin = end
+    return got
+
 
 def _section_end(marks: np.ndarray, bases: np.ndarray, widths: np.ndarray, totals: np.ndarray) -> np.ndarray:
     """Where each block's array after the one at ``bases`` begins: ``totals``
