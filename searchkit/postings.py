@@ -822,8 +822,10 @@ class Segments:
                     at += cw * count
                 marks: Any = None
                 if pw == codec._VARINT or sw == codec._VARINT:
-                    # Every varint's last byte in the block's value arrays.
-                    marks = np.flatnonzero(np.frombuffer(mm, dtype=np.uint8, count=nxt - at, offset=at) < 0x80)
+                    # Every varint's last byte in the block's positions and
+                    # starts (the lengths, of fixed width, end the block).
+                    raw = np.frombuffer(mm, dtype=np.uint8, count=nxt - at - lw * total, offset=at)
+                    marks = (raw < 0x80).nonzero()[0]
                 if pw == codec._VARINT:
                     sbase = at + int(marks[total - 1]) + 1
                     sfrom = total  # the starts' varints follow the positions'
@@ -838,9 +840,9 @@ class Segments:
             j = r - first
             # This posting's count, and the sum of the counts before it.
             if cw == codec._CW_WEIGHTS:  # the counts are the weights (integral floats)
-                before = weights[first : r + 1].tolist()
-                n = int(before.pop())
-                k = int(sum(before))
+                n = int(weights[r])
+                # Sums of integral floats are exact; numpy's beats a list's past a few dozen.
+                k = int(sum(weights[first:r].tolist())) if j < 32 else int(weights[first:r].sum())
             else:
                 got = struct.unpack_from(f"<{j + 1}{_CODES[cw]}", mm, cat)
                 n = got[j]
@@ -883,17 +885,25 @@ def _varints(mm: Any, at: int, base: int, marks: np.ndarray, k: int, n: int, ins
         begin = base
     if not ends:
         return []
-    if at + ends[-1] + 1 - begin == len(ends):  # one byte each, the usual case
-        return list(mm[begin : at + ends[-1] + 1])
+    chunk = mm[begin : at + ends[-1] + 1]
+    if len(chunk) == len(ends):  # one byte each, the usual case for positions
+        return list(chunk)
     got = []
+    i = 0
+    shift = at - begin  # a mark's index into chunk
     for m in ends:
-        end = at + m + 1
-        v = shift = 0
-        for i in range(begin, end):
-            v |= (mm[i] & 0x7F) << shift
-            shift += 7
-        got.append(v)
-        begin = end
+        last = m + shift
+        if last == i:
+            got.append(chunk[i])
+        elif last == i + 1:  # the first byte's high bit is set
+            got.append((chunk[i] - 0x80) | (chunk[last] << 7))
+        else:
+            v = sh = 0
+            for c in chunk[i : last + 1]:
+                v |= (c & 0x7F) << sh
+                sh += 7
+            got.append(v)
+        i = last + 1
     return got
 
 
