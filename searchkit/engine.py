@@ -426,8 +426,25 @@ class Arrays:
         if btext is None:
             return {}
         ids, _, values, _, tb = self._entry(fieldname, btext)
-        wanted = np.asarray(sorted(docs), dtype=np.int64)
         found: dict[int, list[tuple[int, int, int]]] = {}
+        if tb is not None and len(docs) <= _FEW_SPANS and self.segments.kind(fieldname) == codec.V_CHARS:
+            # A page's hits: their rows found by one searchsorted, each
+            # posting then read in Python (postings' spans_of).
+            tids = tb.ids
+            last = len(tids) - 1
+            live = None if self.every_live else self.live
+            ordered = sorted(docs)
+            hit_rows: list[int] = []
+            hit_docs: list[int] = []
+            for doc, i in zip(ordered, tids.searchsorted(ordered).tolist(), strict=True):
+                if i <= last and tids.item(i) == doc and (live is None or live[doc]):
+                    hit_rows.append(i)
+                    hit_docs.append(doc)
+            if hit_rows:
+                for doc, got in zip(hit_docs, self.segments.spans_of(tb, hit_rows), strict=True):
+                    found[doc] = got
+            return found
+        wanted = np.asarray(sorted(docs), dtype=np.int64)
         if tb is not None:
             # Rows of the documents holding the term, in the stored postings.
             at = np.minimum(np.searchsorted(tb.ids, wanted), max(len(tb.ids) - 1, 0))
@@ -436,14 +453,7 @@ class Arrays:
                 hit &= self.live[wanted]
             if not hit.any():
                 return found
-            held_rows = at[hit]
-            if len(held_rows) <= _FEW_SPANS and self.segments.kind(fieldname) == codec.V_CHARS:
-                # A page's hits: each posting read in Python (postings' spans_of).
-                runs = self.segments.spans_of(tb, held_rows.tolist())
-                for doc, triples in zip(wanted[hit].tolist(), runs, strict=True):
-                    found[doc] = triples
-                return found
-            counts, spans = self.segments.values(fieldname, tb, held_rows, True)
+            counts, spans = self.segments.values(fieldname, tb, at[hit], True)
             rows = [(p, a, b) for p, a, b in spans.tolist()]
             ends = np.cumsum(counts).tolist()
             for doc, end, count in zip(wanted[hit].tolist(), ends, counts.tolist(), strict=True):
