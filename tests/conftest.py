@@ -57,6 +57,22 @@ def syndicated(tmp_path: Path) -> tuple[SearchIndex, Path]:
     return ix, corpus
 
 
+class NoMerge:
+    """A writer whose commit keeps every segment (write_library commits):
+    for tests of indexes of several segments."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def add_document(self, **fields: Any) -> None:
+        self._writer.add_document(**fields)
+
+    def commit(self) -> None:
+        from whoosh import writing
+
+        self._writer.commit(mergetype=writing.NO_MERGE)
+
+
 def write_library(writer: Any) -> None:
     """Every article of the shipped corpus and the test library through
     ``writer`` (Whoosh's own or the bulk writer), then its commit."""

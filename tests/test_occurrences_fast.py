@@ -25,20 +25,7 @@ from searchkit.neardup import sketches
 from searchkit.schema import build_schema
 from searchkit.storage import INDEX_NAME
 
-from .conftest import write_library
-
-
-class _NoMerge:
-    """A writer whose commit keeps every segment (write_library commits)."""
-
-    def __init__(self, writer: Any) -> None:
-        self._writer = writer
-
-    def add_document(self, **fields: Any) -> None:
-        self._writer.add_document(**fields)
-
-    def commit(self) -> None:
-        self._writer.commit(mergetype=writing.NO_MERGE)
+from .conftest import NoMerge, write_library
 
 
 def _generated(n: int, seed: int) -> list[Article]:
@@ -62,7 +49,7 @@ def _open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blocklimit: int, vari
     ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
     if library:
         for _ in range(2):
-            write_library(_NoMerge(BulkWriter(ix, codec=SearchkitCodec(blocklimit=blocklimit))))
+            write_library(NoMerge(BulkWriter(ix, codec=SearchkitCodec(blocklimit=blocklimit))))
     else:
         for part in range(2):
             writer = BulkWriter(ix, codec=SearchkitCodec(blocklimit=blocklimit))

@@ -20,21 +20,8 @@ from searchkit.engine import Arrays, evaluate
 from searchkit.schema import build_schema
 from searchkit.storage import INDEX_NAME
 
-from .conftest import write_library
+from .conftest import NoMerge, write_library
 from .test_engine import QUERIES
-
-
-class _NoMerge:
-    """A writer whose commit keeps every segment (write_library commits)."""
-
-    def __init__(self, writer: Any) -> None:
-        self._writer = writer
-
-    def add_document(self, **fields: Any) -> None:
-        self._writer.add_document(**fields)
-
-    def commit(self) -> None:
-        self._writer.commit(mergetype=writing.NO_MERGE)
 
 
 @pytest.fixture(params=[(2, True), (2, False), (1024, True)], ids=["blocks-of-2", "fixed-width", "blocks-of-1024"])
@@ -45,7 +32,7 @@ def segmented(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(codec, "VARINT_VALUES", varints)
     ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
     for _ in range(3):
-        write_library(_NoMerge(BulkWriter(ix, codec=SearchkitCodec(blocklimit=blocklimit))))
+        write_library(NoMerge(BulkWriter(ix, codec=SearchkitCodec(blocklimit=blocklimit))))
     n = ix.doc_count_all()
     writer = BulkWriter(ix, codec=SearchkitCodec(blocklimit=blocklimit))
     for docnum in (0, 3, 4, n // 2, n // 2 + 1, n - 1):
