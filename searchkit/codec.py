@@ -1169,6 +1169,23 @@ class SearchkitFieldWriter(base.FieldWriter):
 # ---------------------------------------------------------------- reading
 
 
+def weight_bytes(wcode: int, count: int) -> int:
+    """The bytes ``count`` weights of code ``wcode`` take in a block (none
+    when all are 1)."""
+    return 0 if wcode == _W_ONES else (4 if wcode == _W_FLOAT else wcode) * count
+
+
+def value_header(buf: Any, at: int, kind: int) -> tuple[int, int, int, int, int, int]:
+    """The header of a block's value section at ``buf[at]``: the widths of
+    its counts, positions, starts and lengths (the last two 0 but for
+    V_CHARS), how many values each array holds, and the header's size."""
+    if kind == V_POSITIONS:
+        (total,) = struct.unpack_from("<I", buf, at + 2)
+        return buf[at], buf[at + 1], 0, 0, total, 6
+    (total,) = struct.unpack_from("<I", buf, at + 4)
+    return buf[at], buf[at + 1], buf[at + 2], buf[at + 3], total, 8
+
+
 class _Block:
     __slots__ = (
         "count",
@@ -1207,7 +1224,7 @@ class _Block:
     def ids_weights(self, postfile: Any) -> tuple[np.ndarray, np.ndarray, int]:
         n = self.count
         idlen = self.iw * (n - 1)
-        wlen = 0 if self.wcode == _W_ONES else (4 * n if self.wcode == _W_FLOAT else self.wcode * n)
+        wlen = weight_bytes(self.wcode, n)
         buf = postfile.get(self.dataoffset, idlen + wlen)
         ids = np.empty(n, dtype=np.int64)
         ids[0] = self.firstid
@@ -1234,7 +1251,7 @@ class _Block:
     def _sizes(self) -> tuple[int, int, int]:
         n = self.count
         idlen = self.iw * (n - 1)
-        wlen = 0 if self.wcode == _W_ONES else (4 * n if self.wcode == _W_FLOAT else self.wcode * n)
+        wlen = weight_bytes(self.wcode, n)
         return idlen, wlen, self.dataoffset + idlen + wlen
 
 

@@ -176,6 +176,15 @@ def _is_codec_segment(leaf: Any) -> bool:
     return getattr(leaf, "searchkit_term_postings", None) is not None
 
 
+def map_file(structfile: Any) -> mmap.mmap | None:
+    """A Whoosh file's whole contents memory-mapped (a segment's files never
+    change once written), or None when it is not a plain, non-empty file
+    that can be mapped (an in-memory one, a part of a compound file)."""
+    with contextlib.suppress(AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return mmap.mmap(structfile.file.fileno(), 0, access=mmap.ACCESS_READ)
+    return None
+
+
 class _Mapped:
     """A memory-mapped file read as Whoosh's StructFile reads (``get``)."""
 
@@ -200,15 +209,8 @@ class _Layout:
     def __init__(self, postfile: Any, block: Any, kind: int) -> None:
         _, _, voffset = block._sizes()
         n = block.count
-        head = postfile.get(voffset, 8)
-        if kind == codec.V_POSITIONS:
-            cw, self.pw, self.sw, self.lw = head[0], head[1], 0, 0
-            (self.total,) = struct.unpack_from("<I", head, 2)
-            at = voffset + 6
-        else:
-            cw, self.pw, self.sw, self.lw = head[0], head[1], head[2], head[3]
-            (self.total,) = struct.unpack_from("<I", head, 4)
-            at = voffset + 8
+        cw, self.pw, self.sw, self.lw, self.total, head = codec.value_header(postfile.get(voffset, 8), 0, kind)
+        at = voffset + head
         # engine-size: count width 0 means the counts are the block's weights,
         # and a position or start width 0 varints (no random access: the
         # block's values are decoded once, codec.BlockValues, and indexed).
@@ -327,10 +329,8 @@ class BlockMemo:
         key = id(postfile)
         found = self._files.get(key)
         if found is None:
-            found = postfile
-            # Not a plain file (an in-memory one), or an empty one: read it as it is.
-            with contextlib.suppress(AttributeError, OSError, ValueError, io.UnsupportedOperation):
-                found = _Mapped(mmap.mmap(postfile.file.fileno(), 0, access=mmap.ACCESS_READ))
+            mapped = map_file(postfile)
+            found = postfile if mapped is None else _Mapped(mapped)
             self._files[key] = found
         return found
 
@@ -555,7 +555,6 @@ def posting_spans(
 # into one array and summed once), and keeps where each block is, for the
 # positions and offsets a phrase or a snippet asks for next.
 
-_U32 = struct.Struct("<I")
 _ONE_ZERO = np.zeros(1, dtype=np.int64)
 _ONES = np.ones(codec.BLOCK_POSTINGS, dtype=np.float64)
 
@@ -739,16 +738,9 @@ class Segments:
             if data < 0:
                 raise ValueError("searchkit: a posting without values asked for its positions")
             mm = maps[seg]
-            at = data + iw * (count - 1) + (0 if wc == codec._W_ONES else (4 if wc == codec._W_FLOAT else wc) * count)
-            cw, pw = mm[at], mm[at + 1]
-            if kind == codec.V_POSITIONS:
-                sw = lw = 0
-                (total,) = _U32.unpack_from(mm, at + 2)
-                at += 6
-            else:
-                sw, lw = mm[at + 2], mm[at + 3]
-                (total,) = _U32.unpack_from(mm, at + 4)
-                at += 8
+            at = data + iw * (count - 1) + codec.weight_bytes(wc, count)
+            cw, pw, sw, lw, total, head = codec.value_header(mm, at, kind)
+            at += head
             first = int(starts[b])
             if cw == codec._CW_WEIGHTS:  # the counts are the weights
                 counts.append(weights[first : first + count])
@@ -811,11 +803,9 @@ class Segments:
                 if data < 0:
                     raise ValueError("searchkit: a posting without values asked for its positions")
                 mm = maps[seg]
-                wbytes = 0 if wc == codec._W_ONES else (4 if wc == codec._W_FLOAT else wc) * count
-                at = data + iw * (count - 1) + wbytes
-                cw, pw, sw, lw = mm[at], mm[at + 1], mm[at + 2], mm[at + 3]
-                (total,) = _U32.unpack_from(mm, at + 4)
-                at += 8
+                at = data + iw * (count - 1) + codec.weight_bytes(wc, count)
+                cw, pw, sw, lw, total, head = codec.value_header(mm, at, codec.V_CHARS)
+                at += head
                 first = int(starts[b])
                 cat = at
                 if cw != codec._CW_WEIGHTS:

@@ -13,7 +13,6 @@ searcher and source.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import mmap
 import pickle
 import zlib
@@ -116,6 +115,8 @@ class StoredReader:
         from whoosh.codec.whoosh3 import STORED_COLUMN
         from whoosh.filedb.structfile import StructFile
 
+        from .postings import map_file
+
         perdoc = getattr(leaf, "_perdoc", None)
         find = getattr(perdoc, "_cached_reader", None)
         if find is None:
@@ -127,14 +128,10 @@ class StoredReader:
         if child._decompress is not zlib.decompress:
             return None
         dbfile = child._dbfile
-        source: Any = dbfile.get
-        if type(dbfile) is StructFile and dbfile.is_real:
-            # The column's file mapped (segment files never change once
-            # written): a slice of it where a seek and a read were two
-            # system calls, 4 µs a document.
-            # (An empty file, or a file system without mappings: read as before.)
-            with contextlib.suppress(OSError, ValueError):
-                source = mmap.mmap(dbfile.fileno(), 0, access=mmap.ACCESS_READ)
+        # The column's file mapped: a slice of it where a seek and a read
+        # were two system calls, 4 µs a document (else read as before).
+        mapped = map_file(dbfile) if type(dbfile) is StructFile else None
+        source: Any = dbfile.get if mapped is None else mapped
         return source, child._basepos, child._offsets, child._lengths
 
     def __call__(self, docnum: int) -> Stored:
