@@ -586,8 +586,21 @@ class _Run:
         if self.writer is not None:
             with contextlib.suppress(Exception):  # the writer may be closed already
                 self.writer.cancel()
+        # The catalog, not self.committed_gen, says what is committed: a
+        # Ctrl-C can land after the catalog's COMMIT and before this run
+        # noted the generation it names, and cleaning by the note would
+        # delete the files of the index the catalog points at. Unreadable
+        # catalog: keep both (leftovers cost the next run one clean()).
+        keep = {self.committed_gen}
+        try:
+            named = self.cat.generation()
+        except Exception:  # damaged or closed: keep more, never less
+            keep.add(self.base)
+        else:
+            if named is not None:
+                keep.add(named)
         with contextlib.suppress(Exception):
-            storage.clean(self.where, {self.committed_gen}, self.committed_gen)
+            storage.clean(self.where, keep, max(keep))
 
 
 _BULK_WRITER: type | None = None
