@@ -203,6 +203,40 @@ def sentences(text: str, upto: int | None = None) -> list[Span]:
     return _spans(text, [0, *found, len(text)], upto)
 
 
+def sentences_at(text: str, points: Sequence[int]) -> list[Span] | None:
+    """The sentences holding ``points`` (ascending character offsets, each on
+    a non-space), once each and in order: the members of ``sentences(text)``
+    that hold a point, found without splitting the rest of the text
+    (boundaries.sentence_around). None when a point is not on a non-space
+    of the text (the caller then splits the whole text).
+
+    A point's sentence holds a non-space (the point), so it is not blank:
+    it is the one of ``sentences`` whose first non-space is at or before
+    the point, cut the same way (blanks stripped at both ends).
+    """
+    from .boundaries import sentence_around
+
+    size = len(text)
+    found: list[Span] = []
+    floor = 0  # 0 or a sentence start: the sentences still to find begin there or later
+    i, count = 0, len(points)
+    while i < count:
+        point = points[i]
+        if not floor <= point < size or text[point].isspace():
+            return None
+        start, end = sentence_around(text, point, floor)
+        stop = end
+        while stop > start and text[stop - 1].isspace():
+            stop -= 1
+        while start < stop and text[start].isspace():
+            start += 1
+        found.append((start, stop))
+        while i < count and points[i] < end:
+            i += 1
+        floor = end
+    return found
+
+
 def _spans(text: str, starts: list[int], upto: int | None) -> list[Span]:
     spans: list[Span] = []
     for start, nxt in itertools.pairwise(starts):
@@ -268,8 +302,10 @@ def make_snippet(text: str, spans: Sequence[tuple[int, int, str]], budget: int =
     """Up to three fragments, best first, ~``budget`` characters in all."""
     if not text:
         return Snippet("")
-    # Sentences after the last match are never shown.
-    sents = sentences(text, max(s for s, _, _ in spans) if spans else 0)
+    # Only the sentences holding a match are ranked and shown (and the
+    # first, when nothing matched).
+    found = sentences_at(text, [s for s, _, _ in spans]) if spans else None
+    sents = found if found is not None else sentences(text, max(s for s, _, _ in spans) if spans else 0)
     if not sents:
         return Snippet("")
     if not spans:
