@@ -5,6 +5,7 @@
     python benchmarks/startup.py --src /tmp/old-tree        # another tree's searchkit/ (a before/after pair)
     python benchmarks/startup.py --no-daemon              # cold runs only
     python benchmarks/startup.py --no-auto                # no "auto" column
+    python benchmarks/startup.py --floor                  # what a cold search's start-up is made of
 
 Each command runs ``--runs`` times as a fresh process (``python -m
 searchkit``, the same interpreter as this script), after one untimed run
@@ -26,6 +27,14 @@ anything: each run has a pseudo-terminal on stdin, stdout and stderr, so the
 first read command (untimed, shown on its own line) runs cold and starts a
 daemon by itself (client.autostart), and the timed runs after it go through
 that daemon. A terminal's runs include reading the terminal's output here.
+
+``--floor`` measures instead what a cold ``search radar`` is made of: fresh
+processes that import one more layer each (numpy as the command loads it,
+with one BLAS thread; the parts of Whoosh a search loads; click;
+searchkit's own modules of a search), then the whole command, and beside
+them the standard-library modules a numpy- and Whoosh-free search would
+need. The steps alternate run by run, so a change in the machine's load
+falls on all of them alike; CPU min is the figure to compare.
 """
 
 from __future__ import annotations
@@ -160,6 +169,59 @@ def running_daemon(index: Path, env: dict[str, str]) -> Iterator[dict[str, str]]
             subprocess.run([*sk, "daemon", "stop"], env=denv, capture_output=True, check=False)
 
 
+# What a cold `search radar` loads, one layer more a step (see --floor).
+FLOOR_STEPS = (
+    ("python -c pass", "pass"),
+    ("+ numpy", "import numpy"),
+    ("+ Whoosh (a search's parts)", "import searchkit, numpy, whoosh.query, whoosh.searching, whoosh.writing, "
+     "whoosh.qparser"),
+    ("+ click", "import searchkit, numpy, whoosh.query, whoosh.searching, whoosh.writing, whoosh.qparser, click"),
+    ("+ searchkit's modules of a search", "import searchkit.cli, searchkit.search, searchkit.executor, "
+     "searchkit.render, searchkit.export"),
+)
+# The standard library a search without numpy, Whoosh and click would still load
+# (catalog, mapped segment files, pickled stored fields, rendering).
+STDLIB_ONLY = ("import sqlite3, mmap, struct, array, pickle, zlib, re, json, heapq, bisect, datetime, shutil, "
+               "unicodedata, io, os")
+
+
+def floor(index: Path, runs: int, env: dict[str, str]) -> None:
+    """Each FLOOR_STEPS step, the whole command and STDLIB_ONLY, alternated run by run."""
+    env = {**env}
+    if not env.get("OPENBLAS_NUM_THREADS"):
+        env["OPENBLAS_NUM_THREADS"] = "1"  # as the command asks (client.one_blas_thread)
+    steps = [(label, [sys.executable, "-c", code]) for label, code in FLOOR_STEPS]
+    steps.append(("the whole search radar", [sys.executable, "-m", "searchkit", "-i", str(index), "search", "radar"]))
+    steps.append(("(stdlib of a numpy/Whoosh-free search)", [sys.executable, "-c", STDLIB_ONLY]))
+    got: dict[str, tuple[list[float], list[float]]] = {label: ([], []) for label, _ in steps}
+    for _, argv in steps:
+        subprocess.run(argv, env=env, capture_output=True, check=True)  # warm the page cache
+    for _ in range(runs):
+        for label, argv in steps:
+            wall, cpu = timed_once(argv, env)
+            got[label][0].append(wall)
+            got[label][1].append(cpu)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"{'step':40} {'cpu min':>8} {'median':>7} {'added':>7} {'wall min':>9} {'median':>7}")
+    before = None
+    for label, _ in steps:
+        wall, cpu = got[label]
+        added = "" if before is None or label.startswith("(") else f"{min(cpu) - before:+.3f}"
+        print(f"{label:40} {min(cpu):8.3f} {statistics.median(cpu):7.3f} {added:>7} "
+              f"{min(wall):9.3f} {statistics.median(wall):7.3f}")
+        if not label.startswith("("):
+            before = min(cpu)
+
+
+def timed_once(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(argv, env=env, capture_output=True, check=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", type=Path, default=DEFAULT_INDEX)
@@ -167,6 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--src", type=Path, default=ROOT, help="folder holding the searchkit package to run")
     ap.add_argument("--no-daemon", action="store_true", help="cold runs only")
     ap.add_argument("--no-auto", action="store_true", help="no runs at a terminal (the auto column)")
+    ap.add_argument("--floor", action="store_true", help="what a cold search's start-up is made of, layer by layer")
     args = ap.parse_args(argv)
     args.index, args.src = args.index.resolve(), args.src.resolve()
     # Every command runs from --src: `python -m` and `-c` put the working
@@ -177,6 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no index at {args.index}: run benchmarks/run.py first, or give --index", file=sys.stderr)
         return 2
     env = {**os.environ, "PYTHONPATH": str(args.src), "SEARCHKIT_NO_DAEMON": "1"}
+    if args.floor:
+        print(f"index {args.index}; {args.src / 'searchkit'}; {args.runs} runs each; load {os.getloadavg()[0]:.2f}")
+        floor(args.index, args.runs, env)
+        return 0
     sk = [sys.executable, "-m", "searchkit", "-i", str(args.index)]
     doc = first_id(args.index, env)
     commands = [

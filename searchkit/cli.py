@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .client import READ_ONLY
+from .client import READ_ONLY, after_index
 from .errors import SearchkitError
 from .lazy import lazy_module
 from .options import FLAGGED, SAVED, TIMELINE, SearchOptions, kind, spelling
@@ -193,6 +193,9 @@ def index(ctx: click.Context, paths: tuple[str, ...], rebuild: bool, wait: float
         finish()
     _report(report)
     click.echo(plan.summary())
+    # Typed at a terminal, a search is likely next: a daemon started now
+    # answers it without the start-up (the same rules as a read command's).
+    after_index(ctx.obj["index_dir"])
 
 
 def _report(report: UpdateReport) -> None:

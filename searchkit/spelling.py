@@ -21,7 +21,6 @@ query did.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -220,6 +219,9 @@ _GENERIC = frozenset("agency news press service the of and radio tv television d
 
 
 def _likeness(wanted: str, known: str) -> float:
+    # difflib only here (source names alike): not on every search's start-up.
+    import difflib
+
     whole = difflib.SequenceMatcher(None, wanted, known).ratio()
     words = [
         difflib.SequenceMatcher(None, w, k).ratio()
