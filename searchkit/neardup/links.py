@@ -9,6 +9,7 @@ unlinked; only the links that changed are written.
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -344,9 +345,25 @@ class RunAnchors:
         return out
 
     def link(self, groups: Groups, articles: list[Sketched]) -> None:
+        import numpy as np  # loaded by candidates() already
+
+        from .verify import similarities
+
         ids, days, sketches = self.ids, self.days, self.sketches
-        for (aid, day, sk), found in zip(articles, self.candidates(articles), strict=True):
-            groups.add(aid, day, sk, [(ids[s], days[s], duplicates.unpack(sketches[s])) for s in found])
+        found = self.candidates(articles)
+        # The candidates grow with the index: their similarities come from
+        # numpy in one pass, and only those that pass (and the article
+        # itself) are unpacked for Groups.add, which judges them again.
+        mine = [duplicates.pack(sk) for _, _, sk in articles]
+        per = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        slots = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=int(per.sum()))
+        owner = np.repeat(np.arange(len(found)), per)
+        keep = similarities(mine, sketches, owner, slots) >= duplicates.THRESHOLD - 1e-9
+        close = slots[keep].tolist()  # by article, in candidate order
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(owner[keep], minlength=len(found))))).tolist()
+        for k, (aid, day, sk) in enumerate(articles):
+            mine_close = close[bounds[k] : bounds[k + 1]]
+            groups.add(aid, day, sk, [(ids[s], days[s], duplicates.unpack(sketches[s])) for s in mine_close])
 
 
 def _within(counts: np.ndarray) -> np.ndarray:
