@@ -49,6 +49,7 @@ from .codec import (
     value_kind,
 )
 from .neardup import links as dupgroups
+from .perdoc import BulkPerDocWriter, Packed
 
 _SPACE_SPLIT = re.compile(r"[^ \t\r\n]+")  # Whoosh's SpaceSeparatedTokenizer
 
@@ -110,6 +111,20 @@ class _TermTable:
 _TABLES: dict[str, _TermTable] = {}
 SHARED_MODES = frozenset({"text", "keyword", "keyword-lower"})
 TABLE_LIMIT = 2_000_000  # tokens
+
+
+def stable_order(keys: np.ndarray, nkeys: int) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for keys in ``0..nkeys-1``, by
+    16-bit radix passes: numpy sorts 16-bit keys stably by radix (a 19k
+    body's 1.4M occurrences: 10 ms, against 78 ms for int64 keys' timsort),
+    and a stable pass on the high half after one on the low half orders
+    by both (LSD radix), ties still in their first order."""
+    if nkeys <= 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    if nkeys > 1 << 32:
+        return np.argsort(keys, kind="stable")
+    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((keys[low] >> 16).astype(np.uint16), kind="stable")]
 
 
 def _within(counts: np.ndarray) -> np.ndarray:
@@ -215,7 +230,7 @@ class _Occurrences:
         tids = lut[tids]
 
         # Stable: within a term, occurrences stay in document, then position order.
-        by_term = np.argsort(tids, kind="stable")
+        by_term = stable_order(tids, len(order))
         t, d = tids[by_term], docs[by_term]
         new_posting = np.ones(len(t), dtype=bool)
         new_posting[1:] = (t[1:] != t[:-1]) | (d[1:] != d[:-1])
@@ -228,7 +243,7 @@ class _Occurrences:
         term_starts = np.append(np.flatnonzero(new_term), len(pterm))
         weights = counts.astype(np.float32)  # field_boost is 1.0 on every fast-path field
         if doc_lengths is not None:
-            lengths = quantized_lengths(doc_lengths[ids])
+            lengths = quantized_lengths(doc_lengths)[ids]  # a document's once, not a posting's
         else:
             lengths = np.zeros(len(ids), dtype=np.int64)
         fp = FieldPostings(term_starts, ids, weights, lengths, counts=counts)
@@ -393,6 +408,13 @@ class BulkWriter(SegmentWriter):
         return self._modes[fieldname]
 
     def add_document(self, **fields: Any) -> None:
+        self.add_fields(fields)
+
+    def add_fields(self, fields: dict[str, Any], stored: tuple[tuple[str, ...], bytes] | None = None) -> None:
+        """``add_document(**fields)``; ``stored``: the document's stored
+        fields made already (their names in order, the pickled and compressed
+        dict: prepare.stored_blob), written as they are when the names are
+        the ones this schema stores of ``fields``."""
         self._check_state()
         schema = self.schema
         docnum = self.docnum
@@ -438,7 +460,10 @@ class BulkWriter(SegmentWriter):
             column = field.column_type
             if column:
                 pdw.add_column_value(fieldname, column, field.to_column_value(value))
-        pdw.finish_doc()
+        if stored is not None and isinstance(pdw, BulkPerDocWriter) and stored[0] == tuple(pdw._storedfields or ()):
+            pdw.finish_doc(Packed(stored[1]))
+        else:
+            pdw.finish_doc()
         self._added = True
         self.docnum += 1
 

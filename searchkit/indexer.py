@@ -38,7 +38,7 @@ from .gazetteer import source_key
 from .neardup import sketches as duplicates
 from .neardup.links import DupTracker, encode_sketch
 from .neardup.sketches import Groups
-from .prepare import Prepared, Preparer, use
+from .prepare import Prepared, Preparer, stored_fields, use
 from .readers.sidecar import find_row
 from .readers.walk import left_out
 from .schema import SCHEMA_VERSION, day_number
@@ -152,28 +152,17 @@ def _document(
     operators: dict[str, object] | None = None,
 ) -> dict[str, object]:
     doc: dict[str, object] = {
-        "id": article.id,
-        "headline": article.headline,
-        "body": article.body,
-        "summary": article.summary,
+        # The stored ones as prepare.stored_blob makes them ahead (the writer orders fields by name).
+        **stored_fields(article, digest, stamp),
         "sources": ",".join(source_key(s) for s in article.sources),
-        "source_names": list(article.sources),
-        "path": article.path or "",
-        "digest": digest,
-        "indexed_at": stamp,
         # spelling.vocabulary's words, through the bulk analyzer (a test proves them equal).
         "words": " ".join(FAST.vocabulary(article.headline, article.body)) if words is None else words,
         "anchors": " ".join(duplicates.anchors(sk)),
         "sketch": encode_sketch(sk),
         **(boundaries.index_fields(article.headline, article.body) if operators is None else operators),
     }
-    # Undated articles get day 0 explicitly: Whoosh 2.7's multi-segment
+    # Undated articles get day 0 explicitly (stored_fields): Whoosh 2.7's multi-segment
     # column reader breaks (IndexError) on a segment that lacks a column.
-    doc["date"] = day_number(article.date) if article.date else 0
-    if article.url:
-        doc["url"] = article.url
-    if article.publisher:
-        doc["publisher"] = article.publisher
     return doc
 
 
@@ -359,14 +348,25 @@ class _Run:
         # The generation this batch will commit as: what alerts compare with.
         return self.base + 1
 
+    def _stamp_guess(self, article: Article, offset: int) -> int:
+        """The stamp a new article ``offset`` articles after the next one
+        written gets if every one before it is written and batches commit by
+        their size (a changed article keeps its own stamp: sync_file)."""
+        return self.old_stamps.get(article.id, self.base + 1 + (self.in_batch + offset) // self.tuning.batch_articles)
+
     def write_article(self, article: Article, digest: str, stamp: int, prepared: Prepared | None = None) -> None:
         """Adds one article to the batch (the seam with the document writer)."""
+        stored = None
         if prepared is None:
             sk, words, operators = duplicates.sketch(article.body), None, None
         else:
             use(article, prepared)
             sk, words, operators = prepared[0], prepared[1], prepared[3]
-        self._writer().add_document(**_document(article, digest, stamp, sk, words, operators))
+            made = prepared[5]
+            # Made for this stamp and the article as read (sync_file drops them when its id or path changed).
+            if made is not None and made[0] == stamp:
+                stored = made[1], made[2]
+        self._writer().add_fields(_document(article, digest, stamp, sk, words, operators), stored)
         self.dups.add(article.id, day_number(article.date) if article.date else 0, sk)
 
     def delete_article(self, aid: str) -> None:
@@ -455,7 +455,7 @@ class _Run:
         self._reset_shadows(path)
         taken: set[str] = set()
         unchanged = 0
-        prepared = self.prep.prepared([item.article for item in loaded])
+        prepared = self.prep.prepared([item.article for item in loaded], self._stamp_guess)
         self.meter.file_read(row.size, len(loaded))
         for item, prep in zip(loaded, prepared, strict=True):
             self.meter.article()
@@ -466,6 +466,7 @@ class _Run:
             article = item.article
             if aid != article.id or article.path != path:
                 article = Article(**{**article.__dict__, "id": aid, "path": path})
+                prep = (*prep[:5], None)  # stored fields made with the old id or path
             digest = prep[4]  # record_digest(article), made in the worker: it reads no id or path
             prev = self.state.articles.get(aid)
             self.report.warnings.extend(f"{path}: {w}" for w in item.warnings)
@@ -507,6 +508,7 @@ class _Run:
         if self.in_batch >= self.tuning.batch_articles or (
             self.in_batch and self.clock() - self.last_commit >= self.tuning.commit_seconds
         ):
+            self.prep.reserve()  # mid-file: the workers prepare what follows while this commits
             self.commit()
 
     def commit(self) -> None:

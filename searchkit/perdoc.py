@@ -13,6 +13,11 @@ serves ``stored_fields`` and ``column_reader`` as before.
 
 Column types without an encoder here (and a VarBytes column large enough
 for Whoosh to add its offsets table) are replayed through their own writer.
+
+A document's stored fields may come already pickled and compressed
+(:func:`searchkit.prepare.stored_blob`, made in a worker process): they are
+the bytes Whoosh's stored column would hold for that dict, written as they
+are (:class:`Packed`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,20 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3PerDocWriter, 
 from whoosh.util.numeric import length_to_byte
 
 _LITTLE = sys.byteorder == "little"
+# The stored column's compression level (Whoosh's CompressedBytesColumn default).
+STORED_LEVEL: int = STORED_COLUMN._child._level
+
+
+class Packed(bytes):
+    """A stored-fields value already pickled and compressed as the stored
+    column would (see the module doc)."""
+
+    __slots__ = ()
+
+
+def _packed(value: Any) -> bytes:
+    """A stored-fields value as the stored column's innermost writer takes it."""
+    return value if type(value) is Packed else zlib.compress(pickle.dumps(value, 2), STORED_LEVEL)
 
 
 def _growable_code(largest: int) -> str:
@@ -81,11 +100,11 @@ def _encoded(column: Any, docs: list[int], values: list[Any], doccount: int) -> 
     kind = type(column)
     if kind is columns.PickleColumn:
         child = column._child
-        values = [b"" if v is None else pickle.dumps(v, 2) for v in values]
+        values = [v if type(v) is Packed else b"" if v is None else pickle.dumps(v, 2) for v in values]
         return _encoded(child, docs, values, doccount)
     if kind is columns.CompressedBytesColumn and column._module == "zlib":
         level = column._level
-        values = [zlib.compress(v, level) for v in values]
+        values = [v if type(v) is Packed else zlib.compress(v, level) for v in values]
         return _encoded(columns.VarBytesColumn(), docs, values, doccount)
     if kind is columns.VarBytesColumn:
         if column.allow_offsets and doccount > column.write_offsets_cutoff:
@@ -136,9 +155,12 @@ class BulkPerDocWriter(W3PerDocWriter):
         entry[1].append(self._docnum)  # type: ignore[arg-type]
         entry[2].append(value)
 
-    def finish_doc(self) -> None:
+    def finish_doc(self, packed: Packed | None = None) -> None:
+        """Ends the document; ``packed``: its stored fields, made already."""
         sf = self._storedfields
-        if sf:
+        if packed is not None:
+            self.add_column_value("_stored", STORED_COLUMN, packed)
+        elif sf:
             self.add_column_value("_stored", STORED_COLUMN, sf)
         self._storedfields = None  # a new dict each document: the one kept stays as it was
         self._indoc = False
@@ -157,6 +179,10 @@ class BulkPerDocWriter(W3PerDocWriter):
             f = self._storage.create_file(self._column_filename(fieldname))
             data = _encoded(column, docs, values, doccount)
             if data is None:
+                if column is STORED_COLUMN and any(type(v) is Packed for v in values):
+                    # Made values are the compressed bytes: written through the innermost column.
+                    column = columns.VarBytesColumn()  # what CompressedBytesColumn's writer writes through
+                    values = [_packed(v) for v in values]
                 writer = column.writer(f)
                 for d, v in zip(docs, values, strict=True):
                     writer.add(d, v)

@@ -6,8 +6,9 @@ spelling words, the cut of its headline, body and summary into tokens
 (:meth:`FastAnalyzer.cut`: distinct tokens and indexes into them, which the
 writer then finds already done and maps to terms once per distinct token), and
 the operators' sentence/paragraph boundaries and exact forms
-(:func:`boundaries.index_fields`, the largest of these costs), and the
-record's digest. For
+(:func:`boundaries.index_fields`, the largest of these costs), the
+record's digest, and, for a chunk, the stored fields as the segment will
+hold them (pickled and compressed: :func:`stored_blob`). For
 a file with many articles, chunks of them go to a process pool while the
 main process writes the chunks before; the results come back in order, and
 at most :data:`AHEAD` chunks are in flight, so memory stays bounded however
@@ -27,25 +28,37 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import re
+import zlib
 from array import array
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from . import boundaries
 from .analysis import FAST, Cut, Numbered
 from .articles import Article, record_digest
 from .neardup import sketches as duplicates
+from .perdoc import STORED_LEVEL
+from .schema import day_number
 
 CHUNK = 250  # articles per task
 AHEAD = 4  # tasks in flight
+COMMIT_AHEAD = 16  # tasks in flight while the writer commits (Preparer.reserve)
 MIN_ARTICLES = 2 * CHUNK  # fewer articles in a file than this: no pool
 
+# The stored fields made ahead (stored_blob): the stamp they were made with,
+# their names in order, and the pickled and compressed dict.
+Stored = tuple[int, tuple[str, ...], bytes]
 # (sketch, spelling words, the cuts of headline, body and summary, the
-# operators' fields: boundaries.index_fields, the record's digest); the words
-# and the exact forms as Numbered when a chunk was prepared
-Prepared = tuple[tuple[int, ...], "str | Numbered", tuple[Cut | None, ...], dict[str, object], str]
+# operators' fields: boundaries.index_fields, the record's digest, the stored
+# fields or None); the words and the exact forms as Numbered, and the stored
+# fields made, when a chunk was prepared
+Prepared = tuple[tuple[int, ...], "str | Numbered", tuple[Cut | None, ...], dict[str, object], str, "Stored | None"]
+# A stamp guess for an article as its chunk is queued, and how many articles
+# the writer takes before it (see Preparer.prepared).
+StampGuess = Callable[[Article, int], int]
 # The writer's cut of a keyword field's value (bulkwriter._SPACE_SPLIT, a test keeps them one).
 SPACE_SPLIT = re.compile(r"[^ \t\r\n]+")
 
@@ -64,13 +77,50 @@ def prepare(article: Article) -> Prepared:
     # After the cuts: the vocabulary and the operators' fields find them in FAST's recent cuts.
     words = " ".join(FAST.vocabulary(headline, body))
     operators = boundaries.index_fields(headline, body, cuts[1])
-    return duplicates.sketch(body), words, cuts, operators, record_digest(article)
+    return duplicates.sketch(body), words, cuts, operators, record_digest(article), None
 
 
-def _prepare_chunk(articles: list[Article]) -> list[Prepared]:
+def stored_fields(article: Article, digest: str, stamp: int) -> dict[str, object]:
+    """The article's stored fields as the bulk writer keeps them for the
+    index's schema: its stored fields in name order, None left out
+    (indexer._document takes them from here; a test holds the two equal)."""
+    sf: dict[str, object] = {
+        "body": article.body,
+        "date": day_number(article.date) if article.date else 0,
+        "digest": digest,
+        "headline": article.headline,
+        "id": article.id,
+        "indexed_at": stamp,
+        "path": article.path or "",
+    }
+    if article.publisher:
+        sf["publisher"] = article.publisher
+    sf["source_names"] = list(article.sources)
+    sf["summary"] = article.summary
+    if article.url:
+        sf["url"] = article.url
+    return sf
+
+
+_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per set of names: pickled once a chunk
+
+
+def stored_blob(article: Article, digest: str, stamp: int) -> Stored:
+    """The stored fields as the segment's stored column holds them (Whoosh's
+    ``PickleColumn(CompressedBytesColumn())``: pickle protocol 2, then zlib),
+    made where the article is prepared, so the main process neither pickles
+    nor compresses them. Valid only for the same id, path and stamp: the
+    writer checks the names, the indexer the rest (see indexer.sync_file)."""
+    sf = stored_fields(article, digest, stamp)
+    keys = tuple(sf)
+    return stamp, _KEYS.setdefault(keys, keys), zlib.compress(pickle.dumps(sf, 2), STORED_LEVEL)
+
+
+def _prepare_chunk(articles: list[Article], stamps: list[int] | None = None) -> list[Prepared]:
     """The chunk's articles prepared, their terms numbered (:class:`Numbered`):
     one vocabulary for the text fields' terms, one for the spelling words'
-    and exact forms' tokens (the writer's "text" and "keyword" tables)."""
+    and exact forms' tokens (the writer's "text" and "keyword" tables); with
+    ``stamps`` (one an article), their stored fields made too."""
     text: dict[str, int] = {}
     keyword: dict[str, int] = {}
     text_vocab: list[str] = []
@@ -87,8 +137,8 @@ def _prepare_chunk(articles: list[Article]) -> list[Prepared]:
         return Numbered(listed, ids)
 
     out: list[Prepared] = []
-    for a in articles:
-        sk, words, cuts, operators, digest = prepare(a)
+    for k, a in enumerate(articles):
+        sk, words, cuts, operators, digest, _ = prepare(a)
         numbered = tuple(
             None if c is None else (number(c[0], text, text_vocab), c[1], c[2], c[3])  # type: ignore[arg-type]
             for c in cuts
@@ -97,14 +147,17 @@ def _prepare_chunk(articles: list[Article]) -> list[Prepared]:
         if isinstance(exact, str):
             operators = {**operators, "exact": number(SPACE_SPLIT.findall(exact), keyword, keyword_vocab)}
         assert isinstance(words, str)
-        out.append((sk, number(SPACE_SPLIT.findall(words), keyword, keyword_vocab), numbered, operators, digest))
+        stored = None if stamps is None else stored_blob(a, digest, stamps[k])
+        spelling = number(SPACE_SPLIT.findall(words), keyword, keyword_vocab)
+        out.append((sk, spelling, numbered, operators, digest, stored))
     return out
 
 
 def as_written(prepared: Prepared) -> Prepared:
     """``prepared`` with its Numbered parts as :func:`prepare` gives them
-    (the terms lists, the words and exact forms as space-joined strings)."""
-    sk, words, cuts, operators, digest = prepared
+    (the terms lists, the words and exact forms as space-joined strings), and
+    no stored fields."""
+    sk, words, cuts, operators, digest, _ = prepared
     plain_cuts = tuple(
         None if c is None else (c[0].terms() if isinstance(c[0], Numbered) else c[0], c[1], c[2], c[3]) for c in cuts
     )
@@ -112,7 +165,7 @@ def as_written(prepared: Prepared) -> Prepared:
     if isinstance(exact, Numbered):
         operators = {**operators, "exact": " ".join(exact.terms())}
     plain_words = " ".join(words.terms()) if isinstance(words, Numbered) else words
-    return sk, plain_words, plain_cuts, operators, digest
+    return sk, plain_words, plain_cuts, operators, digest, None
 
 
 def use(article: Article, prepared: Prepared) -> None:
@@ -160,8 +213,14 @@ class Preparer:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = default_workers() if workers is None else workers
         self._pool: Any = None
+        self._reserve: Callable[[int], None] | None = None  # the running prepared()'s, see reserve()
 
-    def prepared(self, articles: Sequence[Article]) -> Iterator[Prepared]:
+    def prepared(self, articles: Sequence[Article], stamp: StampGuess | None = None) -> Iterator[Prepared]:
+        """Each article prepared, in order. ``stamp(article, offset)`` gives
+        the stamp an article will most likely be written with, ``offset``
+        articles after the next one the writer takes, asked as its chunk is
+        queued: a chunk then also makes the stored fields (when the guess is
+        wrong the writer makes them itself)."""
         if self.workers <= 0 or len(articles) < MIN_ARTICLES:
             for a in articles:
                 yield prepare(a)
@@ -169,40 +228,64 @@ class Preparer:
         if self._pool is None:
             # fork: the workers need nothing but this module, already imported.
             self._pool = multiprocessing.get_context("fork").Pool(self.workers)
-        chunks = (list(articles[i : i + CHUNK]) for i in range(0, len(articles), CHUNK))
+        starts = iter(range(0, len(articles), CHUNK))
         share = _Share()
+        handed = 0  # articles yielded so far
         # In order: a task in the pool, or a chunk this process prepares
         # itself when it comes to it. Which chunks stay here is decided as
         # they are queued, by the share the waits so far call for, so the
         # pool never holds a chunk this process then wants.
-        pending: deque[tuple[Any, list[Article] | None]] = deque()
+        pending: deque[tuple[Any, tuple[list[Article], list[int] | None] | None]] = deque()
 
-        def queue_next() -> bool:
-            chunk = next(chunks, None)
-            if chunk is None:
+        def queue_next(pooled: bool = False) -> bool:
+            at = next(starts, None)
+            if at is None:
                 return False
-            if share.local_next():
-                pending.append((None, chunk))
+            chunk = list(articles[at : at + CHUNK])
+            stamps = None if stamp is None else [stamp(a, at + k - handed) for k, a in enumerate(chunk)]
+            if not pooled and share.local_next():
+                pending.append((None, (chunk, stamps)))
             else:
-                pending.append((self._pool.apply_async(_prepare_chunk, (chunk,)), None))
+                pending.append((self._pool.apply_async(_prepare_chunk, (chunk, stamps)), None))
             return True
+
+        def in_pool() -> int:
+            return sum(1 for task, _ in pending if task is not None)
 
         def fill() -> None:
             # Keep AHEAD tasks in the pool; chunks kept here do not count.
-            while sum(1 for task, _ in pending if task is not None) < AHEAD and queue_next():
+            while in_pool() < AHEAD and queue_next():
                 pass
 
-        fill()
-        while pending:
-            task, chunk = pending.popleft()
-            if task is None:
-                assert chunk is not None
-                done = _prepare_chunk(chunk)
-            else:
-                share.observe(waited=not task.ready())
-                done = task.get()
+        def reserve(tasks: int) -> None:
+            while in_pool() < tasks and queue_next(pooled=True):
+                pass
+
+        self._reserve = reserve
+        try:
             fill()
-            yield from done
+            while pending:
+                task, chunk = pending.popleft()
+                if task is None:
+                    assert chunk is not None
+                    done = _prepare_chunk(*chunk)
+                else:
+                    share.observe(waited=not task.ready())
+                    done = task.get()
+                fill()
+                for p in done:
+                    handed += 1
+                    yield p
+        finally:
+            self._reserve = None
+
+    def reserve(self, tasks: int = COMMIT_AHEAD) -> None:
+        """Before the writer commits mid-file: up to ``tasks`` chunks queued
+        in the pool, so the workers go on preparing while this process
+        commits (the commit has the main process to itself, and with only
+        AHEAD chunks queued the pool would soon idle)."""
+        if self._reserve is not None:
+            self._reserve(tasks)
 
     def close(self) -> None:
         if self._pool is not None:
