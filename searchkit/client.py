@@ -381,10 +381,17 @@ def interactive() -> bool:
         return False
 
 
+def _may_autostart() -> bool:
+    """The rule every auto-start shares: a person at a terminal, daemons not
+    switched off by SEARCHKIT_NO_DAEMON (the auto setting is read after the
+    caller's own checks: it is a file read)."""
+    return not os.environ.get("SEARCHKIT_NO_DAEMON") and interactive()
+
+
 def wants_daemon(args: Sequence[str]) -> bool:
     """Whether a run of ``args`` here should start a daemon for the next
     command: a read command, typed at a terminal, auto-start not switched off."""
-    if os.environ.get("SEARCHKIT_NO_DAEMON") or not interactive():
+    if not _may_autostart():
         return False
     command = command_of(args)
     if not command or command not in READ_ONLY or "--help" in args or "-h" in args:
@@ -447,7 +454,7 @@ def after_index(index_dir: str) -> bool:
     terminals, auto-start on, SEARCHKIT_NO_DAEMON unset; scripts, pipes and
     CI never start one. A daemon that holds the folder already is left
     alone (it sees the new commit at its next command)."""
-    if os.environ.get("SEARCHKIT_NO_DAEMON") or not interactive() or not auto_enabled():
+    if not _may_autostart() or not auto_enabled():
         return False
     return autostart_on(index_dir)
 

@@ -225,12 +225,7 @@ def sentences_at(text: str, points: Sequence[int]) -> list[Span] | None:
         if not floor <= point < size or text[point].isspace():
             return None
         start, end = sentence_around(text, point, floor)
-        stop = end
-        while stop > start and text[stop - 1].isspace():
-            stop -= 1
-        while start < stop and text[start].isspace():
-            start += 1
-        found.append((start, stop))
+        found.append(_stripped(text, start, end))
         while i < count and points[i] < end:
             i += 1
         floor = end
@@ -240,17 +235,22 @@ def sentences_at(text: str, points: Sequence[int]) -> list[Span] | None:
 def _spans(text: str, starts: list[int], upto: int | None) -> list[Span]:
     spans: list[Span] = []
     for start, nxt in itertools.pairwise(starts):
-        end = nxt
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        lead = start
-        while lead < end and text[lead].isspace():
-            lead += 1
+        lead, end = _stripped(text, start, nxt)
         if end > lead:
             spans.append((lead, end))
         if upto is not None and spans and nxt > upto:
             break
     return spans
+
+
+def _stripped(text: str, start: int, end: int) -> Span:
+    """``text[start:end]`` without the whitespace at either end, as a span
+    (empty when it is all whitespace)."""
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
 
 
 def _last_space(text: str, lo: int, hi: int) -> int:

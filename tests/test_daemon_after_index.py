@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from searchkit import client, daemon
 
-from .test_daemon_auto import _answering, _at_a_terminal, _end, _env
+from . import test_daemon_auto
+from .test_daemon_auto import _answering, _at_a_terminal, _env
 
-
-@pytest.fixture()
-def folder(tmp_path: Path) -> Iterator[Path]:
-    """A daemon folder of this test's own; any daemon in it is stopped at the end."""
-    where = tmp_path / "d"
-    try:
-        yield where
-    finally:
-        _end(where)
+# A daemon folder of each test's own, its daemon stopped at the end: the auto-start tests' fixture.
+where = test_daemon_auto.where
 
 
 def _corpus(tmp_path: Path) -> Path:
@@ -50,34 +43,34 @@ def test_after_index_follows_the_auto_start_rules(monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.slow
-def test_an_index_run_at_a_terminal_starts_a_daemon_for_the_first_search(folder: Path, tmp_path: Path) -> None:
+def test_an_index_run_at_a_terminal_starts_a_daemon_for_the_first_search(where: Path, tmp_path: Path) -> None:
     corpus, ix = _corpus(tmp_path), tmp_path / "ix"
-    code, shown = _at_a_terminal(["-i", str(ix), "index", str(corpus)], _env(folder))
+    code, shown = _at_a_terminal(["-i", str(ix), "index", str(corpus)], _env(where))
     assert code == 0 and b"2 .txt read as text" in shown
-    started = _answering(folder)
+    started = _answering(where)
     assert started.auto and started.ran == 0 and started.index == str(ix)
     args = ["-i", str(ix), "search", "radar"]
-    first = _at_a_terminal(args, _env(folder))
-    assert daemon.status(str(folder)).ran == 1  # the first search went through it
-    assert first == _at_a_terminal(args, _env(folder, SEARCHKIT_NO_DAEMON="1"))
+    first = _at_a_terminal(args, _env(where))
+    assert daemon.status(str(where)).ran == 1  # the first search went through it
+    assert first == _at_a_terminal(args, _env(where, SEARCHKIT_NO_DAEMON="1"))
     assert first[0] == 0 and b"2 results" in first[1] and b"Ships sail" in first[1]
     # Another run (nothing changed) leaves the running daemon alone.
-    assert _at_a_terminal(["-i", str(ix), "index", str(corpus)], _env(folder))[0] == 0
-    assert daemon.status(str(folder)).pid == started.pid
+    assert _at_a_terminal(["-i", str(ix), "index", str(corpus)], _env(where))[0] == 0
+    assert daemon.status(str(where)).pid == started.pid
 
 
 @pytest.mark.slow
-def test_index_runs_in_scripts_dry_runs_and_with_auto_off_start_none(folder: Path, tmp_path: Path) -> None:
+def test_index_runs_in_scripts_dry_runs_and_with_auto_off_start_none(where: Path, tmp_path: Path) -> None:
     corpus, ix = _corpus(tmp_path), tmp_path / "ix"
     sk = [sys.executable, "-m", "searchkit", "-i", str(ix)]
-    script = subprocess.run([*sk, "index", str(corpus)], env=_env(folder), stdin=subprocess.DEVNULL,
+    script = subprocess.run([*sk, "index", str(corpus)], env=_env(where), stdin=subprocess.DEVNULL,
                             capture_output=True, timeout=120)
     assert script.returncode == 0
-    assert _at_a_terminal(["-i", str(ix), "index", str(corpus), "--dry-run"], _env(folder))[0] == 0
-    assert _at_a_terminal(["-i", str(ix), "index", str(corpus)], _env(folder, SEARCHKIT_NO_DAEMON="1"))[0] == 0
+    assert _at_a_terminal(["-i", str(ix), "index", str(corpus), "--dry-run"], _env(where))[0] == 0
+    assert _at_a_terminal(["-i", str(ix), "index", str(corpus)], _env(where, SEARCHKIT_NO_DAEMON="1"))[0] == 0
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CONFIG_HOME", _env(folder)["XDG_CONFIG_HOME"])  # this test's settings file
+        mp.setenv("XDG_CONFIG_HOME", _env(where)["XDG_CONFIG_HOME"])  # this test's settings file
         daemon.change_settings(auto=False)
-    assert _at_a_terminal(["-i", str(ix), "index", str(corpus)], _env(folder))[0] == 0
+    assert _at_a_terminal(["-i", str(ix), "index", str(corpus)], _env(where))[0] == 0
     for name in (client.LOG_NAME, client.LOCK_NAME, client.SOCKET_NAME):
-        assert not (folder / name).exists(), name  # no daemon was even begun
+        assert not (where / name).exists(), name  # no daemon was even begun
