@@ -366,10 +366,12 @@ class Arrays:
         """A wildcard or fuzzy word's terms (see Evaluator.expand) and the
         warning when they were cut; kept per searcher, so that the snippets
         of the same query highlight the same words without expanding again."""
+        # A term range (``[a TO c]``) has ends, not a text.
         key = (
             type(q),
             q.fieldname,
-            q.text,
+            getattr(q, "text", None),
+            tuple(getattr(q, name, None) for name in ("start", "end", "startexcl", "endexcl")),
             getattr(q, "maxdist", None),
             getattr(q, "prefixlength", None),
             MAX_EXPANSIONS,
@@ -1290,6 +1292,8 @@ def matching_pattern(arrays: Arrays, q: wq.Query) -> list[str] | None:
     """The field's indexed words a Prefix or Wildcard matches, as Whoosh's
     PatternQuery finds them (same prefix and pattern), over the bulk-read
     dictionary; None when it cannot be read in bulk."""
+    if not isinstance(q, (wq.Prefix, wq.Wildcard)):
+        return None  # a term range (``[a TO c]``): Whoosh's own expansion
     words = arrays.lexicon(q.fieldname)
     if words is None:
         return None
