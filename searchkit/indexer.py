@@ -22,7 +22,8 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from .neardup import sketches as duplicates
 from .neardup.links import DupTracker, encode_sketch
 from .neardup.sketches import Groups
 from .prepare import Prepared, Preparer, stored_fields, use
+from .readers.dispatch import FileStream, open_file
 from .readers.sidecar import find_row
 from .readers.walk import left_out
 from .schema import SCHEMA_VERSION, day_number
@@ -85,12 +87,12 @@ class _Meter:
         self.files_done = 0
         self.bytes_done = 0
         self.articles_done = 0
-        self._size = 0  # the current file's bytes and articles
-        self._articles = 0
+        self._size = 0  # the current file's bytes, the stream reading it, its articles written
+        self._read: FileStream | None = None
         self._written = 0
 
-    def file_read(self, size: int, articles: int) -> None:
-        self._size, self._articles, self._written = size, articles, 0
+    def file_read(self, size: int, read: FileStream) -> None:
+        self._size, self._read, self._written = size, read, 0
 
     def article(self) -> None:
         self._written += 1
@@ -101,13 +103,17 @@ class _Meter:
     def file_done(self, size: int) -> None:
         self.files_done += 1
         self.bytes_done += size
-        self._size = self._articles = self._written = 0
+        self._size = self._written = 0
+        self._read = None
         self.report("reading")
 
     def report(self, phase: str) -> None:
         if self.callback is None:
             return
-        share = self._size * self._written // self._articles if self._articles else 0
+        # The bytes read so far, in the share of the articles read so far
+        # that are written (a streamed file's reading runs ahead of writing).
+        read = self._read
+        share = min(self._size, read.position * self._written // read.count) if read and read.count else 0
         self.callback(
             IndexProgress(
                 phase,
@@ -445,8 +451,10 @@ class _Run:
         other = self.state.articles.get(aid)
         return None if other is not None and other.path != path else aid
 
-    def sync_file(self, path: str, row: FileRow, loaded: list[Loaded], rolling: bool = False) -> int:
-        """Brings one read file's articles in line; returns how many were unchanged.
+    def sync_file(self, path: str, st: os.stat_result, read: FileStream, rolling: bool = False) -> int:
+        """Brings one file's articles in line as ``read`` yields them; returns
+        how many were unchanged. The file's row (with the digest of the bytes
+        read) is recorded once every article is in.
 
         ``rolling``: the file is a window onto a stream (a feed keeps only its
         newest entries), so an article that dropped out of it stays indexed.
@@ -455,9 +463,18 @@ class _Run:
         self._reset_shadows(path)
         taken: set[str] = set()
         unchanged = 0
-        prepared = self.prep.prepared([item.article for item in loaded], self._stamp_guess)
-        self.meter.file_read(row.size, len(loaded))
-        for item, prep in zip(loaded, prepared, strict=True):
+        # The preparer reads ahead of the writer: the items it has taken and
+        # not yet handed back, in order.
+        items: deque[Loaded] = deque()
+
+        def articles() -> Iterator[Article]:
+            for item in read.items:
+                items.append(item)
+                yield item.article
+
+        self.meter.file_read(st.st_size, read)
+        for prep in self.prep.prepared(articles(), self._stamp_guess):
+            item = items.popleft()
             self.meter.article()
             aid = self._assign_id(item, path, taken)
             if aid is None:
@@ -498,6 +515,7 @@ class _Run:
                 continue
             if aid in self.state.articles and self.state.articles[aid].path == path:
                 self.remove_article(aid)
+        row = FileRow(st.st_size, st.st_mtime_ns, read.digest)
         self.state.files[path] = row
         self.change.files[path] = row
         self.change.files_gone.discard(path)
@@ -780,10 +798,10 @@ def _index(
             run.commit()  # the copies' old owners are deleted before the copies are added
             for path in sorted(run.requeue):
                 if path in state.files and os.path.exists(path):
-                    read = read_file(path)
-                    if read.digest:
-                        st = os.stat(path)
-                        run.sync_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest), read.loaded)
+                    st = os.stat(path)
+                    read = open_file(path)
+                    if not read.failed:
+                        run.sync_file(path, st, read)
         run.finish(legacy)
         meter.report("done")
     except BaseException:
@@ -820,14 +838,15 @@ def _one_file(run: _Run, state: _State, path: str, report: UpdateReport) -> int:
     if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns and not find_row(Path(path)):
         report.unchanged += state.articles.count(path)
         return 1
-    read = read_file(path, row.digest if row else None)
+    read = open_file(path, row.digest if row else None)
     if read.unchanged:
         run.touch_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest))
         report.unchanged += state.articles.count(path)
         return 1
-    report.skipped.extend(read.skipped)
-    if read.digest == "":
+    if read.failed:
+        report.skipped.extend(read.skipped)
         return 0  # unreadable: keep what was indexed
     rolling = read.reader == "feed"
-    report.unchanged += run.sync_file(path, FileRow(st.st_size, st.st_mtime_ns, read.digest), read.loaded, rolling)
-    return 1 if read.loaded else 0
+    report.unchanged += run.sync_file(path, st, read, rolling)
+    report.skipped.extend(read.skipped)  # complete now that every record was read
+    return 1 if read.count else 0

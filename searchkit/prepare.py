@@ -12,11 +12,13 @@ hold them (pickled and compressed: :func:`stored_blob`). For
 a file with many articles, chunks of them go to a process pool while the
 main process writes the chunks before; the results come back in order, and
 at most :data:`AHEAD` chunks are in flight, so memory stays bounded however
-large the file. The main process prepares a part of the chunks itself, a
-part that grows each time it finds the worker's next chunk not back and
-shrinks each time it is (:class:`_Share`): on 2 cores the one worker's share
-of an article is larger than the writer's, and a loaded machine slows
-either.
+large the file (a JSON Lines file is parsed as its chunks are queued, so
+the pool starts on the first chunk, not after the whole file). Whenever the
+writer finds the pool's next chunk not back, it prepares the next chunk
+itself instead of waiting and holds the result for its turn (at most
+:data:`STEAL_AHEAD`): on 2 cores the one worker's share of an article is
+larger than the writer's, so the writer would otherwise idle, and this
+balances by itself on a loaded machine or with more workers.
 
 Small runs (adding a few hundred articles) never start the pool: forking
 costs more than it saves there. ``SEARCHKIT_WORKERS`` sets the number of
@@ -33,7 +35,8 @@ import re
 import zlib
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from typing import Any
 
 from . import boundaries
@@ -175,36 +178,17 @@ def use(article: Article, prepared: Prepared) -> None:
             FAST.prime(text, cut)
 
 
-class _Share:
-    """The part of the chunks the main process prepares itself.
+STEAL_AHEAD = 4  # chunks prepared here ahead of their turn while the pool's was not ready
 
-    On 2 cores the one worker's share of an article (sketch, cuts,
-    boundaries, digest: about 1 ms) is larger than the writer's, so a writer
-    that only waits for the worker idles a third of the run. Each time the
-    writer finds the worker's next chunk not ready, this process takes a
-    larger part of the chunks still to be queued; each time it is ready, a
-    smaller part. The decision is made when a chunk is queued, so results
-    stay in order and no chunk is prepared twice.
-    """
 
-    STEP_UP = 0.04
-    STEP_DOWN = 0.01
-    MOST = 0.5
+class _Pending:
+    """One queued chunk: in the pool (``task``), or prepared here (``done``)."""
 
-    def __init__(self) -> None:
-        self.part = 0.0
-        self._credit = 0.0
+    __slots__ = ("done", "task")
 
-    def observe(self, waited: bool) -> None:
-        step = self.STEP_UP if waited else -self.STEP_DOWN
-        self.part = min(self.MOST, max(0.0, self.part + step))
-
-    def local_next(self) -> bool:
-        self._credit += self.part
-        if self._credit >= 1.0:
-            self._credit -= 1.0
-            return True
-        return False
+    def __init__(self, task: Any, done: list[Prepared] | None = None) -> None:
+        self.task = task
+        self.done = done
 
 
 class Preparer:
@@ -215,63 +199,74 @@ class Preparer:
         self._pool: Any = None
         self._reserve: Callable[[int], None] | None = None  # the running prepared()'s, see reserve()
 
-    def prepared(self, articles: Sequence[Article], stamp: StampGuess | None = None) -> Iterator[Prepared]:
-        """Each article prepared, in order. ``stamp(article, offset)`` gives
-        the stamp an article will most likely be written with, ``offset``
-        articles after the next one the writer takes, asked as its chunk is
-        queued: a chunk then also makes the stored fields (when the guess is
-        wrong the writer makes them itself)."""
-        if self.workers <= 0 or len(articles) < MIN_ARTICLES:
-            for a in articles:
+    def prepared(self, articles: Iterable[Article], stamp: StampGuess | None = None) -> Iterator[Prepared]:
+        """Each article prepared, in order. ``articles`` is read as chunks
+        are queued (a streamed file is parsed while the pool prepares what
+        came before). ``stamp(article, offset)`` gives the stamp an article
+        will most likely be written with, ``offset`` articles after the next
+        one the writer takes, asked as its chunk is queued: a chunk then also
+        makes the stored fields (when the guess is wrong the writer makes
+        them itself)."""
+        source = iter(articles)
+        head = [] if self.workers <= 0 else list(islice(source, MIN_ARTICLES))
+        if len(head) < MIN_ARTICLES:
+            for a in chain(head, source):  # no pool: every article here
                 yield prepare(a)
             return
         if self._pool is None:
             # fork: the workers need nothing but this module, already imported.
             self._pool = multiprocessing.get_context("fork").Pool(self.workers)
-        starts = iter(range(0, len(articles), CHUNK))
-        share = _Share()
+        source = chain(head, source)
+        queued = 0  # articles queued so far
         handed = 0  # articles yielded so far
-        # In order: a task in the pool, or a chunk this process prepares
-        # itself when it comes to it. Which chunks stay here is decided as
-        # they are queued, by the share the waits so far call for, so the
-        # pool never holds a chunk this process then wants.
-        pending: deque[tuple[Any, tuple[list[Article], list[int] | None] | None]] = deque()
+        # In order: a task in the pool, or a chunk this process took to
+        # prepare itself (see steal) rather than wait for the pool.
+        pending: deque[_Pending] = deque()
 
-        def queue_next(pooled: bool = False) -> bool:
-            at = next(starts, None)
-            if at is None:
+        def queue_next(here: bool = False) -> bool:
+            nonlocal queued
+            chunk = list(islice(source, CHUNK))
+            if not chunk:
                 return False
-            chunk = list(articles[at : at + CHUNK])
+            at, queued = queued, queued + len(chunk)
             stamps = None if stamp is None else [stamp(a, at + k - handed) for k, a in enumerate(chunk)]
-            if not pooled and share.local_next():
-                pending.append((None, (chunk, stamps)))
+            if here:
+                pending.append(_Pending(None, _prepare_chunk(chunk, stamps)))
             else:
-                pending.append((self._pool.apply_async(_prepare_chunk, (chunk, stamps)), None))
+                pending.append(_Pending(self._pool.apply_async(_prepare_chunk, (chunk, stamps))))
             return True
 
         def in_pool() -> int:
-            return sum(1 for task, _ in pending if task is not None)
+            return sum(1 for entry in pending if entry.task is not None)
 
         def fill() -> None:
-            # Keep AHEAD tasks in the pool; chunks kept here do not count.
+            # Keep AHEAD tasks in the pool; chunks taken here do not count.
             while in_pool() < AHEAD and queue_next():
                 pass
 
         def reserve(tasks: int) -> None:
-            while in_pool() < tasks and queue_next(pooled=True):
+            while in_pool() < tasks and queue_next():
                 pass
+
+        def steal() -> bool:
+            """While the pool's next chunk is not ready: the next chunk
+            prepared here instead of waiting, its result held for its turn.
+            False when there is none left, or STEAL_AHEAD are held."""
+            held = sum(1 for entry in pending if entry.task is None)
+            return held < STEAL_AHEAD and queue_next(here=True)
 
         self._reserve = reserve
         try:
             fill()
             while pending:
-                task, chunk = pending.popleft()
-                if task is None:
-                    assert chunk is not None
-                    done = _prepare_chunk(*chunk)
-                else:
-                    share.observe(waited=not task.ready())
-                    done = task.get()
+                first = pending[0]
+                if first.task is not None:
+                    while not first.task.ready() and steal():
+                        pass
+                    first.done = first.task.get()
+                done = first.done
+                assert done is not None
+                pending.popleft()
                 fill()
                 for p in done:
                     handed += 1

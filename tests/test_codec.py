@@ -466,15 +466,46 @@ def test_merges_carry_the_anchor_arrays(tmp_path: Path, docs: list[dict[str, obj
         assert got == want and len(want) > 100
 
 
-def test_pool_and_main_process_chunks_come_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks the main process keeps (prepare._Share) and the pool's are
-    handed to the writer in the articles' order, each prepared once."""
+class _ScriptedPool:
+    """The real pool, its tasks' readiness scripted: a task asked whether
+    it is ready answers the next turn (and a True is made true by waiting)."""
+
+    def __init__(self, real: Any, turns: Any) -> None:
+        self.real, self.turns = real, turns
+
+    def apply_async(self, fn: Any, args: Any) -> Any:
+        task, turns = self.real.apply_async(fn, args), self.turns
+
+        class Scripted:
+            def ready(self) -> bool:
+                if next(turns):
+                    task.wait()
+                    return True
+                return False
+
+            def get(self) -> Any:
+                return task.get()
+
+        return Scripted()
+
+    def terminate(self) -> None:
+        self.real.terminate()
+
+    def join(self) -> None:
+        self.real.join()
+
+
+def test_chunks_prepared_here_while_the_pool_is_late_come_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer prepares the next chunk itself each time the pool's is not
+    ready (prepare.Preparer.prepared's steal), at most STEAL_AHEAD held; every
+    article comes back in order, prepared once, and the articles are read as
+    chunks are queued, not all before the first is handed back."""
+    import multiprocessing
+
     from searchkit import prepare
 
     monkeypatch.setattr(prepare, "CHUNK", 4)
     monkeypatch.setattr(prepare, "MIN_ARTICLES", 8)
-    turns = iter([False, True, True, False, True] + [False, True] * 20)
-    monkeypatch.setattr(prepare._Share, "local_next", lambda self: next(turns))
     articles = _articles()[:41]
     wanted = [prepare.prepare(a) for a in articles]
     here: list[str] = []  # articles prepared in this process (a worker appends to its own copy)
@@ -485,26 +516,28 @@ def test_pool_and_main_process_chunks_come_back_in_order(monkeypatch: pytest.Mon
         return real(article)
 
     monkeypatch.setattr(prepare, "prepare", counted)
+    # Chunk 0 late twice, then ready; chunk 1 ready; chunk 2 late until
+    # STEAL_AHEAD (4) chunks are held; then every chunk ready.
+    turns = iter([False, False, True, True, False, False, False, False, False, True] + [True] * 40)
+    read: list[int] = []
+
+    def source() -> Any:
+        for k, a in enumerate(articles):
+            read.append(k)
+            yield a
+
     preparer = prepare.Preparer(workers=1)
+    preparer._pool = _ScriptedPool(multiprocessing.get_context("fork").Pool(1), turns)
     try:
-        got = list(preparer.prepared(articles))
+        stream = preparer.prepared(source())
+        first = next(stream)
+        assert len(read) < len(articles)  # parsed as queued, not all at once
+        got = [first, *stream]
     finally:
         preparer.close()
     assert [prepare.as_written(p) for p in got] == wanted  # a chunk's terms come numbered
     assert all(isinstance(p[1], Numbered) for p in got)
-    # 11 chunks of 4; the turns keep chunks 1, 2, 4, 6, 8 and the last (1 article) here.
-    assert here == [a.id for k in (1, 2, 4, 6, 8, 10) for a in articles[4 * k : 4 * k + 4]]
-
-
-def test_share_grows_while_the_writer_waits_and_shrinks_when_it_does_not() -> None:
-    from searchkit.prepare import _Share
-
-    share = _Share()
-    assert [share.local_next() for _ in range(5)] == [False] * 5  # nothing kept before a wait
-    for _ in range(100):
-        share.observe(waited=True)
-    assert share.part == _Share.MOST
-    assert sum(share.local_next() for _ in range(10)) == 5  # half the chunks stay here
-    for _ in range(100):
-        share.observe(waited=False)
-    assert share.part == 0.0
+    # Pool chunks 0-3 queued first (AHEAD); 0 late twice: chunks 4 and 5
+    # prepared here; then 6 and 7 go to the pool as 0 and 1 leave it; 2
+    # late: 8 and 9 here, and with four held the writer waits.
+    assert here == [a.id for k in (4, 5, 8, 9) for a in articles[4 * k : 4 * k + 4]]

@@ -70,6 +70,28 @@ def test_golden(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert got == json.loads(expected_path.read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("path", INPUTS, ids=[p.relative_to(READERS).as_posix() for p in INPUTS])
+def test_a_streamed_read_gives_the_golden_read(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """open_file (what the indexer reads through: a JSON Lines file parsed as
+    it is taken) yields what read_file does; its skipped records, digest and
+    bytes read are complete once its articles are."""
+    from searchkit.readers.dispatch import open_file
+
+    monkeypatch.setattr(limits, "MAX_ARTICLE_BYTES", SMALL_LIMIT)
+    whole = read_file(path)
+    stream = open_file(path)
+    loaded = list(stream.items)
+    streamed = FileRead(stream.path, stream.digest, loaded, stream.skipped, stream.unchanged, stream.reader)
+    assert as_dict(streamed) == as_dict(whole)
+    assert (stream.digest, stream.failed) == (whole.digest, whole.digest == "")
+    assert stream.count == len(loaded)
+    assert stream.position == (path.stat().st_size if not stream.failed else 0)
+    again = open_file(path, whole.digest)
+    assert again.unchanged == read_file(path, whole.digest).unchanged
+    if again.unchanged:
+        assert list(again.items) == []
+
+
 # --- choosing files: walk, .searchkitignore, dry-run --------------------------
 
 IGNORE_ROOT = READERS / "ignore" / "archive"

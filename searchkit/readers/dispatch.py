@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,6 +30,7 @@ class _Hashing(io.RawIOBase):
     def __init__(self, f: BinaryIO):
         self.f = f
         self.hash = hashlib.blake2b(digest_size=16)
+        self.consumed = 0  # bytes handed to the reader so far
 
     def readable(self) -> bool:
         return True
@@ -38,7 +40,33 @@ class _Hashing(io.RawIOBase):
         n = len(data)
         buffer[:n] = data
         self.hash.update(data)
+        self.consumed += n
         return n
+
+
+@dataclass
+class FileStream:
+    """One file's articles as the indexer takes them.
+
+    A JSON Lines file is parsed record by record as ``items`` is iterated,
+    so a large file's first articles are being prepared (in the worker pool)
+    and written while the rest is still being parsed, instead of the whole
+    file being parsed first with the pool idle; memory holds the records in
+    flight, not the file. Other files are read whole, as ``read_file`` does.
+    ``skipped`` and ``digest`` are complete once ``items`` is exhausted;
+    ``position`` and ``count`` (bytes and articles read so far) let a
+    progress meter place the articles written within the file.
+    """
+
+    path: str
+    items: Iterator[Loaded]
+    digest: str = ""
+    skipped: list[Skipped] = field(default_factory=list)
+    unchanged: bool = False
+    failed: bool = False  # not readable at all: ``skipped`` says why
+    reader: str = ""
+    position: int = 0
+    count: int = 0
 
 
 def choose_reader(path: Path, head: bytes | None = None) -> str | Skipped:
@@ -77,6 +105,62 @@ def read_file(path: str | os.PathLike[str], known_digest: str | None = None) -> 
         return FileRead(str(p), "", skipped=[Skipped(str(p), str(exc))])
 
 
+def open_file(path: str | os.PathLike[str], known_digest: str | None = None) -> FileStream:
+    """``read_file`` as a stream (see FileStream): never raises for bad content."""
+    p = Path(path)
+    if filetypes.reader_for_name(p) != filetypes.JSONL:
+        read = read_file(p, known_digest)
+        return FileStream(
+            read.path,
+            iter(read.loaded),
+            read.digest,
+            read.skipped,
+            read.unchanged,
+            failed=read.digest == "",
+            reader=read.reader,
+            position=_size_of(p),
+            count=len(read.loaded),
+        )
+    from .fileio import file_digest
+
+    try:
+        if known_digest is not None and file_digest(p) == known_digest:
+            return FileStream(str(p), iter(()), known_digest, unchanged=True, reader=filetypes.JSONL)
+        f = open_regular(p)
+    except ArticleError as exc:
+        return FileStream(str(p), iter(()), skipped=[Skipped(str(p), str(exc))], failed=True, reader=filetypes.JSONL)
+    stream = FileStream(str(p), iter(()), reader=filetypes.JSONL)
+    stream.items = _stream_jsonl(f, p, stream)
+    return stream
+
+
+def _size_of(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return 0
+
+
+def _stream_jsonl(f: BinaryIO, p: Path, into: FileStream) -> Iterator[Loaded]:
+    from .jsonl import iter_jsonl
+
+    with f:
+        hashing = _Hashing(f)
+        stream = io.BufferedReader(hashing, buffer_size=1024 * 1024)
+        for item in iter_jsonl(stream, p):
+            if isinstance(item, Loaded):
+                into.position, into.count = hashing.consumed, into.count + 1
+                yield item
+            else:
+                into.skipped.append(item)
+        for _ in iter(lambda: stream.read(1024 * 1024), b""):
+            pass  # a truncated .gz stops early: hash the rest too
+        # The digest of exactly the bytes parsed, so a file that changed
+        # between the check and this read is seen as changed by the next run.
+        into.digest = hashing.hash.hexdigest()
+        into.position = hashing.consumed
+
+
 def iter_file(path: str | os.PathLike[str]) -> Iterator[Loaded | Skipped]:
     """Every article (or skipped record) of one file, in order.
 
@@ -101,26 +185,11 @@ def iter_file(path: str | os.PathLike[str]) -> Iterator[Loaded | Skipped]:
 
 
 def _read_jsonl(p: Path, known_digest: str | None) -> FileRead:
-    from .fileio import file_digest
-    from .jsonl import iter_jsonl
-
-    if known_digest is not None and file_digest(p) == known_digest:
-        return FileRead(str(p), known_digest, unchanged=True, reader=filetypes.JSONL)
-    result = FileRead(str(p), "", reader=filetypes.JSONL)
-    with open_regular(p) as f:
-        hashing = _Hashing(f)
-        stream = io.BufferedReader(hashing, buffer_size=1024 * 1024)
-        for item in iter_jsonl(stream, p):
-            if isinstance(item, Loaded):
-                result.loaded.append(item)
-            else:
-                result.skipped.append(item)
-        for _ in iter(lambda: stream.read(1024 * 1024), b""):
-            pass  # a truncated .gz stops early: hash the rest too
-    # The digest of exactly the bytes parsed, so a file that changed between
-    # the check above and this read is seen as changed by the next run.
-    result.digest = hashing.hash.hexdigest()
-    return result
+    stream = open_file(p, known_digest)
+    if stream.failed:
+        raise ArticleError(stream.skipped[0].reason)
+    loaded = list(stream.items)
+    return FileRead(str(p), stream.digest, loaded, stream.skipped, stream.unchanged, filetypes.JSONL)
 
 
 def _limit(reader: str) -> tuple[int, str]:
