@@ -68,8 +68,11 @@ def corpus() -> tuple[Path, Path]:
 def run(tree: Path | None, index: Path, paths: list[Path], profile: str | None = None) -> dict[str, float]:
     env = dict(os.environ, SEARCHKIT_NO_DAEMON="1")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if tree is not None:
-        env["PYTHONPATH"] = str(tree)
+    # The child runs outside the checkout: ``python -c`` puts its working
+    # directory first on sys.path, so run from the repo root it imported this
+    # checkout's searchkit whatever PYTHONPATH named (before this fix an
+    # "old" tree was silently the new one).
+    env["PYTHONPATH"] = str(tree if tree is not None else ROOT)
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         env["INDEX_CPU_OUT"] = out.name
         if profile:
@@ -78,6 +81,7 @@ def run(tree: Path | None, index: Path, paths: list[Path], profile: str | None =
         subprocess.run(
             [sys.executable, "-c", _WRAPPER, "-i", str(index), "index", *map(str, paths)],
             env=env,
+            cwd=index.parent,
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
