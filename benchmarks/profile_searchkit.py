@@ -142,7 +142,13 @@ def whoosh_floor(index: Path, queries: Sequence[QuerySpec]) -> list[float]:
 # The patterns cover both the bulk writer and Whoosh's own add_document path,
 # so the same table can be made for a tree before the bulk writer.
 STAGES: list[tuple[str, list[str], list[str]]] = [
-    ("read (files, JSON, dates)", [r"\(read_file\)"], [r"sources\.py:\d+\(extract_sources\)"]),
+    # A JSON Lines file is parsed as the index run takes its records (the
+    # generator _stream_jsonl, its resumptions summed), other files by read_file.
+    (
+        "read (files, JSON, dates)",
+        [r"\(read_file\)", r"dispatch\.py:\d+\(_stream_jsonl\)"],
+        [r"sources\.py:\d+\(extract_sources\)"],
+    ),
     ("extract sources", [r"sources\.py:\d+\(extract_sources\)"], []),
     ("sketch (near-duplicates)", [r"(duplicates|sketches)\.py:\d+\(sketch\)"], []),
     ("operators' fields (boundaries, exact forms)", [r"boundaries\.py:\d+\(index_fields\)"], []),
@@ -160,7 +166,9 @@ STAGES: list[tuple[str, list[str], list[str]]] = [
     ),
     (
         "write (stored fields, columns, lengths)",
-        [r"\(add_document\)"],
+        # Whoosh's add_document, or the bulk writer's add_fields (before this
+        # pattern the bulk writer's writes were missing from the table).
+        [r"\(add_document\)", r"bulkwriter\.py:\d+\(add_fields\)"],
         [r"bulkwriter\.py:\d+\(add\)", r"whoosh/fields\.py:\d+\(index\)"],
     ),
     ("commit (postings, segment, near-duplicate links)", [r"indexer\.py:\d+\(commit\)"], []),
