@@ -398,14 +398,10 @@ class Arrays:
         self._expansions[key] = (words, warning)
         return words, warning
 
-    def first_live(self, fieldname: str, text: str) -> int | None:
-        """The first live document holding the term (not cached: for
-        one-off lookups such as ids, which would flush the postings cache)."""
-        return self.first_lives(fieldname, [text])[0]
-
     def first_lives(self, fieldname: str, texts: Sequence[str]) -> list[int | None]:
-        """first_live of each of ``texts``, segment by segment for all of
-        them at once: where the segments are the searchkit codec's, a term
+        """The first live document holding each of the terms (not cached:
+        for one-off lookups such as ids, which would flush the postings
+        cache), segment by segment for all of them at once: where the segments are the searchkit codec's, a term
         of one posting (an id) is settled from its term file's statistics,
         one numpy read per segment, without Whoosh's term info objects (a
         search's near-duplicate groups ask for ~1,000 ids)."""
@@ -428,17 +424,14 @@ class Arrays:
             ft = fts[n]
             if ft is None:
                 continue
-            hits: list[tuple[int, bytes, int]] = []
-            for k, btext in pending:
-                i = ft.find(btext)
-                if i < 0:
-                    left.append((k, btext))
-                else:
-                    hits.append((k, btext, i))
-            rows = np.fromiter((i for _, _, i in hits), dtype=np.int64, count=len(hits))
+            at = ft.find_many([btext for _, btext in pending])
+            present = at >= 0
+            hits = [p for p, here in zip(pending, present.tolist(), strict=True) if here]
+            left = [p for p, here in zip(pending, present.tolist(), strict=True) if not here]
+            rows = at[present]
             dfs = ft.stat("df")[rows].tolist()
             firsts = (ft.stat("minid")[rows].astype(np.int64) + offset).tolist()
-            for (k, btext, _), df, first in zip(hits, dfs, firsts, strict=True):
+            for (k, btext), df, first in zip(hits, dfs, firsts, strict=True):
                 if df == 1:
                     docnum = first if self.live[first] else None
                 else:

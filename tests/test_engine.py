@@ -140,10 +140,11 @@ def test_arrays_leave_out_deleted_documents(tmp_path: Path) -> None:
     ids = {a for (a,) in ((f.get("id"),) for f in searcher.all_stored_fields()) if a}
     assert len(ids) > 5
     asked = [*ids, victim.stem, "no-such-id"]
-    for aid in asked:
-        assert cache.arrays.first_live("id", aid) == searcher.document_number(id=aid), aid
-    # In bulk too, where terms of many postings read their postings.
-    assert cache.arrays.first_lives("id", asked) == [searcher.document_number(id=aid) for aid in asked]
+    expected = [searcher.document_number(id=aid) for aid in asked]
+    for aid, docnum in zip(asked, expected, strict=True):
+        assert cache.arrays.first_lives("id", [aid]) == [docnum], aid
+    assert cache.arrays.first_lives("id", asked) == expected
+    # Terms of many postings read their postings.
     reader = searcher.reader()
     words = ["the", "said", "zzzz-absent", *sorted(ids)[:3]]
     assert cache.arrays.first_lives("body", words) == [

@@ -33,11 +33,11 @@ PROBES = [
 ]
 
 
-def _field(storage: RamStorage) -> termfile.FieldTerms:
-    n = len(KEYS)
+def _field(storage: RamStorage, keys: list[bytes] = KEYS) -> termfile.FieldTerms:
+    n = len(keys)
     out = termfile.TermFileWriter(storage.create_file("t"))
     stats = {name: [i % 7 for i in range(n)] for name in termfile.STATS}
-    out.add_field("f", KEYS, stats, 100, list(range(n + 1)))
+    out.add_field("f", keys, stats, 100, list(range(n + 1)))
     out.close()
     reader = termfile.TermFileReader(storage.open_file("t"), storage.file_length("t"))
     ft = reader.field("f")
@@ -67,3 +67,19 @@ def test_the_key_list_is_built_once_a_field_is_asked_often() -> None:
         ft.find(KEYS[asked % len(KEYS)])
         asked += 1
     assert asked == len(KEYS) // termfile._LIST_AFTER + 1
+
+
+@pytest.mark.parametrize("zeros", [True, False], ids=["zero-bytes", "no-zero-bytes"])
+@pytest.mark.parametrize("list_after", [0, len(KEYS) + 1], ids=["bisects", "padded"])
+def test_bulk_find_finds_what_find_finds(monkeypatch: pytest.MonkeyPatch, zeros: bool, list_after: int) -> None:
+    """Padded to one width and searched by numpy (many keys asked, no zero
+    bytes anywhere) or a bisect each: the same indexes."""
+    monkeypatch.setattr(termfile, "_LIST_AFTER", list_after)
+    keys = KEYS if zeros else [k for k in KEYS if b"\x00" not in k]
+    probes = [p for p in PROBES if zeros or b"\x00" not in p]
+    probes += [b"w0003" * 4, b"\xff\xff\xff\xff\xff\xff\xff\xff\xff"]  # longer than every key
+    ft = _field(RamStorage(), keys)
+    expected = [ft.find(p) for p in probes]
+    assert ft.find_many(probes).tolist() == expected
+    assert {i for i in expected if i >= 0} == set(range(len(keys))) and -1 in expected
+    assert ft.find_many([]).tolist() == []
