@@ -26,21 +26,23 @@ if TYPE_CHECKING:
     from .indexer import UpdateReport
     from .options import SearchOptions
     from .query import BuiltQuery
-    from .results import (
+    from .reports import (
         Alert,
-        Article,
         Bucket,
         Comparison,
-        Copy,
-        DuplicateGroup,
-        Facets,
-        Hit,
-        Results,
         SavedSearch,
         SignificantTerms,
         Stats,
         Term,
         Timeline,
+    )
+    from .results import (
+        Article,
+        Copy,
+        DuplicateGroup,
+        Facets,
+        Hit,
+        Results,
     )
     from .search import SearchIndex
 
@@ -57,24 +59,10 @@ _LAZY = {
     "SearchOptions": "options",
     "BuiltQuery": "query",
     "SearchIndex": "search",
+    **{name: "results" for name in ("Article", "Copy", "DuplicateGroup", "Facets", "Hit", "Results")},
     **{
-        name: "results"
-        for name in (
-            "Alert",
-            "Article",
-            "Bucket",
-            "Comparison",
-            "Copy",
-            "DuplicateGroup",
-            "Facets",
-            "Hit",
-            "Results",
-            "SavedSearch",
-            "SignificantTerms",
-            "Stats",
-            "Term",
-            "Timeline",
-        )
+        name: "reports"
+        for name in ("Alert", "Bucket", "Comparison", "SavedSearch", "SignificantTerms", "Stats", "Term", "Timeline")
     },
 }
 

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from array import array
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate
 
 from whoosh.analysis import Composable, Filter, LowercaseFilter, StemFilter, Token, Tokenizer
@@ -33,12 +33,25 @@ _MARKS = char_class()
 _ACR = r"(?:[^\W\d_][" + _MARKS + r"]*\.){2,}(?![^\W\d_])"
 _POSS = r"['’][sS]\b"
 _WORD = r"\w[\w" + _MARKS + r"]*"
-_TOKEN_RE = re.compile(f"(?P<acr>{_ACR})|(?P<poss>{_POSS})|(?P<word>{_WORD})")
+# Both expressions are compiled on first use (~1 ms each, for the marks'
+# class): a plain one-word search (``search radar``) uses neither, and
+# every command's start-up imports this module through the schema.
+
+
+@cache
+def _token_re() -> re.Pattern[str]:
+    return re.compile(f"(?P<acr>{_ACR})|(?P<poss>{_POSS})|(?P<word>{_WORD})")
+
+
 # The same alternatives as one capturing group, for re.split: the pieces
 # alternate gap, token, gap, ..., so every offset follows from the pieces'
 # lengths without a Python step per match. A possessive is told apart by
 # its first character: no other token starts with an apostrophe.
-_SPLIT_RE = re.compile(f"({_ACR}|{_POSS}|{_WORD})")
+@cache
+def _split_re() -> re.Pattern[str]:
+    return re.compile(f"({_ACR}|{_POSS}|{_WORD})")
+
+
 POSSESSIVES = ("'s", "'S", "’s", "’S")
 
 # A text as the bulk writer takes it (FastAnalyzer.cut): the terms of its
@@ -79,7 +92,7 @@ class Numbered:
 
 
 class NewsTokenizer(Tokenizer):
-    """Splits news text into word parts; see ``_TOKEN_RE`` for the rules."""
+    """Splits news text into word parts; see ``_token_re`` for the rules."""
 
     def __eq__(self, other: object) -> bool:
         return other.__class__ is self.__class__
@@ -112,7 +125,7 @@ class NewsTokenizer(Tokenizer):
             yield t
             return
         pos = start_pos
-        for match in _TOKEN_RE.finditer(value):
+        for match in _token_re().finditer(value):
             kind = match.lastgroup
             if kind == "poss":
                 continue
@@ -286,7 +299,7 @@ class FastAnalyzer:
         if parts is None:
             if len(self._recent) >= 8:
                 self._recent.clear()
-            parts = self._recent[text] = _SPLIT_RE.split(text)
+            parts = self._recent[text] = _split_re().split(text)
         return parts
 
     def tokens(self, text: str) -> tuple[list[str], list[str], list[int], list[int]]:
@@ -295,7 +308,7 @@ class FastAnalyzer:
         Built the way the bulk writer builds them: pieces from :meth:`split`,
         offsets from the running sum of the pieces' lengths, possessives dropped.
         """
-        parts = _SPLIT_RE.split(text)
+        parts = _split_re().split(text)
         ends = list(accumulate(map(len, parts)))
         toks = parts[1::2]
         tok_ends = ends[1::2]

@@ -10,10 +10,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
-from .results import Bucket as Bucket  # re-exported: the types live in results
-from .results import Comparison as Comparison
+from .reports import Bucket as Bucket  # re-exported: the types live in reports and results
+from .reports import Comparison as Comparison
+from .reports import Timeline as Timeline
 from .results import Facets as Facets
-from .results import Timeline as Timeline
 from .settings import PERIODS as PERIODS  # re-exported: defined in settings
 
 

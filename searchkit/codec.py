@@ -1474,7 +1474,7 @@ class _Cursor(base.FieldCursor):
         ft = self._ft
         if ft is None or self._i >= ft.n:
             return None
-        return self._fieldobj.from_bytes(ft.keys[self._i])
+        return self._fieldobj.from_bytes(ft.key(self._i))
 
     def first(self) -> Any:
         self._i = 0

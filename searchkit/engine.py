@@ -398,27 +398,65 @@ class Arrays:
         self._expansions[key] = (words, warning)
         return words, warning
 
-    def first_live(self, fieldname: str, text: str) -> int | None:
-        """The first live document holding the term (not cached: for
-        one-off lookups such as ids, which would flush the postings cache)."""
-        btext = _to_bytes(self.schema, fieldname, text)
-        if btext is None:
+    def first_lives(self, fieldname: str, texts: Sequence[str]) -> list[int | None]:
+        """The first live document holding each of the terms (not cached:
+        for one-off lookups such as ids, which would flush the postings
+        cache), segment by segment for all of them at once: where the segments are the searchkit codec's, a term
+        of one posting (an id) is settled from its term file's statistics,
+        one numpy read per segment, without Whoosh's term info objects (a
+        search's near-duplicate groups ask for ~1,000 ids)."""
+        found: list[int | None] = [None] * len(texts)
+        pending = [(k, b) for k, text in enumerate(texts) if (b := _to_bytes(self.schema, fieldname, text)) is not None]
+        fts = self.segments.fields(fieldname) if self.segments.usable else None
+        for n, (leaf, offset) in enumerate(self.leaves):
+            if not pending:
+                break
+            left: list[tuple[int, bytes]] = []
+            if fts is None:
+                for k, btext in pending:
+                    docnum = self._first_live_in(leaf, offset, fieldname, btext)
+                    if docnum is None:
+                        left.append((k, btext))
+                    else:
+                        found[k] = docnum
+                pending = left
+                continue
+            ft = fts[n]
+            if ft is None:
+                continue
+            at = ft.find_many([btext for _, btext in pending])
+            present = at >= 0
+            hits = [p for p, here in zip(pending, present.tolist(), strict=True) if here]
+            left = [p for p, here in zip(pending, present.tolist(), strict=True) if not here]
+            rows = at[present]
+            dfs = ft.stat("df")[rows].tolist()
+            firsts = (ft.stat("minid")[rows].astype(np.int64) + offset).tolist()
+            for (k, btext), df, first in zip(hits, dfs, firsts, strict=True):
+                if df == 1:
+                    docnum = first if self.live[first] else None
+                else:
+                    docnum = self._first_live_in(leaf, offset, fieldname, btext)
+                if docnum is None:
+                    left.append((k, btext))
+                else:
+                    found[k] = docnum
+            pending = left
+        return found
+
+    def _first_live_in(self, leaf: Any, offset: int, fieldname: str, btext: bytes) -> int | None:
+        """The first live document of one segment holding the term, through Whoosh's term info (any codec's)."""
+        try:
+            info = leaf.term_info(fieldname, btext)
+        except TermNotFound:
             return None
-        for leaf, offset in self.leaves:
-            try:
-                info = leaf.term_info(fieldname, btext)
-            except TermNotFound:
-                continue
-            if info.doc_frequency() == 1 and info.min_id() is not None:
-                # A term of one posting (an id): the term info names its document.
-                if self.live[offset + info.min_id()]:
-                    return offset + int(info.min_id())
-                continue
-            block = w3blocks.read_term(leaf, fieldname, btext)
-            ids = block[0] if block is not None else postings.term_postings(leaf, fieldname, btext)[0]
-            for docnum in ids.tolist():
-                if self.live[offset + docnum]:
-                    return offset + docnum
+        if info.doc_frequency() == 1 and info.min_id() is not None:
+            # A term of one posting (an id): the term info names its document.
+            return offset + int(info.min_id()) if self.live[offset + info.min_id()] else None
+        block = w3blocks.read_term(leaf, fieldname, btext)
+        ids = block[0] if block is not None else postings.term_postings(leaf, fieldname, btext)[0]
+        for docnum in ids.tolist():
+            if self.live[offset + docnum]:
+                return offset + docnum
         return None
 
     def characters(

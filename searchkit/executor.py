@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import recency
-from .analytics import facet_counts
 from .errors import QueryError
+from .lazy import lazy_module
 from .neardup.fold import fold_copies, fold_watched, oldest_key
 from .options import SearchOptions
 from .query import BuiltQuery, rebuild
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
     from .searcher_data import SearcherData
+
+# Facets load with the first search that asks for them: analytics brings
+# the analyst commands' types (searchkit.reports, ~3 ms of start-up).
+analytics = lazy_module("searchkit.analytics")
 
 Page = list[tuple[int, float]]
 
@@ -58,7 +62,7 @@ def run(
     page = [(int(ids[i]), float(scores[i])) for i in chosen[options.offset : wanted]]
     counted = None
     if options.facets:
-        counted = facet_counts(ids.tolist(), cache.days, cache.doc_sources, cache.source_names)
+        counted = analytics.facet_counts(ids.tolist(), cache.days, cache.doc_sources, cache.source_names)
     return _results(searcher, cache, built, options, page, copies, total, counted, tuple(notes))
 
 
@@ -176,7 +180,7 @@ def _run_whoosh(
     counted = None
     if options.facets:
         matched = (d for d in cache.matching(built, allow) if d not in drop)
-        counted = facet_counts(matched, cache.days, cache.doc_sources, cache.source_names)
+        counted = analytics.facet_counts(matched, cache.days, cache.doc_sources, cache.source_names)
     return _results(searcher, cache, built, options, page, copies, total, counted)
 
 

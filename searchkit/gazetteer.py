@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
 
 __all__ = ["aliases", "canonical_source", "gazetteer_size", "source_key"]
 
@@ -40,6 +39,10 @@ class _Gazetteer:
 
 @functools.cache
 def _gazetteer() -> _Gazetteer:
+    # Imported here: importlib.resources costs ~3 ms at start-up and only
+    # a source look-up (not every search) reads the list.
+    from importlib import resources
+
     text = resources.files("searchkit").joinpath("data/sources.tsv").read_text(encoding="utf-8")
     canonical: dict[str, str] = {}
     alias_map: dict[str, tuple[str, ...]] = {}

@@ -633,9 +633,8 @@ class Segments:
         for n, ft in enumerate(self.fields(fieldname)):
             if ft is None:
                 continue
-            keys = ft.keys
-            i = bisect.bisect_left(keys, btext)
-            if i >= ft.n or keys[i] != btext:
+            i = ft.find(btext)
+            if i < 0:
                 continue
             stats = ft._stats
             df += int(stats["df"][i])

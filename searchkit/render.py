@@ -24,31 +24,31 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .analytics import periods_between
+from .lazy import lazy_module
 from .options import SAVED, as_flags
 from .results import ALL_FIELDS as ALL_FIELDS  # re-exported: the field lists live with the types
 from .results import ARTICLE_FIELDS as ARTICLE_FIELDS
 from .results import HIT_FIELDS as HIT_FIELDS
 from .results import (
-    Alert,
     Article,
-    Bucket,
-    Comparison,
     Copy,
     DuplicateGroup,
     Facets,
     Hit,
     Results,
-    SavedSearch,
-    SignificantTerms,
-    Stats,
-    Term,
-    Timeline,
 )
 from .settings import FORMATS as FORMATS
 from .snippets import Snippet
+
+if TYPE_CHECKING:
+    from .reports import Alert, Bucket, Comparison, SavedSearch, SignificantTerms, Stats, Timeline
+
+# The analyst commands' types and period arithmetic load on first use: a
+# search's output needs neither (reports' dataclasses are ~3 ms of start-up).
+analytics = lazy_module("searchkit.analytics")
+reports = lazy_module("searchkit.reports")
 
 # -- the three doors -----------------------------------------------------
 
@@ -581,7 +581,7 @@ def _with_gaps(buckets: Sequence[Bucket], by: str) -> Iterator[tuple[Bucket, int
     prev: Bucket | None = None
     for bucket in buckets:
         if prev is not None:
-            missing += periods_between(prev.start, bucket.start, by)
+            missing += analytics.periods_between(prev.start, bucket.start, by)
         prev = bucket
         if bucket.hits == 0:
             zeros.append(bucket)
@@ -645,7 +645,7 @@ def saved_view(searches: list[SavedSearch]) -> View:
         text=lambda style: saved_text(searches),
         document=lambda: records,
         records=lambda: records,
-        columns=tuple(SavedSearch("", "").record()),
+        columns=tuple(reports.SavedSearch("", "").record()),
     )
 
 
@@ -769,7 +769,7 @@ def terms_view(found: SignificantTerms) -> View:
         text=lambda style: terms_text(found, style),
         document=lambda: terms_document(found),
         records=lambda: terms_rows(found),
-        columns=tuple(f.name for f in dataclasses.fields(Term)),
+        columns=tuple(f.name for f in dataclasses.fields(reports.Term)),
     )
 
 
@@ -800,7 +800,7 @@ def comparison_text(comparison: Comparison, normalize: bool, style: Style = PLAI
         bar_width = max(min(BAR_WIDTH, style.width - label_width - name_width - figure_width - 5), 5)
     # A period is drawn when any series has a hit in it (its "hits" for the gap rule).
     combined = [
-        Bucket(b.period, b.start, sum(t.buckets[i].hits for t in series), b.articles)
+        reports.Bucket(b.period, b.start, sum(t.buckets[i].hits for t in series), b.articles)
         for i, b in enumerate(comparison.periods)
     ]
     where = {b.start: i for i, b in enumerate(combined)}

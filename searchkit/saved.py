@@ -17,7 +17,7 @@ from pathlib import Path
 from .catalog import Catalog
 from .errors import IndexCorruptError, NotFoundError, SavedExistsError, SearchkitError
 from .options import SAVED, from_record
-from .results import SavedSearch as SavedSearch  # re-exported: the type lives in results
+from .reports import SavedSearch as SavedSearch  # re-exported: the type lives in reports
 from .storage import now_iso
 
 _NAME_RE = re.compile(r"^[\w.-]{1,64}$")

@@ -18,40 +18,41 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from whoosh import query as wq
 
-from . import executor, recency, saved, storage
-from .analytics import PERIODS, build_comparison, build_timeline
+from . import executor, recency, storage
 from .catalog import Catalog
 from .errors import IndexCorruptError, NotFoundError, QueryError
+from .lazy import lazy_module
 from .neardup.sketches import Groups
 from .options import TIMELINE, SearchOptions
 from .query import BuiltQuery, build_query, check_sort
 from .ranking import DEFAULT as DEFAULT_RANKING
 from .ranking import Ranking, word_query
 from .results import (
-    Alert,
     Article,
-    Comparison,
     Copy,
     DuplicateGroup,
     Hit,
     Results,
-    SavedSearch,
-    SignificantTerms,
-    Stats,
-    Timeline,
     article_from_stored,
     day,
 )
 from .searcher_data import SearcherData
-from .settings import DEFAULT_WAIT
+from .settings import DEFAULT_WAIT, PERIODS
 from .tuning import Tuning, current
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
     from . import indexer
+    from .reports import Alert, Comparison, SavedSearch, SignificantTerms, Stats, Timeline
 
-__all__ = ["Alert", "Copy", "DuplicateGroup", "Hit", "Results", "SearchIndex", "Stats"]
+# The analyst commands' modules and types load on first use: a search
+# builds none of them (reports' dataclasses are ~3 ms of start-up).
+analytics = lazy_module("searchkit.analytics")
+reports = lazy_module("searchkit.reports")
+saved = lazy_module("searchkit.saved")
+
+__all__ = ["Copy", "DuplicateGroup", "Hit", "Results", "SearchIndex"]
 
 MAX_LIMIT = 10_000
 F = TypeVar("F", bound=Callable[..., Any])
@@ -298,7 +299,7 @@ class SearchIndex:
         built = self.build(q, opts)
         _searcher, cache = self._current()
         matched = executor.matched(cache, built, opts.all_copies)
-        return build_timeline(built.text, by, matched, cache.days, cache.reader.all_doc_ids())
+        return analytics.build_timeline(built.text, by, matched, cache.days, cache.reader.all_doc_ids())
 
     @_retrying
     def timelines(
@@ -316,7 +317,7 @@ class SearchIndex:
         _searcher, cache = self._current()
         matched = [executor.matched(cache, b, opts.all_copies) for b in built]
         every = list(cache.reader.all_doc_ids())
-        return build_comparison([b.text for b in built], by, matched, cache.days, every)
+        return analytics.build_comparison([b.text for b in built], by, matched, cache.days, every)
 
     @_retrying
     def terms(
@@ -427,7 +428,7 @@ class SearchIndex:
             self.build(query, opts)  # refuse a search that could never run
         # Dates as text: a saved search keeps "7d" as "7d", and a date as its ISO form.
         since, until = (None if v in (None, "") else str(v) for v in (opts.since, opts.until))
-        item = SavedSearch(
+        item = reports.SavedSearch(
             name=name, query=query, options=SearchOptions.of(opts, since=since, until=until), seen_until=gen
         )
         saved.add(self._catalog(), item, replace)
@@ -459,7 +460,7 @@ class SearchIndex:
                     arrived_after=item.seen_until,
                     suggest_spelling=False,
                 )
-                found.append(Alert(item, results))
+                found.append(reports.Alert(item, results))
         if mark_seen:
             saved.mark_seen(self._catalog(), {a.search.name: gen for a in found})
         return found
@@ -496,7 +497,7 @@ class SearchIndex:
         days = [cache.days[d] for d in reader.all_doc_ids()]
         dated = [d for d in days if d]
         last_update = self._catalog().meta("last_update")
-        return Stats(
+        return reports.Stats(
             articles=len(days),
             first_date=day(min(dated)) if dated else None,
             last_date=day(max(dated)) if dated else None,

@@ -9,8 +9,9 @@ rare words). Here a field's terms are one sorted blob with a key-length array,
 and each statistic an array in the narrowest of 1, 2 or 4 bytes that holds
 it (weights as float32 where they are not small integers, as W3 keeps them),
 so a term costs its key and about 12 bytes. A lookup is a binary search over
-the field's keys (``bisect`` over a list of bytes, C speed), made once the
-field is first asked for; the file is read one field section at a time.
+the field's keys: over the key blob for a field's first few lookups, then
+(``bisect`` over a list of bytes, C speed) over a list of them built once
+the field has been asked often; the file is read one field section at a time.
 
 Layout: ``SKt1``, the field sections one after another, a JSON directory
 (per field, in field-number order: its name, term count, and each array's
@@ -41,6 +42,9 @@ _TAIL = struct.Struct("<Q4s")
 # see codec.inline_mask).
 STATS = ("df", "weight", "maxweight", "minlb", "maxlb", "minid", "span")
 _FLOAT_EXACT = 1 << 24  # integers float32 holds exactly
+# Keys per blob look-up that building the key list costs about as much as
+# (a list entry ~0.1 us, a bisect over the blob ~6 us).
+_LIST_AFTER = 64
 
 
 def _np() -> Any:
@@ -131,10 +135,11 @@ class TermFileWriter:
 
 
 class FieldTerms:
-    """One field's section, decoded on first use: keys as a list (for
-    ``bisect``), statistics as arrays."""
+    """One field's section, decoded on first use: statistics as arrays, keys
+    searched in the blob until the field has been asked often enough to pay
+    for a list of them (for ``bisect`` at C speed)."""
 
-    __slots__ = ("_stats", "base", "keys", "n", "name", "offsets")
+    __slots__ = ("_blob", "_keys", "_koff", "_probes", "_stats", "base", "n", "name", "offsets")
 
     def __init__(self, dbfile: Any, entry: dict[str, Any]) -> None:
         np = _np()
@@ -153,22 +158,74 @@ class FieldTerms:
             return np.frombuffer(buf, dtype=dt, count=cnt, offset=off - lo)
 
         koff_at, _, blob_len = arrays["keys"]
-        blob = buf[koff_at - lo : koff_at - lo + blob_len]
-        koff = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(arr("klen"), out=koff[1:])
-        self.keys: list[bytes] = [blob[a:b] for a, b in itertools.pairwise(koff.tolist())]
+        self._blob: bytes = buf[koff_at - lo : koff_at - lo + blob_len]
+        self._koff: Any = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(arr("klen"), out=self._koff[1:])
+        self._keys: list[bytes] | None = None
+        # Look-ups searched in the blob so far; past the field's share
+        # (_LIST_AFTER) the key list is built.
+        self._probes = 0
         self._stats = {name: arr(name) for name in STATS}
         self.offsets: Any = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(arr("plen"), out=self.offsets[1:])
 
-    def find(self, tbytes: bytes) -> int:
-        """The term's index, or -1."""
-        i = bisect.bisect_left(self.keys, tbytes)
-        return i if i < self.n and self.keys[i] == tbytes else -1
+    @property
+    def keys(self) -> list[bytes]:
+        """Every key in order (scans, merges, bulk reads)."""
+        if self._keys is None:
+            blob = self._blob
+            self._keys = [blob[a:b] for a, b in itertools.pairwise(self._koff.tolist())]
+        return self._keys
+
+    def key(self, i: int) -> bytes:
+        """Term ``i``'s key, without building the list."""
+        if self._keys is not None:
+            return self._keys[i]
+        koff = self._koff
+        return self._blob[koff[i] : koff[i + 1]]
 
     def from_key(self, tbytes: bytes) -> int:
         """Index of the first term >= ``tbytes``."""
+        if self._keys is None:
+            # A plain search asks a field for a few words: a bisect over the
+            # blob (~6 us) where the list of a segment's keys costs ~0.1 us a
+            # key; a field asked for many (ids) builds the list once they
+            # would have paid for it.
+            self._probes += 1
+            if self._probes * _LIST_AFTER <= self.n:
+                return bisect.bisect_left(range(self.n), tbytes, key=self.key)
         return bisect.bisect_left(self.keys, tbytes)
+
+    def find(self, tbytes: bytes) -> int:
+        """The term's index, or -1."""
+        i = self.from_key(tbytes)
+        return i if i < self.n and self.key(i) == tbytes else -1
+
+    def find_many(self, wanted: Sequence[bytes]) -> Any:
+        """Each key's index, or -1 (an int64 array), by one numpy search over
+        the keys padded to one width (a search's ~1,000 near-duplicate ids
+        per segment, where a bisect each costs more than the search)."""
+        np = _np()
+        if not wanted or not self.n:
+            return np.full(len(wanted), -1, dtype=np.int64)
+        if len(wanted) * _LIST_AFTER <= self.n or b"\x00" in self._blob or any(b"\x00" in k for k in wanted):
+            # A few keys: a bisect each costs less than padding the keys.
+            # numpy's bytes strings drop trailing zero bytes, so they would
+            # compare keys holding them otherwise than bytes do.
+            return np.fromiter(map(self.find, wanted), dtype=np.int64, count=len(wanted))
+        lengths = np.diff(self._koff)
+        # Wide enough for the longest asked key too: numpy would cut it short.
+        width = max(int(lengths.max()), max(map(len, wanted)), 1)
+        padded = np.zeros(self.n * width, dtype=np.uint8)
+        # Key byte j of term t lands at t * width + j.
+        shift = np.repeat(np.arange(self.n, dtype=np.int64) * width - self._koff[:-1], lengths)
+        padded[np.arange(len(self._blob), dtype=np.int64) + shift] = np.frombuffer(self._blob, dtype=np.uint8)
+        table = padded.view(f"S{width}")
+        asked = np.array(wanted, dtype=f"S{width}")
+        at = np.searchsorted(table, asked)
+        hit = at < self.n
+        hit[hit] = table[at[hit]] == asked[hit]
+        return np.where(hit, at, -1)
 
     def stat(self, name: str) -> Any:
         return self._stats[name]

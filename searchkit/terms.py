@@ -55,8 +55,8 @@ from typing import Any
 import numpy as np
 
 from . import codec, postings
-from .results import SignificantTerms as SignificantTerms  # re-exported: the types live in results
-from .results import Term as Term
+from .reports import SignificantTerms as SignificantTerms  # re-exported: the types live in reports
+from .reports import Term as Term
 from .spelling import FIELD
 
 STATISTIC = "jlh"

@@ -139,8 +139,20 @@ def test_arrays_leave_out_deleted_documents(tmp_path: Path) -> None:
     # Ids are found as Whoosh finds them, the deleted copy not at all.
     ids = {a for (a,) in ((f.get("id"),) for f in searcher.all_stored_fields()) if a}
     assert len(ids) > 5
-    for aid in [*ids, victim.stem, "no-such-id"]:
-        assert cache.arrays.first_live("id", aid) == searcher.document_number(id=aid), aid
+    asked = [*ids, victim.stem, "no-such-id"]
+    expected = [searcher.document_number(id=aid) for aid in asked]
+    for aid, docnum in zip(asked, expected, strict=True):
+        assert cache.arrays.first_lives("id", [aid]) == [docnum], aid
+    assert cache.arrays.first_lives("id", asked) == expected
+    # Terms of many postings read their postings.
+    reader = searcher.reader()
+    words = ["the", "said", "zzzz-absent", *sorted(ids)[:3]]
+    assert cache.arrays.first_lives("body", words) == [
+        min((d for d in reader.postings("body", w).all_ids() if not reader.is_deleted(d)), default=None)
+        if ("body", w) in reader
+        else None
+        for w in words
+    ]
     # Whoosh's document frequencies still count it, and the engine's idf with them.
     reader = searcher.reader()
     for btext in list(reader.lexicon("body"))[:300]:

@@ -74,6 +74,20 @@ def test_the_query_side_loads_without_urllib_request_or_morph_en() -> None:
 
 
 @pytest.mark.slow
+def test_the_query_side_loads_without_the_analyst_commands_modules() -> None:
+    """reports' frozen dataclasses (~3 ms) load when an analyst command or
+    a facet first needs them; the public names still resolve."""
+    script = (
+        "import sys, searchkit, searchkit.cli, searchkit.search, searchkit.executor, searchkit.render\n"
+        "print(sorted(m for m in ('searchkit.reports', 'searchkit.analytics', 'searchkit.saved') if m in sys.modules))\n"
+        "from searchkit import reports, results\n"
+        "print(searchkit.Stats is reports.Stats, searchkit.Hit is results.Hit, searchkit.search.saved.SavedSearch is reports.SavedSearch)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "True True True"]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", ["", "60", "200"])
 def test_help_from_its_cache_is_click_s_own_text(columns: str, tmp_path: Path) -> None:
     # A copy of the package: its __pycache__ holds the cached text, apart from other tests'.

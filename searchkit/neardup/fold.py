@@ -112,13 +112,17 @@ def oldest_key(value: int) -> int:
 
 def group_keys(groups: Groups, arrays: Arrays) -> dict[int, str]:
     """Docnum -> its group's leader id, for grouped articles only."""
-    keys: dict[int, str] = {}
+    leaders: list[str] = []
+    ids: list[str] = []
     for members in groups.groups():
         for aid in members:
-            # One term-dictionary read per id; first_id() builds a matcher each.
-            docnum = arrays.first_live("id", aid)
-            if docnum is not None:
-                keys[docnum] = members[0]
+            leaders.append(members[0])
+            ids.append(aid)
+    # All ids at once: the term files' statistics read in bulk per segment.
+    keys: dict[int, str] = {}
+    for leader, docnum in zip(leaders, arrays.first_lives("id", ids), strict=True):
+        if docnum is not None:
+            keys[docnum] = leader
     return keys
 
 
