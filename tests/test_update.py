@@ -225,3 +225,47 @@ def test_a_run_reads_the_catalog_rows_it_needs_one_by_one_or_all_at_once(
     assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 3, 8)
     assert sorted(_ids(ix)) == ["b1", "b2", "m1", "m2", "m3", "m4", "m5", "shared", "z1"]
     assert ix.get("shared").path == str(c / "m.jsonl")
+
+
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_a_streamed_file_with_bad_records_indexes_the_rest_and_reports_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    """A JSON Lines file is parsed while its first chunks are being prepared
+    and written (readers.dispatch.open_file): bad records between good ones
+    are reported with their line numbers once the file is read, every good
+    one is indexed, mid-file commits included, and a change to the file is
+    picked up by the next run."""
+    from searchkit import prepare
+    from searchkit.readers import limits
+    from searchkit.tuning import Tuning
+
+    monkeypatch.setattr(prepare, "CHUNK", 4)
+    monkeypatch.setattr(prepare, "MIN_ARTICLES", 8)
+    monkeypatch.setattr(limits, "MAX_ARTICLE_BYTES", 2_000)
+    monkeypatch.setenv("SEARCHKIT_WORKERS", workers)
+    lines = [json.dumps({"id": f"s{k}", "headline": f"Radar {k}", "body": f"Radar order number {k}."}) for k in range(40)]
+    lines[5] = '{"id": "broken", "headline": '  # not JSON
+    lines[11] = "[1, 2]"  # not an object
+    lines[17] = json.dumps({"id": "huge", "headline": "Huge", "body": "word " * 1_000})  # over the limit
+    lines[23] = ""  # blank: skipped silently
+    feed = tmp_path / "c" / "all.jsonl"
+    feed.parent.mkdir()
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ix = SearchIndex(tmp_path / "ix", create=True, tuning=Tuning(batch_articles=10))
+    report = ix.update([feed.parent])
+    assert (report.added, report.unchanged) == (36, 0)
+    assert [(s.path.rsplit(":", 1)[-1], s.reason.split(" (")[0]) for s in report.skipped] == [
+        ("6", report.skipped[0].reason.split(" (")[0]),
+        ("12", "not a JSON object"),
+        ("18", "record 'huge' too large"),
+    ]
+    assert "JSON" in report.skipped[0].reason
+    assert ix.search("radar", limit=0).total == 36
+    # The file's row was recorded after its last record: an unchanged file
+    # is not read again, an appended record is the only one added.
+    assert ix.update([feed.parent]).unchanged == 36
+    with feed.open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "s99", "headline": "Radar 99", "body": "Radar order 99."}) + "\n")
+    again = ix.update([feed.parent])
+    assert (again.added, again.unchanged, len(again.skipped)) == (1, 36, 3)
