@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -42,9 +42,11 @@ from .codec import (
     V_NONE,
     V_POSITIONS,
     V_RAW,
+    EncodedField,
     FieldPostings,
     SearchkitCodec,
     SearchkitFieldWriter,
+    encode_postings,
     quantized_lengths,
     value_kind,
 )
@@ -160,6 +162,20 @@ class _Occurrences:
         self._luts_size = 0
         self._vocab: list[str] | None = None
         self._base = -1
+
+    def size(self) -> int:
+        """Occurrences so far (the work its postings take at commit)."""
+        return len(self.tids) + len(self.index)
+
+    def detached(self) -> _Occurrences:
+        """A copy to send to a worker process: the table's terms, not its
+        look-up dictionaries (which postings() does not read)."""
+        copy = object.__new__(_Occurrences)
+        copy.__dict__.update(self.__dict__)
+        copy.table = _TermTable(self.table.mode)
+        copy.table.terms = self.table.terms
+        copy._vocab = None
+        return copy
 
     def _chunk_base(self, numbered: Numbered) -> int:
         if numbered.vocab is not self._vocab:
@@ -288,6 +304,20 @@ class _Occurrences:
             fp.ends = ends[by_term]
         return terms, fp
 
+
+def _grouped_and_encoded(
+    occ: _Occurrences, field: FieldType, lengths: np.ndarray | None, blocklimit: int
+) -> EncodedField:
+    """One field's postings grouped and encoded (in a worker process, see
+    BulkWriter.beside)."""
+    found = occ.postings(lengths)
+    assert found is not None  # chosen for having occurrences (BulkWriter._aside_field)
+    return encode_postings(field, found[0], found[1], blocklimit)
+
+
+# Runs ``fn(*args)`` in the index run's worker pool: its pending result
+# (``ready()``, ``get()``), or None when there is no pool.
+Beside = Callable[[Callable[..., Any], tuple[Any, ...]], Any]
 
 _ANCHORS_RE = re.compile(r"(?:[0-9a-f]{16} )*[0-9a-f]{16}")  # what duplicates.anchors gives, joined
 
@@ -419,6 +449,13 @@ class BulkWriter(SegmentWriter):
         # into memory; separate files are memory-mapped instead.
         super().__init__(ix, codec=codec or SearchkitCodec(), compound=False, limitmb=limitmb, **options)
         self._occ: dict[str, _Occurrences | _AnchorOccurrences] = {}
+        # Set by the index run for its last commit, when the worker pool has
+        # nothing left to prepare: the largest field is grouped and encoded
+        # there while this process does the others (see _flush_segment).
+        self.beside: Beside | None = None
+        # At commit: each field's encoded postings (or a worker's pending
+        # result), written in field order.
+        self._writes: deque[tuple[str, Any]] = deque()
         # One table per mode for the whole process: a run writes a segment
         # per commit, and each new table met every token again (7 segments
         # of 19k stories: 520k misses for 75k distinct tokens). The "id"
@@ -597,9 +634,22 @@ class BulkWriter(SegmentWriter):
         merged_names = {f for seg in self._merged for f in seg.reader.indexed_field_names()}
         # engine-size: the anchors field always (every segment has its .anc).
         names = sorted(set(self._occ) | set(self._by_value) | set(pooled) | merged_names | {dupgroups.ANCHOR_FIELD})
+        self._writes = deque()
+        aside = self._aside_field(names, pooled)
+        encoding = None
+        if aside is not None and self.beside is not None:
+            first = self._occ[aside]
+            assert isinstance(first, _Occurrences)
+            job = (first.detached(), schema[aside], self._doc_lengths(aside), fw.blocklimit)
+            encoding = self.beside(_grouped_and_encoded, job)
         try:
             for fieldname in names:
                 if fieldname not in schema:
+                    continue
+                if fieldname == aside and encoding is not None:
+                    # Written in its turn; the fields after it are encoded
+                    # meanwhile and queued behind it.
+                    self._writes.append((fieldname, encoding))
                     continue
                 field = schema[fieldname]
                 sources: list[Terms] = []
@@ -632,6 +682,7 @@ class BulkWriter(SegmentWriter):
                         field,
                         ([], FieldPostings(np.zeros(1, dtype=np.int64), nothing, nothing, nothing)),
                     )
+            self._flush_writes(fw, wait=True)
         finally:
             for seg in self._merged:
                 seg.close()
@@ -639,9 +690,37 @@ class BulkWriter(SegmentWriter):
         fw.close()
         pdr.close()
 
+    def _aside_field(self, names: list[str], pooled: dict[str, Items]) -> str | None:
+        """The field a worker may group and encode: the one with the most
+        occurrences (the body), when the fast path is its only source and
+        no segment is merged into this commit (a merge writes a field in
+        ranges to bound its memory; fields queued behind a worker's would
+        undo that)."""
+        if self._merged or len(self._occ) < 2:
+            return None
+        sizes = {n: occ.size() for n, occ in self._occ.items() if isinstance(occ, _Occurrences) and n in names}
+        best = max(sizes, key=lambda n: sizes[n], default=None)
+        if best is None or not sizes[best] or best in pooled or self._by_value.get(best):
+            return None
+        return best
+
+    def _flush_writes(self, fw: SearchkitFieldWriter, wait: bool = False) -> None:
+        """Writes the queued fields in their order, up to the first one a
+        worker has not sent back yet (with ``wait``: all of them)."""
+        writes = self._writes
+        while writes:
+            fieldname, encoded = writes[0]
+            if not isinstance(encoded, tuple):  # a worker's pending result
+                if not (wait or encoded.ready()):
+                    return
+                encoded = encoded.get()
+            writes.popleft()
+            fw.add_encoded(fieldname, encoded)
+
     def _write_field(self, fw: SearchkitFieldWriter, fieldname: str, field: FieldType, postings: Terms) -> None:
         if fieldname != dupgroups.ANCHOR_FIELD or ANCHOR_TERMS:
-            fw.add_field_postings(fieldname, field, postings[0], postings[1])
+            self._writes.append((fieldname, encode_postings(field, postings[0], postings[1], fw.blocklimit)))
+            self._flush_writes(fw)
         if fieldname == dupgroups.ANCHOR_FIELD:
             # engine-size: the anchors in .anc only, with the merged segments' arrays.
             fp = postings[1]

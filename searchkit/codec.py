@@ -1131,27 +1131,17 @@ class SearchkitFieldWriter(base.FieldWriter):
 
     def add_field_postings(self, fieldname: str, fieldobj: Any, terms: Sequence[bytes], fp: FieldPostings) -> None:
         """All of a field's terms (ascending) and their postings, in one call."""
-        if any(a >= b for a, b in itertools.pairwise(terms)):
-            raise ValueError("Keys must increase")
-        kind = value_kind(fieldobj.format)
-        blocklimit = self._codec._blocklimit
-        inline = inline_mask(fp, kind) if len(terms) else np.zeros(0, dtype=bool)
-        written = fp if not inline.any() else _select_terms(fp, ~inline)
-        if kind == V_RAW:
-            encoded = encode_terms_by_block(written, kind, blocklimit)
-            data = b"".join(d for d, _ in encoded)
-            bounds = np.zeros(len(encoded) + 1, dtype=np.int64)
-            np.cumsum([len(d) for d, _ in encoded], out=bounds[1:])
-        elif len(written.term_starts) > 1:
-            data, blist, _ = encode_field(written, kind, blocklimit)
-            bounds = np.asarray(blist, dtype=np.int64)
-        else:
-            data, bounds = b"", np.zeros(1, dtype=np.int64)
-        # Each term's start; an inlined term starts (and ends) where the next written one starts.
-        kept = ~inline
-        at = np.cumsum(kept) - kept
-        offsets = np.append(bounds[at], bounds[-1]) if len(terms) else np.zeros(1, dtype=np.int64)
-        stats = _term_arrays(fp)
+        self.add_encoded(fieldname, encode_postings(fieldobj, terms, fp, self.blocklimit))
+
+    @property
+    def blocklimit(self) -> int:
+        return int(self._codec._blocklimit)
+
+    def add_encoded(self, fieldname: str, encoded: EncodedField) -> None:
+        """A field's postings as :func:`encode_postings` made them (the bulk
+        writer may have one field encoded in a worker process while it
+        encodes the others: only this writing step goes in field order)."""
+        terms, data, offsets, stats = encoded
         base = self._postfile.tell()
         self._postfile.write(data)
         pending = self._pending
@@ -1164,6 +1154,36 @@ class SearchkitFieldWriter(base.FieldWriter):
             return
         self._flush_pending()
         self._pending = (fieldname, list(terms), [stats], base, [np.asarray(offsets, dtype=np.int64)])
+
+
+# A field's encoded postings: its terms, the posting bytes, each term's
+# start in them (one more than the terms) and the term statistics.
+EncodedField = tuple[Sequence[bytes], bytes, "np.ndarray", Any]  # a string: opening an index must not import numpy
+
+
+def encode_postings(fieldobj: Any, terms: Sequence[bytes], fp: FieldPostings, blocklimit: int) -> EncodedField:
+    """A field's terms (ascending) and postings as the bytes the field writer
+    writes; no state of the writer's, so it may run in another process."""
+    if any(a >= b for a, b in itertools.pairwise(terms)):
+        raise ValueError("Keys must increase")
+    kind = value_kind(fieldobj.format)
+    inline = inline_mask(fp, kind) if len(terms) else np.zeros(0, dtype=bool)
+    written = fp if not inline.any() else _select_terms(fp, ~inline)
+    if kind == V_RAW:
+        encoded = encode_terms_by_block(written, kind, blocklimit)
+        data = b"".join(d for d, _ in encoded)
+        bounds = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(d) for d, _ in encoded], out=bounds[1:])
+    elif len(written.term_starts) > 1:
+        data, blist, _ = encode_field(written, kind, blocklimit)
+        bounds = np.asarray(blist, dtype=np.int64)
+    else:
+        data, bounds = b"", np.zeros(1, dtype=np.int64)
+    # Each term's start; an inlined term starts (and ends) where the next written one starts.
+    kept = ~inline
+    at = np.cumsum(kept) - kept
+    offsets = np.append(bounds[at], bounds[-1]) if len(terms) else np.zeros(1, dtype=np.int64)
+    return terms, data, offsets, _term_arrays(fp)
 
 
 # ---------------------------------------------------------------- reading

@@ -572,8 +572,14 @@ class _Run:
 
     def finish(self, legacy: bool) -> None:
         """Commits the last batch; an aside run then swaps its work in."""
-        self.prep.close()
-        self.commit()
+        try:
+            if self.writer is not None:
+                # The pool has nothing left to prepare: it encodes the
+                # largest field while this process does the rest.
+                self.writer.beside = self.prep.beside
+            self.commit()
+        finally:
+            self.prep.close()
         if not self.aside:
             with self.cat.write() as conn:
                 self.cat.set_meta(conn, last_update=storage.now_iso(), roots=self.roots)

@@ -282,6 +282,11 @@ class Preparer:
         if self._reserve is not None:
             self._reserve(tasks)
 
+    def beside(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        """``fn(*args)`` in the pool, when there is one: its pending result
+        (the writer's last commit, see bulkwriter.BulkWriter.beside)."""
+        return None if self._pool is None else self._pool.apply_async(fn, args)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.terminate()

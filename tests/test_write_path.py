@@ -126,3 +126,52 @@ def test_a_commit_mid_file_keeps_the_stored_fields_made_ahead(
     assert stored["0"] == stored["1"]
     stamps = {dict(fields)["id"]: dict(fields)["indexed_at"] for _, fields in stored["1"]}
     assert len(set(stamps.values())) == 4  # batches of 20, 20, 20 and 4
+
+
+def test_the_last_commit_encodes_its_largest_field_in_the_pool_with_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last commit of a run with a pool hands its largest field (the
+    body) to a worker (BulkWriter.beside) and writes it in its turn: every
+    segment file is byte for byte what a run without a pool writes, and the
+    mid-file commits keep encoding everything themselves."""
+    import hashlib
+    import json
+
+    from searchkit import SearchIndex
+    from searchkit.tuning import Tuning
+
+    monkeypatch.setattr(prepare, "CHUNK", 5)
+    monkeypatch.setattr(prepare, "MIN_ARTICLES", 10)
+    handed: list[str] = []
+    real = prepare.Preparer.beside
+
+    def counted(self: prepare.Preparer, fn: object, args: tuple[object, ...]) -> object:
+        got = real(self, fn, args)  # type: ignore[arg-type]
+        if got is not None:  # None: no pool (the run without workers)
+            handed.append(type(args[1]).__name__)
+        return got
+
+    monkeypatch.setattr(prepare.Preparer, "beside", counted)
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    with (corpus / "all.jsonl").open("w", encoding="utf-8") as f:
+        for k in range(64):
+            body = f"Story {k} about radar number {k}. " + "The navy's ships ordered more. " * (k % 7 + 3)
+            f.write(json.dumps({"id": f"s{k}", "headline": f"Radar {k}", "body": body}) + "\n")
+
+    def files(where: Path) -> list[tuple[str, str]]:
+        # Segment names are random: files by their suffix and content.
+        return sorted(
+            (p.name.split(".", 1)[1] if "." in p.name else "", hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in where.glob("MAIN_*")
+        )
+
+    got = {}
+    for workers in ("0", "1"):
+        monkeypatch.setenv("SEARCHKIT_WORKERS", workers)
+        monkeypatch.setattr("time.time", lambda: 1_700_000_000.0)  # indexed_at, alike in both runs
+        SearchIndex(tmp_path / workers, create=True, tuning=Tuning(batch_articles=20)).update([corpus])
+        got[workers] = files(tmp_path / workers)
+    assert handed == ["TEXT"]  # once: the last of the four commits, the body
+    assert got["0"] == got["1"] and len(got["0"]) > 20
