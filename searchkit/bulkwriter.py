@@ -168,12 +168,29 @@ class _Occurrences:
         return len(self.tids) + len(self.index)
 
     def detached(self) -> _Occurrences:
-        """A copy to send to a worker process: the table's terms, not its
-        look-up dictionaries (which postings() does not read)."""
+        """A copy to send to a worker process, with a table of only the
+        terms this field's documents use, renumbered in the table's order
+        (the table holds every term of the run: at 200k, pickling it all
+        cost the main process tens of MB), and none of its look-up
+        dictionaries (postings() reads neither)."""
         copy = object.__new__(_Occurrences)
         copy.__dict__.update(self.__dict__)
+        values = self.tids if self.table.mode != "text" else self.distinct
+        counts = self.nraw if self.table.mode != "text" else self.ndistinct
+        own = np.frombuffer(values, dtype=np.int32)
+        plain = np.repeat(np.frombuffer(self.bases, dtype=np.int32) < 0, np.frombuffer(counts, dtype=np.int32))
+        used = np.unique(np.concatenate([own[plain], *self._luts]))
+        used = used[used >= 0]  # POSS (-1), a dropped possessive, stays as it is
+
+        def renumbered(a: np.ndarray) -> np.ndarray:
+            return np.where(a >= 0, np.searchsorted(used, a), a).astype(np.int32)
+
+        copy._luts = [renumbered(lut) for lut in self._luts]
+        mapped = own.copy()
+        mapped[plain] = renumbered(own[plain])
+        setattr(copy, "tids" if self.table.mode != "text" else "distinct", array("i", mapped.tobytes()))
         copy.table = _TermTable(self.table.mode)
-        copy.table.terms = self.table.terms
+        copy.table.terms = [self.table.terms[i] for i in used.tolist()]
         copy._vocab = None
         return copy
 
