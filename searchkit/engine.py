@@ -412,13 +412,16 @@ class Arrays:
             if not pending:
                 break
             left: list[tuple[int, bytes]] = []
+
+            def settle(k: int, btext: bytes, docnum: int | None, left: list[tuple[int, bytes]] = left) -> None:
+                if docnum is None:
+                    left.append((k, btext))  # not live here: the next segments may hold it
+                else:
+                    found[k] = docnum
+
             if fts is None:
                 for k, btext in pending:
-                    docnum = self._first_live_in(leaf, offset, fieldname, btext)
-                    if docnum is None:
-                        left.append((k, btext))
-                    else:
-                        found[k] = docnum
+                    settle(k, btext, self._first_live_in(leaf, offset, fieldname, btext))
                 pending = left
                 continue
             ft = fts[n]
@@ -427,19 +430,15 @@ class Arrays:
             at = ft.find_many([btext for _, btext in pending])
             present = at >= 0
             hits = [p for p, here in zip(pending, present.tolist(), strict=True) if here]
-            left = [p for p, here in zip(pending, present.tolist(), strict=True) if not here]
+            left.extend(p for p, here in zip(pending, present.tolist(), strict=True) if not here)
             rows = at[present]
             dfs = ft.stat("df")[rows].tolist()
             firsts = (ft.stat("minid")[rows].astype(np.int64) + offset).tolist()
             for (k, btext), df, first in zip(hits, dfs, firsts, strict=True):
                 if df == 1:
-                    docnum = first if self.live[first] else None
+                    settle(k, btext, first if self.live[first] else None)
                 else:
-                    docnum = self._first_live_in(leaf, offset, fieldname, btext)
-                if docnum is None:
-                    left.append((k, btext))
-                else:
-                    found[k] = docnum
+                    settle(k, btext, self._first_live_in(leaf, offset, fieldname, btext))
             pending = left
         return found
 

@@ -61,6 +61,11 @@ def test_only_the_group_s_own_help_is_cached() -> None:
         assert not client.just_help(args), args
 
 
+def _printed(script: str) -> list[str]:
+    """The lines a fresh interpreter prints running ``script``."""
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.splitlines()
+
+
 @pytest.mark.slow
 def test_the_query_side_loads_without_urllib_request_or_morph_en() -> None:
     script = (
@@ -69,8 +74,7 @@ def test_the_query_side_loads_without_urllib_request_or_morph_en() -> None:
         "import urllib.request, whoosh.lang.morph_en\n"
         "print(hasattr(urllib.request, 'urlopen'), hasattr(whoosh.lang.morph_en, 'variations'))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["['whoosh.query']", "True True"]
+    assert _printed(script) == ["['whoosh.query']", "True True"]
 
 
 @pytest.mark.slow
@@ -83,8 +87,7 @@ def test_the_query_side_loads_without_the_analyst_commands_modules() -> None:
         "from searchkit import reports, results\n"
         "print(searchkit.Stats is reports.Stats, searchkit.Hit is results.Hit, searchkit.search.saved.SavedSearch is reports.SavedSearch)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["[]", "True True True"]
+    assert _printed(script) == ["[]", "True True True"]
 
 
 @pytest.mark.slow
