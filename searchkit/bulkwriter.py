@@ -286,7 +286,12 @@ class _Occurrences:
             tokpiece = np.repeat(first_piece + 1, nraw) + 2 * _within(nraw)
             ends = local_end[tokpiece][keep]
             starts = ends - plens[tokpiece][keep]
+            # Each occurrence-sized array is let go as soon as it is used:
+            # a 10k batch's body holds ~1.4M occurrences, 11 MB an int64
+            # array, and the last commits of a 200k run peak here.
+            del plens, local_end, first_piece, tokpiece
         tids = raw[keep]
+        del raw, keep
         words = self.table.terms
         present = np.flatnonzero(np.bincount(tids, minlength=len(words)))  # the field's terms, in O(n)
         # Whoosh orders a field's terms by their UTF-8 bytes, which is code point order.
@@ -295,13 +300,16 @@ class _Occurrences:
         lut[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
         terms = [words[i].encode("utf-8") for i in order]
         tids = lut[tids]
+        del lut
 
         # Stable: within a term, occurrences stay in document, then position order.
         by_term = stable_order(tids, len(order))
         t, d = tids[by_term], docs[by_term]
+        del tids, docs
         new_posting = np.ones(len(t), dtype=bool)
         new_posting[1:] = (t[1:] != t[:-1]) | (d[1:] != d[:-1])
         pstart = np.flatnonzero(new_posting)
+        del new_posting
         counts = np.diff(np.append(pstart, len(t)))
         pterm = t[pstart]
         ids = d[pstart]
@@ -313,11 +321,14 @@ class _Occurrences:
             lengths = quantized_lengths(doc_lengths)[ids]  # a document's once, not a posting's
         else:
             lengths = np.zeros(len(ids), dtype=np.int64)
+        del t, d
         fp = FieldPostings(term_starts, ids, weights, lengths, counts=counts)
         if self.kind in (V_POSITIONS, V_CHARS):
             fp.positions = positions[by_term]
+        del positions
         if starts is not None and ends is not None:
             fp.starts = starts[by_term]
+            del starts
             fp.ends = ends[by_term]
         return terms, fp
 
