@@ -401,46 +401,51 @@ class Arrays:
     def first_lives(self, fieldname: str, texts: Sequence[str]) -> list[int | None]:
         """The first live document holding each of the terms (not cached:
         for one-off lookups such as ids, which would flush the postings
-        cache), segment by segment for all of them at once: where the segments are the searchkit codec's, a term
-        of one posting (an id) is settled from its term file's statistics,
-        one numpy read per segment, without Whoosh's term info objects (a
-        search's near-duplicate groups ask for ~1,000 ids)."""
+        cache), segment by segment for all of them at once: in the searchkit
+        codec's segments a term of one posting (an id) is settled from the
+        term file's statistics, one numpy read per segment, without Whoosh's
+        term info objects (a search's near-duplicate groups ask for ~1,000
+        ids)."""
         found: list[int | None] = [None] * len(texts)
         pending = [(k, b) for k, text in enumerate(texts) if (b := _to_bytes(self.schema, fieldname, text)) is not None]
         fts = self.segments.fields(fieldname) if self.segments.usable else None
         for n, (leaf, offset) in enumerate(self.leaves):
             if not pending:
                 break
-            left: list[tuple[int, bytes]] = []
-
-            def settle(k: int, btext: bytes, docnum: int | None, left: list[tuple[int, bytes]] = left) -> None:
-                if docnum is None:
-                    left.append((k, btext))  # not live here: the next segments may hold it
-                else:
-                    found[k] = docnum
-
             if fts is None:
-                for k, btext in pending:
-                    settle(k, btext, self._first_live_in(leaf, offset, fieldname, btext))
-                pending = left
+                here = [self._first_live_in(leaf, offset, fieldname, btext) for _, btext in pending]
+            elif fts[n] is None:
                 continue
-            ft = fts[n]
-            if ft is None:
-                continue
-            at = ft.find_many([btext for _, btext in pending])
-            present = at >= 0
-            hits = [p for p, here in zip(pending, present.tolist(), strict=True) if here]
-            left.extend(p for p, here in zip(pending, present.tolist(), strict=True) if not here)
-            rows = at[present]
-            dfs = ft.stat("df")[rows].tolist()
-            firsts = (ft.stat("minid")[rows].astype(np.int64) + offset).tolist()
-            for (k, btext), df, first in zip(hits, dfs, firsts, strict=True):
-                if df == 1:
-                    settle(k, btext, first if self.live[first] else None)
-                else:
-                    settle(k, btext, self._first_live_in(leaf, offset, fieldname, btext))
-            pending = left
+            else:
+                here = self._first_lives_in(fts[n], leaf, offset, fieldname, pending)
+            for (k, _), docnum in zip(pending, here, strict=True):
+                found[k] = docnum
+            # Not live in this segment (or absent): the next segments may hold it.
+            pending = [p for p, docnum in zip(pending, here, strict=True) if docnum is None]
         return found
+
+    def _first_lives_in(
+        self, ft: Any, leaf: Any, offset: int, fieldname: str, pending: list[tuple[int, bytes]]
+    ) -> list[int | None]:
+        """_first_live_in for each term of one searchkit segment: a term of
+        one posting is settled from the term file's df and minid, read for
+        all of them at once."""
+        at = ft.find_many([btext for _, btext in pending])
+        present = at >= 0
+        rows = at[present]
+        dfs = iter(ft.stat("df")[rows].tolist())
+        firsts = iter((ft.stat("minid")[rows].astype(np.int64) + offset).tolist())
+        here: list[int | None] = []
+        for (_, btext), hit in zip(pending, present.tolist(), strict=True):
+            if not hit:
+                here.append(None)
+                continue
+            df, first = next(dfs), next(firsts)
+            if df == 1:
+                here.append(first if self.live[first] else None)
+            else:
+                here.append(self._first_live_in(leaf, offset, fieldname, btext))
+        return here
 
     def _first_live_in(self, leaf: Any, offset: int, fieldname: str, btext: bytes) -> int | None:
         """The first live document of one segment holding the term, through Whoosh's term info (any codec's)."""
