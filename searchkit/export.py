@@ -11,7 +11,6 @@ manifest that lets the result set be cited and reproduced.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -144,6 +143,8 @@ def index_state(ix: SearchIndex) -> str:
     """A content hash of what the index holds: the sorted (id, digest) pairs
     of its live articles. Segment merges leave it alone; any added, changed
     or removed article changes it."""
+    import hashlib  # here: loading OpenSSL is ~3 ms of every cold search
+
     digest = hashlib.sha256()
     with storage.open_index(ix.path).reader() as reader:
         pairs: list[tuple[str, str]] = []

@@ -1,4 +1,4 @@
-"""Two names Whoosh imports when it loads but no searchkit command calls,
+"""Three names Whoosh imports when it loads but a search never calls,
 imported on their first call instead: a start-up cost, not a behaviour.
 
 - ``whoosh.compat`` does ``from urllib.request import urlretrieve`` (a
@@ -7,14 +7,18 @@ imported on their first call instead: a start-up cost, not a behaviour.
 - ``whoosh.query.terms`` does ``from whoosh.lang.morph_en import variations``
   for the ``Variations`` query alone (searchkit never builds one): about
   7 ms of regular expressions compiled at import.
+- ``whoosh.filedb.filetables`` does ``from hashlib import md5`` for one of
+  its on-disk hash tables' hash functions (searchkit's codec writes none of
+  them, but Whoosh's own codec may): loading hashlib loads OpenSSL, about
+  3 ms of every command that opens an index.
 
-While one of those two Whoosh modules executes, and only then, the module
+While one of those Whoosh modules executes, and only then, the module
 it imports from is a placeholder in ``sys.modules`` holding a forwarder for
 the one name: a function that imports the real module on its first call
 and calls the real function. The placeholder leaves ``sys.modules`` as
 soon as the Whoosh module is loaded, so any later ``import urllib.request``
-(or of ``morph_en``) gets the real module; ``Variations`` still expands
-words exactly as before (tests/test_startup.py checks both). If the real
+(or of ``morph_en`` or ``hashlib``) gets the real module; ``Variations`` still expands
+words exactly as before (tests/test_startup.py checks each). If the real
 module is already loaded, nothing is deferred.
 """
 
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
 DEFERRED: dict[str, tuple[str, str]] = {
     "whoosh.compat": ("urllib.request", "urlretrieve"),
     "whoosh.query.terms": ("whoosh.lang.morph_en", "variations"),
+    "whoosh.filedb.filetables": ("hashlib", "md5"),
 }
 
 

@@ -67,14 +67,26 @@ def _printed(script: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_query_side_loads_without_urllib_request_or_morph_en() -> None:
+def test_the_query_side_loads_without_urllib_request_morph_en_or_hashlib() -> None:
     script = (
-        "import sys, searchkit.cli, searchkit.search, searchkit.executor, searchkit.render\n"
-        "print(sorted(m for m in ('urllib.request', 'whoosh.lang.morph_en', 'whoosh.query') if m in sys.modules))\n"
-        "import urllib.request, whoosh.lang.morph_en\n"
-        "print(hasattr(urllib.request, 'urlopen'), hasattr(whoosh.lang.morph_en, 'variations'))\n"
+        "import sys, searchkit.cli, searchkit.search, searchkit.executor, searchkit.render, searchkit.export\n"
+        "import searchkit.storage, whoosh.codec.whoosh3\n"
+        "print(sorted(m for m in ('urllib.request', 'whoosh.lang.morph_en', 'hashlib', 'whoosh.query') "
+        "if m in sys.modules))\n"
+        "import urllib.request, whoosh.lang.morph_en, hashlib\n"
+        "print(hasattr(urllib.request, 'urlopen'), hasattr(whoosh.lang.morph_en, 'variations'), "
+        "hasattr(hashlib, 'sha256'))\n"
     )
-    assert _printed(script) == ["['whoosh.query']", "True True"]
+    assert _printed(script) == ["['whoosh.query']", "True True True"]
+
+
+def test_the_deferred_md5_hashes_as_hashlib_s() -> None:
+    import hashlib
+
+    from whoosh.filedb import filetables
+
+    assert filetables.md5(b"radar").hexdigest() == hashlib.md5(b"radar").hexdigest()
+    assert filetables.md5_hash(b"radar") == int(hashlib.md5(b"radar").hexdigest(), 16) & 0xFFFFFFFF
 
 
 @pytest.mark.slow
