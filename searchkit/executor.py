@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from . import recency
 from .errors import QueryError
 from .lazy import lazy_module
-from .neardup.fold import fold_copies, fold_watched, oldest_key
+from .neardup.fold import fold_copies, fold_grouped, fold_watched, oldest_key
 from .options import SearchOptions
 from .query import BuiltQuery, rebuild
 from .results import Hit, Results, hit_from_stored
@@ -47,7 +47,7 @@ def run(
     ids, scores, notes = matched
     copies: dict[int, int] = {}
     if not options.all_copies:
-        keep, copies = fold_copies(ids, cache.group_index, cache.arrays.days)
+        keep, copies = fold_grouped(ids, cache.group_numbers(ids), cache.arrays.days)
         if copies:  # else every match is kept (fold_copies drops only what it counts): no copy of the arrays
             ids, scores = ids[keep], scores[keep]
     total = len(ids)

@@ -22,7 +22,7 @@ from . import executor, recency, storage
 from .catalog import Catalog
 from .errors import IndexCorruptError, NotFoundError, QueryError
 from .lazy import lazy_module
-from .neardup.sketches import Groups
+from .neardup.groups import Groups
 from .options import TIMELINE, SearchOptions
 from .query import BuiltQuery, build_query, check_sort
 from .ranking import DEFAULT as DEFAULT_RANKING

@@ -392,3 +392,41 @@ def test_a_first_run_links_what_an_update_of_an_index_links(
     assert after == _linked(tmp / "grown")
     assert not any("n0000" in link for link in after)
     assert ("n0001", "n0004") in after
+
+
+def test_a_first_search_folds_copies_by_the_matches_own_ids_as_group_index_does(
+    syndicated: tuple[object, object],
+) -> None:
+    """A searcher's first search looks up its matches' groups by their ids
+    (SearcherData.group_numbers: no group_index for a cold command), later
+    ones in group_index: the same copies fold into the same hits."""
+    import numpy as np
+
+    from searchkit import SearchIndex
+    from searchkit.neardup.fold import fold_copies, fold_grouped
+
+    ix = syndicated[0]
+    assert isinstance(ix, SearchIndex)
+    queries = ("radar", "kyodo", "korea", "missile radar", "reported", "test", "the")
+    for q in queries:
+        fresh = SearchIndex(ix.path)
+        first = fresh.search(q, limit=50)
+        cache = fresh._current()[1]
+        assert "group_index" not in cache.__dict__, q  # the first search did not build it
+        again = fresh.search(q, limit=50)
+        assert "group_index" in cache.__dict__ or again.total > 256, q
+        assert first == again, q
+        fresh.close()
+    assert any(h.copies for h in SearchIndex(ix.path).search("radar").hits)
+    # And by the numbers: every subset of live documents splits alike.
+    cache = SearchIndex(ix.path)._current()[1]
+    live = cache.arrays.live_ids
+    days = cache.arrays.days
+    rng = random.Random(3)
+    for _ in range(50):
+        ids = np.array(sorted(rng.sample(live.tolist(), rng.randrange(0, min(len(live), 60) + 1))), dtype=np.int64)
+        cache._searched = False
+        by_ids = fold_grouped(ids, cache.group_numbers(ids), days)
+        by_index = fold_copies(ids, cache.group_index, days)
+        assert by_ids[0].tolist() == by_index[0].tolist() and by_ids[1] == by_index[1]
+        cache.__dict__.pop("group_index")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh.collectors import Collector, FilterCollector
 
-from .sketches import Groups
+from .groups import Groups
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,10 +64,16 @@ def fold_copies(ids: Any, groups: Any, days: Any) -> tuple[Any, dict[int, int]]:
     others, how many copies it folds. Each group keeps its earliest matching
     article, undated last, ties to the lower docnum.
     """
+    return fold_grouped(ids, groups[ids] if len(ids) else ids, days)
+
+
+def fold_grouped(ids: Any, group: Any, days: Any) -> tuple[Any, dict[int, int]]:
+    """fold_copies with each match's own group number (``group``, in the
+    order of ``ids``, -1 when ungrouped) rather than a per-docnum map: only
+    equality of the numbers counts (SearcherData.group_numbers)."""
     import numpy as np
 
     keep = np.ones(len(ids), dtype=bool)
-    group = groups[ids] if len(ids) else ids
     grouped = np.flatnonzero(group >= 0)
     if not len(grouped):
         return keep, {}
