@@ -34,7 +34,10 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import operator
 import struct
+import sys
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -909,6 +912,106 @@ class BlockValues:
         return fmt.encode(self.chars_of(i))
 
 
+class ListValues:
+    """A block's value section decoded into lists, for the matcher.
+
+    The same values as BlockValues (a test compares the two on every block
+    of an index) without numpy: Whoosh's matchers take one posting at a time
+    as Python values, so the matcher's reads, a search through Whoosh's
+    matchers, and a command that never runs the vectorized engine (a cold
+    ``searchkit search``, see executor's light path) do not load it. Per
+    posting, positions and ends are running sums restarting at the posting;
+    start = previous end + delta and end = start + length.
+    """
+
+    __slots__ = ("counts", "kind", "lengths", "offsets", "pdeltas", "raw", "sdeltas")
+
+    def __init__(self, kind: int, buf: bytes, n: int, weights: list[float] | None = None) -> None:
+        self.kind = kind
+        self.counts: list[int] = []
+        self.offsets: list[int] = []
+        self.pdeltas: list[int] = []
+        self.sdeltas: list[int] = []
+        self.lengths: list[int] = []
+        self.raw = b""
+        if kind == V_NONE:
+            return
+        if kind == V_RAW:
+            self.offsets = _fixed_list(buf, 0, 4, n + 1)[0]
+            self.raw = buf[4 * (n + 1) :]
+            return
+        cw = buf[0]
+        if cw == _CW_WEIGHTS and weights is None:
+            raise ValueError("searchkit codec: this block's counts are its weights; pass them")
+        if kind == V_FREQ:
+            self.counts = [int(w) for w in weights] if cw == _CW_WEIGHTS and weights is not None else (
+                _fixed_list(buf, 1, cw, n)[0]
+            )
+            return
+        if kind == V_POSITIONS:
+            pw, sw, lw = buf[1], 0, 0
+            (total,) = struct.unpack_from("<I", buf, 2)
+            at = 6
+        else:
+            pw, sw, lw = buf[1], buf[2], buf[3]
+            (total,) = struct.unpack_from("<I", buf, 4)
+            at = 8
+        if cw == _CW_WEIGHTS and weights is not None:
+            self.counts = [int(w) for w in weights]
+        else:
+            self.counts, at = _fixed_list(buf, at, cw, n)
+        self.offsets = list(itertools.accumulate(self.counts, initial=0))
+        self.pdeltas, at = _values_list(buf, at, pw, total)
+        if kind == V_CHARS:
+            self.sdeltas, at = _values_list(buf, at, sw, total)
+            self.lengths, at = _fixed_list(buf, at, lw, total)
+
+    def positions_of(self, i: int) -> list[int]:
+        return list(itertools.accumulate(self.pdeltas[self.offsets[i] : self.offsets[i + 1]]))
+
+    def chars_of(self, i: int) -> list[tuple[int, int, int]]:
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        lengths = self.lengths[lo:hi]
+        ends = itertools.accumulate(map(operator.add, self.sdeltas[lo:hi], lengths))
+        positions = itertools.accumulate(self.pdeltas[lo:hi])
+        return [(p, e - n, e) for p, e, n in zip(positions, ends, lengths, strict=True)]
+
+    def whoosh_value(self, i: int, fmt: formats.Format) -> bytes | None:
+        """Posting ``i``'s value in the encoding Whoosh's format reads."""
+        if self.kind == V_NONE:
+            return None  # as W3's matcher gives for a format without values
+        if self.kind == V_RAW:
+            return bytes(self.raw[self.offsets[i] : self.offsets[i + 1]])
+        if self.kind == V_FREQ:
+            return pack_uint(self.counts[i])
+        if self.kind == V_POSITIONS:
+            return fmt.encode(self.positions_of(i))
+        return fmt.encode(self.chars_of(i))
+
+
+_TYPECODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
+_BIG = sys.byteorder == "big"
+
+
+def _fixed_list(buf: Any, at: int, width: int, count: int) -> tuple[list[int], int]:
+    """``count`` little-endian unsigned integers of ``width`` bytes at ``buf[at]``, and where they end."""
+    end = at + width * count
+    values = array(_TYPECODES[width], buf[at:end])
+    if _BIG:  # pragma: no cover - no big-endian machine runs the suite
+        values.byteswap()
+    return values.tolist(), end
+
+
+def _values_list(buf: Any, at: int, width: int, count: int) -> tuple[list[int], int]:
+    if width != _VARINT:
+        return _fixed_list(buf, at, width, count)
+    out = []
+    for _ in range(count):
+        value, at = _read_varint(buf, at)
+        out.append(value)
+    return out, at
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -1260,6 +1363,30 @@ class _Block:
             weights = np.frombuffer(buf, dtype=_DTYPES[self.wcode], count=n, offset=idlen).astype(np.float32)
         return ids, weights, self.dataoffset + idlen + wlen
 
+    def id_weight_lists(self, postfile: Any) -> tuple[list[int], list[float]]:
+        """ids_weights' values as lists, without numpy (the matcher's read)."""
+        n = self.count
+        idlen = self.iw * (n - 1)
+        wlen = weight_bytes(self.wcode, n)
+        buf = postfile.get(self.dataoffset, idlen + wlen)
+        ids = list(itertools.accumulate(_fixed_list(buf, 0, self.iw, n - 1)[0], initial=self.firstid))
+        weights: list[float]
+        if self.wcode == _W_ONES:
+            weights = [1.0] * n
+        elif self.wcode == _W_FLOAT:
+            floats = array("f", buf[idlen : idlen + wlen])
+            if _BIG:  # pragma: no cover
+                floats.byteswap()
+            weights = floats.tolist()
+        else:
+            weights = [float(w) for w in _fixed_list(buf, idlen, self.wcode, n)[0]]
+        return ids, weights
+
+    def value_lists(self, postfile: Any, kind: int, weights: list[float]) -> ListValues:
+        """values() as lists (ListValues), given the block's weights."""
+        _, _, voffset = self._sizes()
+        return ListValues(kind, postfile.get(voffset, self.nextoffset - voffset), self.count, weights)
+
     def values(self, postfile: Any, kind: int) -> BlockValues:
         _, _, voffset = self._sizes()
         buf = postfile.get(voffset, self.nextoffset - voffset)
@@ -1389,9 +1516,9 @@ class SearchkitLeafMatcher(whoosh3.W3LeafMatcher):
     """Whoosh's matcher interface over typed-array blocks.
 
     Block navigation and quality skipping are W3LeafMatcher's own; only how a
-    block is read differs: ids and weights as one numpy decode (converted to
-    Python lists once per block, since Whoosh's collectors take one id at a
-    time), values only on request.
+    block is read differs: ids and weights decoded into lists once per block
+    (Whoosh's collectors take one id at a time), values only on request
+    (ListValues): no numpy, which the vectorized engine's reads use.
     """
 
     _ids: Any
@@ -1425,20 +1552,20 @@ class SearchkitLeafMatcher(whoosh3.W3LeafMatcher):
         self._maxlength = byte_to_length(block.maxlb)
 
     def _read_ids(self) -> None:
-        ids, weights, _ = self._block.ids_weights(self._postfile)
-        self._ids = ids.tolist()
-        self._weights = weights.tolist()
+        self._ids, self._weights = self._block.id_weight_lists(self._postfile)
 
     def _read_weights(self) -> None:
         self._read_ids()
 
     def _read_values(self) -> None:
-        self._values = self._block.values(self._postfile, self._kind)
+        if self._weights is None:
+            self._read_ids()
+        self._values = self._block.value_lists(self._postfile, self._kind, self._weights)
 
     def block_min_id(self) -> int:
         return int(self._block.firstid)
 
-    def _block_values(self) -> BlockValues:
+    def _block_values(self) -> ListValues:
         if self._values is None:
             self._read_values()
         return self._values
@@ -1453,8 +1580,8 @@ class SearchkitLeafMatcher(whoosh3.W3LeafMatcher):
             return vals.positions_of(self._i)
         if astype == "characters" and vals.kind == V_CHARS:
             return vals.chars_of(self._i)
-        if astype == "frequency" and vals.counts is not None:
-            return int(vals.counts[self._i])
+        if astype == "frequency" and vals.counts:
+            return vals.counts[self._i]
         return super().value_as(astype)
 
     def skip_to(self, targetid: int) -> None:
@@ -1616,7 +1743,7 @@ class SearchkitTermsReader(base.TermsReader):
             ft, i = self._find(fieldname, tbytes)
         except TermNotFound as e:
             raise KeyError((fieldname, tbytes)) from e
-        return ft.stat(name)[i]
+        return ft.value(name, i)
 
     def frequency(self, fieldname: str, tbytes: bytes) -> float:
         return float(self._stat(fieldname, tbytes, "weight"))

@@ -29,6 +29,8 @@ import bisect
 import itertools
 import json
 import struct
+import sys
+from array import array
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,10 +77,13 @@ def _narrow(values: Any, floats: bool = False) -> tuple[bytes, str]:
     return arr.astype(dt).tobytes(), dt
 
 
+_SIZE_OF = {"<u1": 1, "|u1": 1, "<u2": 2, "<u4": 4, "<u8": 8, "<f4": 4}
+
+
 def _nbytes(dtype: str, count: int) -> int:
     if dtype == "const":
         return 0
-    return count if dtype == "bytes" else _np().dtype(dtype).itemsize * count
+    return count if dtype == "bytes" else _SIZE_OF[dtype] * count
 
 
 class TermFileWriter:
@@ -137,12 +142,18 @@ class TermFileWriter:
 class FieldTerms:
     """One field's section, decoded on first use: statistics as arrays, keys
     searched in the blob until the field has been asked often enough to pay
-    for a list of them (for ``bisect`` at C speed)."""
+    for a list of them (for ``bisect`` at C speed).
 
-    __slots__ = ("_blob", "_keys", "_koff", "_probes", "_stats", "base", "n", "name", "offsets")
+    Without numpy: a term's look-up and its statistics (``find``, ``row``,
+    ``value``) read typed views of the section's bytes, so a search that
+    goes through Whoosh's matchers (executor's light path) never loads
+    numpy. ``stat`` and ``offsets`` give numpy arrays of the same values for
+    callers that read many terms at once (built on first use).
+    """
+
+    __slots__ = ("_blob", "_keys", "_koff", "_numpy", "_offs", "_probes", "_stats", "base", "n", "name")
 
     def __init__(self, dbfile: Any, entry: dict[str, Any]) -> None:
-        np = _np()
         self.name: str = entry["name"]
         self.n: int = entry["n"]
         self.base: int = entry["base"]
@@ -151,30 +162,51 @@ class FieldTerms:
         hi = max(a[0] + _nbytes(a[1], a[2]) for a in arrays.values())
         buf = dbfile.get(lo, hi - lo)
 
-        def arr(name: str) -> Any:
+        def arr(name: str) -> Sequence[Any]:  # an array, or _Const
             off, dt, cnt, *one = arrays[name]
             if dt == "const":
-                return np.full(cnt, one[0])
-            return np.frombuffer(buf, dtype=dt, count=cnt, offset=off - lo)
+                return _Const(cnt, one[0])
+            return _view(buf, off - lo, dt, cnt)
 
         koff_at, _, blob_len = arrays["keys"]
         self._blob: bytes = buf[koff_at - lo : koff_at - lo + blob_len]
-        self._koff: Any = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(arr("klen"), out=self._koff[1:])
+        self._koff = _starts(arr("klen"))
         self._keys: list[bytes] | None = None
         # Look-ups searched in the blob so far; past the field's share
         # (_LIST_AFTER) the key list is built.
         self._probes = 0
         self._stats = {name: arr(name) for name in STATS}
-        self.offsets: Any = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(arr("plen"), out=self.offsets[1:])
+        self._offs = _starts(arr("plen"))
+        self._numpy: dict[str, Any] = {}
+
+    def _as_numpy(self, name: str) -> Any:
+        found = self._numpy.get(name)
+        if found is None:
+            np = _np()
+            values = self._stats.get(name) if name in self._stats else getattr(self, name)
+            found = np.full(len(values), values.value) if isinstance(values, _Const) else np.asarray(values)
+            self._numpy[name] = found
+        return found
+
+    @property
+    def offsets(self) -> Any:
+        """Each term's postings start, and the end (one more than the terms), relative to ``base`` (numpy)."""
+        return self._as_numpy("_offs")
+
+    def extent(self, i: int) -> tuple[int, int]:
+        """Term ``i``'s postings as (start, end) relative to ``base`` (equal: held by the statistics)."""
+        return self._offs[i], self._offs[i + 1]
+
+    def value(self, name: str, i: int) -> Any:
+        """Statistic ``name`` of term ``i`` (an int, or a float for the weights)."""
+        return self._stats[name][i]
 
     @property
     def keys(self) -> list[bytes]:
         """Every key in order (scans, merges, bulk reads)."""
         if self._keys is None:
             blob = self._blob
-            self._keys = [blob[a:b] for a, b in itertools.pairwise(self._koff.tolist())]
+            self._keys = [blob[a:b] for a, b in itertools.pairwise(self._koff)]
         return self._keys
 
     def key(self, i: int) -> bytes:
@@ -213,12 +245,13 @@ class FieldTerms:
             # numpy's bytes strings drop trailing zero bytes, so they would
             # compare keys holding them otherwise than bytes do.
             return np.fromiter(map(self.find, wanted), dtype=np.int64, count=len(wanted))
-        lengths = np.diff(self._koff)
+        koff = self._as_numpy("_koff")
+        lengths = np.diff(koff)
         # Wide enough for the longest asked key too: numpy would cut it short.
         width = max(int(lengths.max()), max(map(len, wanted)), 1)
         padded = np.zeros(self.n * width, dtype=np.uint8)
         # Key byte j of term t lands at t * width + j.
-        shift = np.repeat(np.arange(self.n, dtype=np.int64) * width - self._koff[:-1], lengths)
+        shift = np.repeat(np.arange(self.n, dtype=np.int64) * width - koff[:-1], lengths)
         padded[np.arange(len(self._blob), dtype=np.int64) + shift] = np.frombuffer(self._blob, dtype=np.uint8)
         table = padded.view(f"S{width}")
         asked = np.array(wanted, dtype=f"S{width}")
@@ -228,13 +261,14 @@ class FieldTerms:
         return np.where(hit, at, -1)
 
     def stat(self, name: str) -> Any:
-        return self._stats[name]
+        """Statistic ``name`` of every term (numpy)."""
+        return self._as_numpy(name)
 
     def row(self, i: int) -> tuple[float, int, int, int, float, int, int, int, int]:
         """(weight, df, minlb, maxlb, maxweight, minid, maxid, offset, length) of term ``i``."""
         s = self._stats
         minid = int(s["minid"][i])
-        start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+        start, end = self._offs[i], self._offs[i + 1]
         return (
             float(s["weight"][i]),
             int(s["df"][i]),
@@ -246,6 +280,44 @@ class FieldTerms:
             self.base + start,
             end - start,
         )
+
+
+class _Const(Sequence[Any]):
+    """A statistic every term of the field has the same value of (kept in the directory)."""
+
+    __slots__ = ("n", "value")
+
+    def __init__(self, n: int, value: Any) -> None:
+        self.n, self.value = n, value
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self.value] * len(range(*i.indices(self.n)))
+        if not -self.n <= i < self.n:
+            raise IndexError(i)
+        return self.value
+
+
+# The file's little-endian dtypes as array typecodes (of the machine's byte
+# order: swapped on a big-endian one, see _view).
+_TYPECODE_OF = {"<u1": "B", "|u1": "B", "<u2": "H", "<u4": "I", "<u8": "Q", "<f4": "f"}
+_BIG = sys.byteorder == "big"
+
+
+def _view(buf: bytes, at: int, dtype: str, count: int) -> array[Any]:
+    """``count`` values of ``dtype`` at ``buf[at]`` (a copy: memcpy speed)."""
+    values = array(_TYPECODE_OF[dtype], buf[at : at + _SIZE_OF[dtype] * count])
+    if _BIG:  # pragma: no cover - no big-endian machine runs the suite
+        values.byteswap()
+    return values
+
+
+def _starts(lengths: Sequence[int]) -> array[int]:
+    """Running sums of ``lengths`` from 0 (one more than the lengths): where each item starts."""
+    return array("q", itertools.accumulate(lengths, initial=0))
 
 
 class TermFileReader:

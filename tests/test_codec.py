@@ -176,6 +176,41 @@ def test_fast_and_generic_postings_agree(library_dir: Path) -> None:
     assert checked > 500
 
 
+def test_the_matcher_s_list_decode_reads_what_the_numpy_decode_reads(library_dir: Path) -> None:
+    """SearchkitLeafMatcher decodes blocks into lists (no numpy); BlockValues
+    and _Block.ids_weights, the engine's numpy decode, must give the same
+    ids, weights, counts, positions, characters and Whoosh value bytes, for
+    every block of every term of every field."""
+    wix = whoosh_index.open_dir(str(library_dir), indexname=INDEX_NAME)
+    blocks = 0
+    seen: set[int] = set()
+    with wix.reader() as r:
+        for leaf, _ in r.leaf_readers():
+            for fieldname, text in leaf.all_terms():
+                fmt = leaf.schema[fieldname].format
+                kind = codec.value_kind(fmt)
+                m = leaf.postings(fieldname, text)
+                if not isinstance(m, codec.SearchkitLeafMatcher):
+                    continue  # a one-posting term the term file holds
+                for block in codec._blocks(m._postfile, m._startoffset):
+                    ids, weights, _ = block.ids_weights(m._postfile)
+                    lids, lweights = block.id_weight_lists(m._postfile)
+                    assert lids == ids.tolist() and lweights == weights.tolist()
+                    numpy_values = block.values(m._postfile, kind)
+                    lists = block.value_lists(m._postfile, kind, lweights)
+                    for i in range(block.count):
+                        assert lists.whoosh_value(i, fmt) == numpy_values.whoosh_value(i, fmt)
+                        if kind in (codec.V_POSITIONS, codec.V_CHARS):
+                            assert lists.positions_of(i) == numpy_values.positions_of(i)
+                        if kind == codec.V_CHARS:
+                            assert lists.chars_of(i) == numpy_values.chars_of(i)
+                        if numpy_values.counts is not None:
+                            assert lists.counts[i] == int(numpy_values.counts[i])
+                    blocks += 1
+                    seen.add(kind)
+    assert blocks > 500 and {codec.V_NONE, codec.V_FREQ, codec.V_POSITIONS, codec.V_CHARS} <= seen, (blocks, seen)
+
+
 def test_highlights_are_exact(ix: SearchIndex) -> None:
     hits = ix.search("missile", limit=5).hits
     assert hits
