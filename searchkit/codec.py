@@ -32,8 +32,11 @@ phrase queries, highlighter and segment merging work unchanged.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
+import io
 import itertools
+import mmap
 import operator
 import struct
 import sys
@@ -160,6 +163,15 @@ V_FREQ = 1  # Frequency: the term frequency
 V_POSITIONS = 2  # Positions: word positions
 V_CHARS = 3  # Characters: positions and (start, end) character offsets
 V_RAW = 4  # any other format: Whoosh's value bytes, with offsets
+
+
+def map_file(structfile: Any) -> mmap.mmap | None:
+    """A Whoosh file's whole contents memory-mapped (a segment's files never
+    change once written), or None when it is not a plain, non-empty file
+    that can be mapped (an in-memory one, a part of a compound file)."""
+    with contextlib.suppress(AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return mmap.mmap(structfile.file.fileno(), 0, access=mmap.ACCESS_READ)
+    return None
 
 
 class _NumpyOnFirstUse:

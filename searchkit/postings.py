@@ -39,8 +39,6 @@ document on the codec's segments:
 from __future__ import annotations
 
 import bisect
-import contextlib
-import io
 import itertools
 import mmap
 import struct
@@ -176,13 +174,7 @@ def _is_codec_segment(leaf: Any) -> bool:
     return getattr(leaf, "searchkit_term_postings", None) is not None
 
 
-def map_file(structfile: Any) -> mmap.mmap | None:
-    """A Whoosh file's whole contents memory-mapped (a segment's files never
-    change once written), or None when it is not a plain, non-empty file
-    that can be mapped (an in-memory one, a part of a compound file)."""
-    with contextlib.suppress(AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return mmap.mmap(structfile.file.fileno(), 0, access=mmap.ACCESS_READ)
-    return None
+map_file = codec.map_file  # there, where a read without numpy finds it too
 
 
 class _Mapped:

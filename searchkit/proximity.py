@@ -29,7 +29,6 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from whoosh import query as wq
 from whoosh.matching import ListMatcher
 from whoosh.qparser import syntax
@@ -39,16 +38,28 @@ from whoosh.query.spans import SpanNear2, SpanOr
 
 from . import boundaries
 from .errors import QueryError
+from .lazy import lazy_module
 from .schema import BODY, HEADLINE, SEARCH_FIELDS
 
 if TYPE_CHECKING:
-    from .engine import Arrays, Evaluator
+    import numpy as np
 
-Match = tuple[np.ndarray, np.ndarray]
+    from .engine import Arrays, Evaluator
+else:
+    # The operators' query classes and parser plugins load with every query;
+    # their evaluation is the engine's and numpy comes with it (a plain word
+    # through Whoosh's matchers never loads numpy: executor's light path).
+    np = lazy_module("numpy", keep=True)
+
+Match = tuple["np.ndarray", "np.ndarray"]
 # (documents, span starts, span ends), ordered by document then start.
-Spans = tuple[np.ndarray, np.ndarray, np.ndarray]
+Spans = tuple["np.ndarray", "np.ndarray", "np.ndarray"]
 _BITS = 32
-_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _none() -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
+
 _UNITS = {"s": "sentence", "p": "paragraph"}
 
 
@@ -564,11 +575,11 @@ def spans(ev: Evaluator, side: wq.Query, cand: np.ndarray) -> Spans:
 def _positions(ev: Evaluator, field: str, text: Any, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     btext = _to_bytes(ev, field, text)
     if btext is None or not len(cand):
-        return _NONE, _NONE
+        return _none(), _none()
     ids, _ = ev.a.postings(field, btext)
     docs = np.intersect1d(ids, cand, assume_unique=True)
     if not len(docs):
-        return _NONE, _NONE
+        return _none(), _none()
     counts, pos = ev.a.positions(field, btext, docs)  # flat: each document's count, then all positions
     return np.repeat(docs, counts), pos
 
@@ -595,7 +606,7 @@ def _first_at_least(sorted_keys: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> 
 def _near(ev: Evaluator, q: Near) -> Match:
     cand, a, b = _both(ev, q.qs)
     if not len(cand):
-        return _NONE, np.zeros(0)
+        return _none(), np.zeros(0)
     adocs, astart, aend = spans(ev, q.qs[0], cand)
     bdocs, bstart, bend = spans(ev, q.qs[1], cand)
     n = int(q.slop)
@@ -622,8 +633,8 @@ class _Bounds:
             s, p = _unpack(values)
             sent.append(s + (np.int64(offset) << _BITS))
             para.append(p + (np.int64(offset) << _BITS))
-        self.sentence = np.sort(np.concatenate(sent)) if sent else _NONE
-        self.paragraph = np.sort(np.concatenate(para)) if para else _NONE
+        self.sentence = np.sort(np.concatenate(sent)) if sent else _none()
+        self.paragraph = np.sort(np.concatenate(para)) if para else _none()
 
     def unit(self, name: str, docs: np.ndarray, pos: np.ndarray) -> np.ndarray:
         """The sentence or paragraph number of each (document, position)."""
@@ -652,7 +663,7 @@ def _unpack(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     first = np.cumsum(counts) - counts
     k = np.arange(len(nums), dtype=np.int64) - np.repeat(first, counts)  # index within its document
     keys = (np.repeat(narrow, counts) << _BITS) | nums
-    n_sent = np.repeat(nums[first[counts > 0]] if len(nums) else _NONE, counts[counts > 0])
+    n_sent = np.repeat(nums[first[counts > 0]] if len(nums) else _none(), counts[counts > 0])
     sent = [keys[(k >= 1) & (k <= n_sent)]]
     para = [keys[k > n_sent]]
     for i, v in enumerate(values):
