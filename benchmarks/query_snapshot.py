@@ -5,6 +5,8 @@ results, saved before a change to the query path and compared after it.
     python benchmarks/query_snapshot.py --out before.json     # on the old tree
     python benchmarks/query_snapshot.py --out after.json      # on the new one
     cmp before.json after.json
+    python benchmarks/query_snapshot.py --out light.json --light   # the light path's answers
+    cmp after.json light.json
 
 What it runs: run.py's 18 warm-up and 60 timed queries (same seed, same
 options as its searchkit engine), each also misspelt (one letter doubled,
@@ -104,8 +106,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=1987)
+    ap.add_argument(
+        "--light",
+        action="store_true",
+        help="answer as a process without numpy would (executor's light path for the searches it takes), "
+        "to compare with a snapshot taken without it",
+    )
     args = ap.parse_args(argv)
-    from searchkit import SearchIndex
+    from searchkit import SearchIndex, executor
+
+    lit = []
+    if args.light:
+        decide = executor.light
+
+        def light(*a: Any) -> bool:
+            lit.append(decide(*a))
+            return lit[-1]
+
+        executor.numpy_loaded = lambda: False  # type: ignore[assignment]
+        executor.light = light  # type: ignore[assignment]
 
     corpus = run.prepare_corpus(None, None, args.seed, run.WORK)
     maker = run.QueryMaker(corpus.records, args.seed + 2)
@@ -119,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         library.close()
     args.out.write_text(json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
     print(f"{sum(len(v) for v in doc.values())} searches written to {args.out}")
+    if args.light:
+        print(f"{sum(lit)} of {len(lit)} searches took the light path")
     return 0
 
 

@@ -6,11 +6,23 @@ for the rest. Both fold near-duplicates into the earliest matching copy,
 page, make snippets and try a did-you-mean spelling when a query finds
 little. The façade (``search.SearchIndex``) chooses the searcher; this
 module never opens one.
+
+The light path is the Whoosh path taken for speed: in a process that has
+not loaded numpy (a cold ``searchkit search``), a query of plain words with
+few postings is answered through Whoosh's matchers, whose reads of the
+codec need no numpy (codec.ListValues, termfile's typed arrays), with its
+copies folded and its snippets found by the matches' own ids and postings
+(``light``). numpy's import (~40 ms) costs more than such a query's Python
+matching; in a process that has it, the engine answers as before.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from whoosh import query as wq
 
 from . import recency
 from .errors import QueryError
@@ -18,6 +30,7 @@ from .lazy import lazy_module
 from .neardup.fold import fold_copies, fold_grouped, fold_watched, oldest_key
 from .options import SearchOptions
 from .query import BuiltQuery, rebuild
+from .ranking import CombinedTerm
 from .results import Hit, Results, hit_from_stored
 from .snippets import make_snippet, match_spans, occurrences, plan_for
 from .spelling import SUGGEST_BELOW, frequent_words, suggest
@@ -33,12 +46,18 @@ if TYPE_CHECKING:
 analytics = lazy_module("searchkit.analytics")
 
 Page = list[tuple[int, float]]
+# The light path's limit: the query's words' postings (document frequencies
+# summed over fields). Whoosh's matchers take ~2-3 us a posting in Python,
+# so 4,000 cost about a quarter of numpy's import.
+LIGHT_POSTINGS = 4000
 
 
 def run(
     searcher: Searcher, cache: SearcherData, built: BuiltQuery, options: SearchOptions, tuning: Tuning = DEFAULT
 ) -> Results:
     """One page of results of ``built`` under ``options`` (sort, limit, offset...)."""
+    if light(searcher, built, options):
+        return _run_whoosh(searcher, cache, built, options, tuning.fold_spare, numpy_free=True)
     matched = _matches(cache, built)
     if matched is None:  # a query shape the engine leaves to Whoosh
         return _run_whoosh(searcher, cache, built, options, tuning.fold_spare)
@@ -66,6 +85,42 @@ def run(
     return _results(searcher, cache, built, options, page, copies, total, counted, tuple(notes))
 
 
+def light(searcher: Searcher, built: BuiltQuery, options: SearchOptions) -> bool:
+    """Whether to take the light path (see the module's docstring): numpy
+    not loaded, plain words joined by AND/OR, no filter, recency, facet or
+    date order, and at most LIGHT_POSTINGS postings."""
+    if numpy_loaded() or built.match_all or built.filters:
+        return False
+    if options.recency or options.facets or options.sort != "relevance":
+        return False
+    terms = _plain_terms(built.query)
+    if not terms:
+        return False
+    reader = searcher.reader()
+    return sum(reader.doc_frequency(field, text) for field, text in terms) <= LIGHT_POSTINGS
+
+
+def numpy_loaded() -> bool:
+    """Whether this process has imported numpy (a seam for tests)."""
+    return "numpy" in sys.modules
+
+
+def _plain_terms(q: wq.Query) -> list[tuple[str, Any]] | None:
+    """The (field, text) of every term of ``q`` when it holds nothing but
+    terms, each word's fields (CombinedTerm) and AND/OR of those; else None."""
+    if type(q) is wq.Term:
+        return [(q.fieldname, q.text)]
+    if type(q) in (CombinedTerm, wq.And, wq.Or):
+        found: list[tuple[str, Any]] = []
+        for child in q.children():
+            terms = _plain_terms(child)
+            if terms is None:
+                return None
+            found.extend(terms)
+        return found
+    return None
+
+
 def _half_life(built: BuiltQuery, options: SearchOptions) -> str | None:
     """The recency half-life that reorders this search, if any: only
     relevance order weighs by age, and "*" is already newest first."""
@@ -84,11 +139,12 @@ def _results(
     total: int,
     counted: Any,
     notes: tuple[str, ...] = (),
+    engine: bool = True,
 ) -> Results:
     """The page as Results: hits with snippets, copy counts, and a spelling
     suggestion when the query found little."""
     scored = options.sort == "relevance" and not built.match_all
-    found = hits(searcher, cache, built, page, scored=scored, copies=copies)
+    found = hits(searcher, cache, built, page, scored=scored, copies=copies, engine=engine)
     suggestion = None
     if options.suggest_spelling and total < SUGGEST_BELOW and not built.match_all:
         suggestion = _suggestion(searcher, cache, built, total)
@@ -120,7 +176,7 @@ def _matches(cache: SearcherData, built: BuiltQuery) -> tuple[Any, Any, list[str
 
 
 def _collect(
-    searcher: Searcher, built: BuiltQuery, kwargs: dict[str, Any], allow: Any, mask: Any, watch: dict[int, str]
+    searcher: Searcher, built: BuiltQuery, kwargs: dict[str, Any], allow: Any, mask: Any, watch: Mapping[int, str]
 ) -> tuple[Any, list[int]]:
     from .neardup.fold import WatchingFilter
 
@@ -136,10 +192,17 @@ def _collect(
 
 
 def _run_whoosh(
-    searcher: Searcher, cache: SearcherData, built: BuiltQuery, options: SearchOptions, fold_spare: int
+    searcher: Searcher,
+    cache: SearcherData,
+    built: BuiltQuery,
+    options: SearchOptions,
+    fold_spare: int,
+    numpy_free: bool = False,
 ) -> Results:
     """The Whoosh path (its matchers and collectors), for query shapes
-    the engine does not evaluate (engine.SUPPORTED lists those it does)."""
+    the engine does not evaluate (engine.SUPPORTED lists those it does),
+    and the light path (``numpy_free``: copies and snippets found without
+    the engine's arrays; the shapes ``light`` allows need nothing else)."""
     from whoosh import sorting
 
     allow = cache.filter_set(built.filters)
@@ -159,9 +222,10 @@ def _run_whoosh(
     if life is not None:
         # The decay can lift any match into the top rows: score them all.
         kwargs["limit"] = None
-    watch = {} if options.all_copies else cache.group_keys
+    keys, days = cache.light_folding() if numpy_free else (cache.group_keys, cache.days)
+    watch = {} if options.all_copies else keys
     results, watched = _collect(searcher, built, kwargs, allow, None, watch)
-    drop, copies = fold_watched(watched, watch, cache.days)
+    drop, copies = fold_watched(watched, watch, days)
     rows = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
     kept = [row for row in rows if row[0] not in drop]
     total = len(results) - len(drop)
@@ -181,7 +245,7 @@ def _run_whoosh(
     if options.facets:
         matched = (d for d in cache.matching(built, allow) if d not in drop)
         counted = analytics.facet_counts(matched, cache.days, cache.doc_sources, cache.source_names)
-    return _results(searcher, cache, built, options, page, copies, total, counted)
+    return _results(searcher, cache, built, options, page, copies, total, counted, engine=not numpy_free)
 
 
 def matched(cache: SearcherData, built: BuiltQuery, all_copies: bool) -> list[int]:
@@ -207,12 +271,15 @@ def hits(
     page: Page,
     scored: bool,
     copies: dict[int, int] | None = None,
+    engine: bool = True,
 ) -> list[Hit]:
     """The page's docnums as hits, with snippets around the query's words
-    and, from ``copies``, the number of near-duplicates each stands for."""
+    and, from ``copies``, the number of near-duplicates each stands for;
+    the words' places from the engine's arrays unless not ``engine`` (from
+    the postings, through Whoosh's matchers)."""
     if not page:
         return []
-    arrays = cache.arrays if cache is not None else None
+    arrays = cache.arrays if cache is not None and engine else None
     read = cache.stored if cache is not None else searcher.stored_fields
     plan = plan_for(built.query, searcher.reader(), arrays)
     occ = occurrences(searcher, (d for d, _ in page), plan.words(), arrays)

@@ -17,7 +17,7 @@ import mmap
 import pickle
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,7 +121,7 @@ class StoredReader:
         from whoosh.codec.whoosh3 import STORED_COLUMN
         from whoosh.filedb.structfile import StructFile
 
-        from .postings import map_file
+        from .codec import map_file
 
         perdoc = getattr(leaf, "_perdoc", None)
         find = getattr(perdoc, "_cached_reader", None)
@@ -283,6 +283,14 @@ class SearcherData:
                 numbers[at] = leaders.setdefault(groups.leader(article_id), len(leaders))
         return numbers
 
+    def light_folding(self) -> tuple[Mapping[int, str], Mapping[int, int]]:
+        """group_keys and days as the light path reads them (executor): for
+        the docnums asked only, each one's group from its id (as in
+        group_numbers) and its day from the date column, with neither
+        numpy nor group_index: a search through Whoosh's matchers asks for
+        the grouped ones among its few matches."""
+        return _GroupsByIds(self.groups, self.reader.column_reader("id")), _ByColumn(self.reader, "date")
+
     def source_ids(self, keys: frozenset[str]) -> np.ndarray:
         """Docnums (ascending, live) of articles citing any of ``keys``."""
         import numpy as np
@@ -331,3 +339,55 @@ class SearcherData:
         """Every docnum the query and filters match, unscored (for facets)."""
         docs = self.reader.all_doc_ids() if built.match_all else built.query.docs(self.searcher)
         return docs if allow is None else (d for d in docs if d in allow)
+
+
+class _GroupsByIds(Mapping[int, str]):
+    """Docnum -> its group's leader id, for grouped articles only (what
+    group_keys holds), found for each docnum asked by its id: as a mapping,
+    it holds the grouped docnums asked so far."""
+
+    def __init__(self, groups: Groups, ids: Any) -> None:
+        self._groups = groups
+        self._ids = ids
+        self._asked: dict[int, str | None] = {}
+
+    def _leader(self, docnum: int) -> str | None:
+        if docnum not in self._asked:
+            leader = None
+            if len(self._groups):
+                article_id = as_text(self._ids[docnum])
+                if article_id in self._groups:
+                    leader = self._groups.leader(article_id)
+            self._asked[docnum] = leader
+        return self._asked[docnum]
+
+    def __contains__(self, docnum: object) -> bool:
+        return isinstance(docnum, int) and self._leader(docnum) is not None
+
+    def __getitem__(self, docnum: int) -> str:
+        leader = self._leader(docnum)
+        if leader is None:
+            raise KeyError(docnum)
+        return leader
+
+    def __iter__(self) -> Iterator[int]:
+        return iter([d for d, leader in self._asked.items() if leader is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for leader in self._asked.values() if leader is not None)
+
+
+class _ByColumn(Mapping[int, int]):
+    """A column's value per docnum, read as asked (Whoosh's column reader)."""
+
+    def __init__(self, reader: Any, name: str) -> None:
+        self._column = reader.column_reader(name)
+
+    def __getitem__(self, docnum: int) -> int:
+        return int(self._column[docnum])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self)))
+
+    def __len__(self) -> int:
+        return len(self._column)
