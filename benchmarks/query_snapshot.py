@@ -120,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         decide = executor.light
 
         def light(*a: Any) -> bool:
+            executor._light_spent = 0  # each search as a cold process's first
             lit.append(decide(*a))
             return lit[-1]
 

@@ -46,12 +46,16 @@ if TYPE_CHECKING:
 analytics = lazy_module("searchkit.analytics")
 
 Page = list[tuple[int, float]]
-# The light path's limit: the query's words' postings (document frequencies
-# summed over fields). Measured on 19k articles, a cold search costs ~7 us
-# more a posting this way (Whoosh's matchers, scoring, the collector, in
-# Python) than through the engine once numpy is loaded: 0.16 s against
-# 0.19 s at 3,800 postings, even near 7,500. Kept well below that.
+# The light path's budget: the postings (the words' document frequencies
+# summed over fields) it may answer in one process. Measured on 19k
+# articles, a cold search costs ~7 us more a posting this way (Whoosh's
+# matchers, scoring, the collector, in Python) than through the engine once
+# numpy is loaded: 0.16 s against 0.19 s at 3,800 postings, even near 7,500.
+# So a one-search command under it is faster, and a long-lived process (the
+# API in a loop, a server) spends at most ~30 ms this way before the engine
+# takes over: about what numpy's import costs once (ski rental).
 LIGHT_POSTINGS = 4000
+_light_spent = 0  # postings the light path answered in this process
 
 
 def run(
@@ -90,7 +94,9 @@ def run(
 def light(searcher: Searcher, built: BuiltQuery, options: SearchOptions) -> bool:
     """Whether to take the light path (see the module's docstring): numpy
     not loaded, plain words joined by AND/OR, no filter, recency, facet or
-    date order, and at most LIGHT_POSTINGS postings."""
+    date order, and postings within what is left of LIGHT_POSTINGS, which
+    a yes spends."""
+    global _light_spent
     if numpy_loaded() or built.match_all or built.filters:
         return False
     if options.recency or options.facets or options.sort != "relevance":
@@ -99,7 +105,11 @@ def light(searcher: Searcher, built: BuiltQuery, options: SearchOptions) -> bool
     if not terms:
         return False
     reader = searcher.reader()
-    return sum(reader.doc_frequency(field, text) for field, text in terms) <= LIGHT_POSTINGS
+    postings = sum(reader.doc_frequency(field, text) for field, text in terms)
+    if _light_spent + postings > LIGHT_POSTINGS:
+        return False
+    _light_spent += postings
+    return True
 
 
 def numpy_loaded() -> bool:

@@ -37,6 +37,7 @@ def _both(ix: SearchIndex, monkeypatch: pytest.MonkeyPatch, text: str, options: 
     with monkeypatch.context() as m:
         m.setattr(executor, "numpy_loaded", lambda: False)
         m.setattr(executor, "light", spy)
+        m.setattr(executor, "_light_spent", 0)  # each search as a process's first
         light = SearchIndex(ix.path).search(text, options)
     return engine, light, any(taken)
 
@@ -65,6 +66,7 @@ def test_copies_fold_alike_on_the_light_path(
 def test_what_the_light_path_leaves_to_the_engine(ix: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
     searcher, _ = ix._current()
     monkeypatch.setattr(executor, "numpy_loaded", lambda: False)
+    monkeypatch.setattr(executor, "_light_spent", 0)
     plain = SearchOptions()
     assert executor.light(searcher, ix.build("radar"), plain)
     for text, options in (
@@ -82,6 +84,22 @@ def test_what_the_light_path_leaves_to_the_engine(ix: SearchIndex, monkeypatch: 
     assert not executor.light(searcher, ix.build("radar"), plain)
     monkeypatch.undo()
     assert not executor.light(searcher, ix.build("radar"), plain)  # numpy is loaded here
+
+
+def test_a_long_lived_process_spends_only_its_budget_on_the_light_path(
+    ix: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python matching costs more a posting than the engine: a process that
+    searches on and on (the API in a loop) leaves the light path once it has
+    answered LIGHT_POSTINGS postings that way, and its answers stay the same."""
+    searcher, _ = ix._current()
+    monkeypatch.setattr(executor, "numpy_loaded", lambda: False)
+    monkeypatch.setattr(executor, "_light_spent", 0)
+    reader = searcher.reader()
+    radar = sum(reader.doc_frequency(f, t) for f, t in executor._plain_terms(ix.build("radar").query) or [])
+    monkeypatch.setattr(executor, "LIGHT_POSTINGS", 3 * radar)
+    taken = [executor.light(searcher, ix.build("radar"), SearchOptions()) for _ in range(5)]
+    assert radar > 0 and taken == [True, True, True, False, False]
 
 
 def _radar_library(where: Path) -> Path:
