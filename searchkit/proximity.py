@@ -31,9 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh.matching import ListMatcher
-from whoosh.qparser import syntax
-from whoosh.qparser.plugins import OperatorsPlugin, Plugin
-from whoosh.qparser.taggers import RegexTagger
 from whoosh.query.spans import SpanNear2, SpanOr
 
 from . import boundaries
@@ -333,125 +330,17 @@ def lead_query(q: wq.Query) -> wq.Query:
     return q.accept(fix)
 
 
-# -- parsing -----------------------------------------------------------------
-_OP_PATTERN = r"(?<![^\s)])(?:[wW]/\d+|(?:pre|PRE)/\d+|/[sSpP])(?![^\s(\"])"
-_ATLEAST_PATTERN = r"(?<![^\s(])atleast(?P<n>\d+)\((?P<word>[^()\s]+)\)"
-_EXACT_PATTERN = r"(?<![^\s(])=(?P<word>[^\s()\"=]+)"
+# -- parsing (the parser's plugins: operator_syntax) ------------------------------
+OP_PATTERN = r"(?<![^\s)])(?:[wW]/\d+|(?:pre|PRE)/\d+|/[sSpP])(?![^\s(\"])"
+ATLEAST_PATTERN = r"(?<![^\s(])atleast(?P<n>\d+)\((?P<word>[^()\s]+)\)"
+EXACT_PATTERN = r"(?<![^\s(])=(?P<word>[^\s()\"=]+)"
 # For the checks on the raw text: anything that looks like one of them.
 _OP_LIKE = re.compile(r"(?<![^\s)])(?:(?i:w|pre)/[^\s()\"]*|/[sSpP])(?![^\s()\"])")
 _ATLEAST_LIKE = re.compile(r"(?<![^\s(])atleast(\d*)\(([^()]*)\)?")
-_EXACT_LIKE = re.compile(_EXACT_PATTERN)
+_EXACT_LIKE = re.compile(EXACT_PATTERN)
 _GOOD_WINDOW = re.compile(r"(?i:w|pre)/[1-9]\d*")
 _EDGE = frozenset({None, "(", ")", "AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 MAX_WINDOW = 1000  # words: far past any sentence, well inside 32-bit positions
-
-
-class _Group(syntax.GroupNode):
-    """The two sides of one operator."""
-
-    merging = False
-
-    def __init__(self, nodes: Any = None, op: str = "w/1", **kwargs: Any) -> None:
-        super().__init__(nodes, op=op, **kwargs)
-        self.op = op
-
-    def query(self, parser: Any) -> wq.Query:
-        subs = [n.query(parser) for n in self.nodes]
-        if len(subs) != 2:
-            return wq.NullQuery
-        return build(self.op.lower(), subs[0], subs[1])
-
-
-class _Infix(syntax.InfixOperator):
-    def replace_self(self, parser: Any, group: Any, position: int) -> int:
-        if 0 < position < len(group) - 1:
-            group[position - 1 : position + 2] = [_Group([group[position - 1], group[position + 1]], op=self.text)]
-        else:
-            del group[position]  # nothing on one side: query.operator_checks has warned
-        return position
-
-
-class _Tagger(OperatorsPlugin.OpTagger):
-    def create(self, parser: Any, match: Any) -> Any:
-        return _Infix(match.group(0), _Group, True)
-
-
-class _OperatorsPlugin(OperatorsPlugin):
-    """The four infix operators, grouped before Whoosh's AND and OR (600)
-    and after the fields are spread over headline and body (110)."""
-
-    def __init__(self) -> None:
-        super().__init__(ops=[(_Tagger(_OP_PATTERN, _Group, _Infix), -1)], clean=True)
-
-    def filters(self, parser: Any) -> list[tuple[Any, int]]:
-        return [(self.do_operators, 590)]
-
-
-def _ranking(parser: Any) -> Any:
-    """The Ranking query._parser built ``parser`` with (its field boosts):
-    every parser with these plugins is built there, so none lacks it."""
-    return parser.ranking
-
-
-class _AtLeastNode(syntax.SyntaxNode):
-    has_text = False
-
-    def __init__(self, count: int, word: str) -> None:
-        self.count = count
-        self.word = word
-
-    def r(self) -> str:
-        return f"ATLEAST{self.count}({self.word})"
-
-    def query(self, parser: Any) -> wq.Query:
-        from .ranking import word_query
-
-        terms = list(parser.schema[HEADLINE].process_text(self.word, mode="query"))
-        if len(terms) != 1:
-            raise QueryError(f"atleast{self.count}({self.word}): takes one word")
-        return AtLeast(word_query(terms[0], ranking=_ranking(parser)), terms[0], self.count)
-
-
-class _ExactNode(syntax.SyntaxNode):
-    has_text = False
-
-    def __init__(self, word: str) -> None:
-        self.word = word
-
-    def r(self) -> str:
-        return f"EXACT({self.word})"
-
-    def query(self, parser: Any) -> wq.Query:
-        from .ranking import word_query
-
-        terms = list(parser.schema[HEADLINE].process_text(self.word, mode="query"))
-        if len(terms) != 1:
-            raise QueryError(f"={self.word}: exact case takes one word")
-        word = boundaries.normalize(self.word)
-        if boundaries.capitals(word) < boundaries.EXACT_CAPITALS:  # checks() has warned
-            return word_query(terms[0], ranking=_ranking(parser))
-        return Exact(word_query(terms[0], ranking=_ranking(parser)), wq.Term("exact", word))
-
-
-class _FnTagger(RegexTagger):
-    def __init__(self, expr: str, make: Any) -> None:
-        super().__init__(expr)
-        self.make = make
-
-    def create(self, parser: Any, match: Any) -> Any:
-        return self.make(match)
-
-
-class _WordsPlugin(Plugin):
-    def taggers(self, parser: Any) -> list[tuple[Any, int]]:
-        return [
-            (_FnTagger(_ATLEAST_PATTERN, lambda m: _AtLeastNode(int(m.group("n")), m.group("word"))), -1),
-            (_FnTagger(_EXACT_PATTERN, lambda m: _ExactNode(m.group("word"))), -1),
-        ]
-
-
-def parser_plugins() -> list[Plugin]:
-    return [_OperatorsPlugin(), _WordsPlugin()]
 
 
 def uses_operators(text: str) -> bool:

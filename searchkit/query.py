@@ -199,7 +199,9 @@ def _parser(schema: Schema, any_words: bool, ranking: Ranking) -> MultifieldPars
     parser.ranking = ranking
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(FieldAliasPlugin(_ALIASES))
-    for plugin in proximity.parser_plugins():
+    from .operator_syntax import parser_plugins
+
+    for plugin in parser_plugins():
         parser.add_plugin(plugin)
     if len(_PARSERS) > 16:
         _PARSERS.clear()

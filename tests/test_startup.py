@@ -67,11 +67,12 @@ def _printed(script: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_query_side_loads_without_urllib_request_morph_en_or_hashlib() -> None:
+def test_the_query_side_loads_without_urllib_request_morph_en_hashlib_or_the_parser() -> None:
+    """The parser (whoosh.qparser, operator_syntax) loads for queries beyond plain words."""
     script = (
         "import sys, searchkit.cli, searchkit.search, searchkit.executor, searchkit.render, searchkit.export\n"
         "import searchkit.storage, whoosh.codec.whoosh3\n"
-        "print(sorted(m for m in ('urllib.request', 'whoosh.lang.morph_en', 'hashlib', 'whoosh.query') "
+        "print(sorted(m for m in ('urllib.request', 'whoosh.lang.morph_en', 'hashlib', 'whoosh.qparser', 'whoosh.query') "
         "if m in sys.modules))\n"
         "import urllib.request, whoosh.lang.morph_en, hashlib\n"
         "print(hasattr(urllib.request, 'urlopen'), hasattr(whoosh.lang.morph_en, 'variations'), "
