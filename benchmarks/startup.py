@@ -29,12 +29,13 @@ daemon by itself (client.autostart), and the timed runs after it go through
 that daemon. A terminal's runs include reading the terminal's output here.
 
 ``--floor`` measures instead what a cold ``search radar`` is made of: fresh
-processes that import one more layer each (numpy as the command loads it,
-with one BLAS thread; the parts of Whoosh a search loads; click;
-searchkit's own modules of a search), then the whole command, and beside
-them the standard-library modules a numpy- and Whoosh-free search would
-need. The steps alternate run by run, so a change in the machine's load
-falls on all of them alike; CPU min is the figure to compare.
+processes that import one more layer each (the parts of Whoosh a search
+loads; click; searchkit's own modules of a search), then the whole
+command, which takes executor's light path and never imports numpy; and
+beside them what numpy adds (as the engine loads it, one BLAS thread) and
+the standard-library modules a Whoosh-free search would need. The steps
+alternate run by run, so a change in the machine's load falls on all of
+them alike; CPU min is the figure to compare.
 """
 
 from __future__ import annotations
@@ -169,30 +170,37 @@ def running_daemon(index: Path, env: dict[str, str]) -> Iterator[dict[str, str]]
             subprocess.run([*sk, "daemon", "stop"], env=denv, capture_output=True, check=False)
 
 
-# What a cold `search radar` loads, one layer more a step (see --floor).
+# What a cold `search radar` loads, one layer more a step (see --floor): the
+# light path (executor.light) answers it without numpy, so numpy is shown
+# beside the steps, as what a search of more postings adds.
 FLOOR_STEPS = (
     ("python -c pass", "pass"),
-    ("+ numpy", "import numpy"),
-    ("+ Whoosh (a search's parts)", "import searchkit, numpy, whoosh.query, whoosh.searching, whoosh.writing, "
-     "whoosh.qparser"),
-    ("+ click", "import searchkit, numpy, whoosh.query, whoosh.searching, whoosh.writing, whoosh.qparser, click"),
+    ("+ Whoosh (a search's parts)", "import searchkit, whoosh.query, whoosh.searching, whoosh.codec.whoosh3"),
+    ("+ click", "import searchkit, whoosh.query, whoosh.searching, whoosh.codec.whoosh3, click"),
     ("+ searchkit's modules of a search", "import searchkit.cli, searchkit.search, searchkit.executor, "
-     "searchkit.render, searchkit.export"),
+     "searchkit.render, searchkit.export, searchkit.codec"),
 )
-# The standard library a search without numpy, Whoosh and click would still load
-# (catalog, mapped segment files, pickled stored fields, rendering).
-STDLIB_ONLY = ("import sqlite3, mmap, struct, array, pickle, zlib, re, json, heapq, bisect, datetime, shutil, "
-               "unicodedata, io, os")
+# Beside the steps: numpy as the engine loads it, and the standard library a
+# search without Whoosh and click would still load (catalog, mapped segment
+# files, pickled stored fields, rendering).
+BESIDE = (
+    ("(+ numpy, for the engine)", "import searchkit.cli, searchkit.search, searchkit.executor, "
+     "searchkit.render, searchkit.export, searchkit.codec, numpy"),
+    ("(stdlib of a Whoosh-free search)", "import sqlite3, mmap, struct, array, pickle, zlib, re, json, heapq, "
+     "bisect, datetime, shutil, unicodedata, io, os"),
+)
+
+RELATIVE = {"(+ numpy, for the engine)": "+ searchkit's modules of a search"}
 
 
 def floor(index: Path, runs: int, env: dict[str, str]) -> None:
-    """Each FLOOR_STEPS step, the whole command and STDLIB_ONLY, alternated run by run."""
+    """Each FLOOR_STEPS step, the whole command and the BESIDE rows, alternated run by run."""
     env = {**env}
     if not env.get("OPENBLAS_NUM_THREADS"):
         env["OPENBLAS_NUM_THREADS"] = "1"  # as the command asks (client.one_blas_thread)
     steps = [(label, [sys.executable, "-c", code]) for label, code in FLOOR_STEPS]
     steps.append(("the whole search radar", [sys.executable, "-m", "searchkit", "-i", str(index), "search", "radar"]))
-    steps.append(("(stdlib of a numpy/Whoosh-free search)", [sys.executable, "-c", STDLIB_ONLY]))
+    steps += [(label, [sys.executable, "-c", code]) for label, code in BESIDE]
     got: dict[str, tuple[list[float], list[float]]] = {label: ([], []) for label, _ in steps}
     for _, argv in steps:
         subprocess.run(argv, env=env, capture_output=True, check=True)  # warm the page cache
@@ -207,6 +215,8 @@ def floor(index: Path, runs: int, env: dict[str, str]) -> None:
     for label, _ in steps:
         wall, cpu = got[label]
         added = "" if before is None or label.startswith("(") else f"{min(cpu) - before:+.3f}"
+        if label in RELATIVE:
+            added = f"{min(cpu) - min(got[RELATIVE[label]][1]):+.3f}"
         print(f"{label:40} {min(cpu):8.3f} {statistics.median(cpu):7.3f} {added:>7} "
               f"{min(wall):9.3f} {statistics.median(wall):7.3f}")
         if not label.startswith("("):
