@@ -953,25 +953,24 @@ class ListValues:
             self.raw = buf[4 * (n + 1) :]
             return
         cw = buf[0]
-        if cw == _CW_WEIGHTS and weights is None:
-            raise ValueError("searchkit codec: this block's counts are its weights; pass them")
-        if kind == V_FREQ:
-            self.counts = [int(w) for w in weights] if cw == _CW_WEIGHTS and weights is not None else (
-                _fixed_list(buf, 1, cw, n)[0]
-            )
-            return
         if kind == V_POSITIONS:
             pw, sw, lw = buf[1], 0, 0
             (total,) = struct.unpack_from("<I", buf, 2)
             at = 6
-        else:
+        elif kind == V_CHARS:
             pw, sw, lw = buf[1], buf[2], buf[3]
             (total,) = struct.unpack_from("<I", buf, 4)
             at = 8
-        if cw == _CW_WEIGHTS and weights is not None:
-            self.counts = [int(w) for w in weights]
-        else:
+        else:  # V_FREQ: the counts alone
+            at = 1
+        if cw != _CW_WEIGHTS:
             self.counts, at = _fixed_list(buf, at, cw, n)
+        elif weights is None:
+            raise ValueError("searchkit codec: this block's counts are its weights; pass them")
+        else:
+            self.counts = [int(w) for w in weights]
+        if kind == V_FREQ:
+            return
         self.offsets = list(itertools.accumulate(self.counts, initial=0))
         self.pdeltas, at = _values_list(buf, at, pw, total)
         if kind == V_CHARS:

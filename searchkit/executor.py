@@ -12,7 +12,7 @@ not loaded numpy (a cold ``searchkit search``), a query of plain words with
 few postings is answered through Whoosh's matchers, whose reads of the
 codec need no numpy (codec.ListValues, termfile's typed arrays), with its
 copies folded and its snippets found by the matches' own ids and postings
-(``light``). numpy's import (~40 ms) costs more than such a query's Python
+(``light``). numpy's import (~45 ms) costs more than such a query's Python
 matching; in a process that has it, the engine answers as before.
 """
 
