@@ -271,17 +271,19 @@ class SearcherData:
         first, self._searched = not self._searched, True
         if not first or "group_index" in self.__dict__ or len(ids) > FEW_MATCHES:
             return self.group_index[ids]
-        groups = self.groups
         numbers = np.full(len(ids), -1, dtype=np.int64)
-        if not len(groups) or not len(ids):
+        if not len(self.groups) or not len(ids):
             return numbers
-        column = self.reader.column_reader("id")
+        keys = self._keys_by_id()
         leaders: dict[str, int] = {}
         for at, docnum in enumerate(ids.tolist()):
-            article_id = as_text(column[docnum])
-            if article_id in groups:
-                numbers[at] = leaders.setdefault(groups.leader(article_id), len(leaders))
+            leader = keys.get(docnum)
+            if leader is not None:
+                numbers[at] = leaders.setdefault(leader, len(leaders))
         return numbers
+
+    def _keys_by_id(self) -> _GroupsByIds:
+        return _GroupsByIds(self.groups, self.reader.column_reader("id"))
 
     def light_folding(self) -> tuple[Mapping[int, str], Mapping[int, int]]:
         """group_keys and days as the light path reads them (executor): for
@@ -289,7 +291,7 @@ class SearcherData:
         group_numbers) and its day from the date column, with neither
         numpy nor group_index: a search through Whoosh's matchers asks for
         the grouped ones among its few matches."""
-        return _GroupsByIds(self.groups, self.reader.column_reader("id")), _ByColumn(self.reader, "date")
+        return self._keys_by_id(), _ByColumn(self.reader, "date")
 
     def source_ids(self, keys: frozenset[str]) -> np.ndarray:
         """Docnums (ascending, live) of articles citing any of ``keys``."""
