@@ -846,16 +846,20 @@ class Segments:
                         lbase = at + int(marks[sfrom + total - 1]) + 1
                     else:
                         lbase = sbase + sw * total
-            j = r - first
-            # This posting's count, and the sum of the counts before it.
+                summed, upto = 0, first  # the counts of the block's rows before ``upto``, summed
+            # This posting's count, and the sum of the counts before it: from
+            # the sum up to the block's last row read (rows ascend), so that
+            # a block's counts are each read once whatever its rows.
+            j = r - upto
             if cw == codec._CW_WEIGHTS:  # the counts are the weights (integral floats)
                 n = int(weights[r])
                 # Sums of integral floats are exact; numpy's beats a list's past a few dozen.
-                k = int(sum(weights[first:r].tolist())) if j < 32 else int(weights[first:r].sum())
+                k = summed + (int(sum(weights[upto:r].tolist())) if j < 32 else int(weights[upto:r].sum()))
             else:
-                got = struct.unpack_from(f"<{j + 1}{_CODES[cw]}", mm, cat)
+                got = struct.unpack_from(f"<{j + 1}{_CODES[cw]}", mm, cat + cw * (upto - first))
                 n = got[j]
-                k = sum(got) - n
+                k = summed + sum(got) - n
+            summed, upto = k + n, r + 1
             if pw == codec._VARINT:
                 pos: Any = _varints(mm, at, at, marks, k, n)
             else:
