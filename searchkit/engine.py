@@ -1087,12 +1087,16 @@ class Evaluator:
         last; ``rows[i]`` are the ids' rows in word i's postings."""
         n = len(ids)
         which = np.arange(n, dtype=np.int64)
-        ends: np.ndarray | None = None  # sorted (document index, position) keys
+        # Ascending (document index, position) keys: positions() gives the
+        # documents in order and each one's positions ascending, so the
+        # keys need no sort (a repeated key, were a position stored twice,
+        # changes no nearest end below).
+        ends: np.ndarray | None = None
         for btext, at_rows in zip(words, rows, strict=True):
             counts, pos = self.a.positions(fieldname, btext, ids, at_rows)
             keys = (np.repeat(which, counts) << _POS_BITS) | pos
             if ends is None:
-                ends = distinct(keys)
+                ends = keys
                 continue
             if not len(ends):
                 break
@@ -1102,7 +1106,7 @@ class Evaluator:
             ok = at >= 0
             gap = keys - ends[np.maximum(at, 0)]
             ok &= (gap >= 1) & (gap <= slop)
-            ends = distinct(keys[ok])
+            ends = keys[ok]
         found = np.zeros(n, dtype=bool)
         if ends is not None and len(ends):
             found[ends >> _POS_BITS] = True
