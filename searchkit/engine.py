@@ -86,8 +86,9 @@ _FEW_SPANS = 20
 # Up to this many documents (a phrase's words sharing few, as in most
 # headlines), positions() reads each posting in Python as well
 # (postings.Segments.positions_of): on 19k articles ~6-12 us for one posting
-# against ~40-70 us for values(), the two even at ~20 postings.
-_FEW_POSITIONS = 16
+# against ~40-70 us for values(); for the benchmark's phrases 39 against
+# 55 us at 20 postings, 48 against 54 at 23, the two even at ~30.
+_FEW_POSITIONS = 24
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 
 
