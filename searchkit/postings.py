@@ -863,7 +863,7 @@ class Segments:
             if pw == codec._VARINT:
                 pos: Any = _varints(mm, at, at, marks, k, n)
             else:
-                pos = struct.unpack_from(f"<{n}{_CODES[pw]}", mm, at + pw * k)
+                pos = _fixed_ints(mm, at + pw * k, pw, n)
             if not with_starts:
                 # Positions are a running sum within the posting.
                 out.append(list(itertools.accumulate(pos)))
@@ -871,8 +871,8 @@ class Segments:
             if sw == codec._VARINT:
                 sdelta: Any = _varints(mm, at, sbase, marks, sfrom + k, n, k > 0)
             else:
-                sdelta = struct.unpack_from(f"<{n}{_CODES[sw]}", mm, sbase + sw * k)
-            lens = struct.unpack_from(f"<{n}{_CODES[lw]}", mm, lbase + lw * k)
+                sdelta = _fixed_ints(mm, sbase + sw * k, sw, n)
+            lens = _fixed_ints(mm, lbase + lw * k, lw, n)
             # As BlockValues: positions and ends are running sums within the
             # posting (start = previous end + delta, end = start + length).
             triples = []
@@ -884,6 +884,15 @@ class Segments:
                 triples.append((p, s, e))
             out.append(triples)
         return out
+
+
+def _fixed_ints(mm: Any, at: int, width: int, n: int) -> Any:
+    """``n`` little-endian unsigned integers of ``width`` bytes at ``mm[at]``,
+    as a sequence of ints: one byte each is a plain slice (what most words'
+    lengths are), cheaper than building and looking up a struct format."""
+    if width == 1:
+        return mm[at : at + n]
+    return struct.unpack_from(f"<{n}{_CODES[width]}", mm, at)
 
 
 def _varints(mm: Any, at: int, base: int, marks: np.ndarray, k: int, n: int, inside: bool | None = None) -> list[int]:
