@@ -964,25 +964,28 @@ def _gather(
     """Value ``take[i]`` of the array of block ``vb[i]``, which begins at
     ``bases[vb[i]]`` in ``buf`` and holds little-endian integers of
     ``widths[vb[i]]`` bytes, or varints (width 0) whose last bytes are at
-    ``marks``."""
-    width = widths[vb]
-    at = bases[vb]
-    out = np.zeros(len(take), dtype=np.int64)
+    ``marks``. Blocks of one width (the usual case) are read in one pass,
+    without the per-value widths or a result to scatter into."""
     uniform = int(widths[0]) if bool((widths == widths[0]).all()) else -1
-    fixed = None if uniform > 0 else (width > 0 if uniform < 0 else None)
-    if uniform != 0:
-        if fixed is None:
-            out[:] = _fixed(buf, bases, widths, vb, take)
-        else:
-            out[fixed] = _fixed(buf, bases, widths, vb[fixed], take[fixed])
-    if uniform <= 0:
-        sel2 = slice(None) if uniform == 0 else ~width.astype(bool)
-        first_mark = np.searchsorted(marks, bases)[vb[sel2]]
-        t = take[sel2]
-        ends = marks[first_mark + t]
-        begins = np.where(t > 0, marks[np.maximum(first_mark + t - 1, 0)] + 1, at[sel2])
-        out[sel2] = codec.varints_at(buf, begins, ends)
+    if uniform > 0:
+        return _fixed(buf, bases, widths, vb, take)
+    if uniform == 0:
+        return _varints_of(buf, marks, bases, vb, take)
+    varint = widths[vb] == 0
+    fixed = ~varint
+    out = np.zeros(len(take), dtype=np.int64)
+    out[fixed] = _fixed(buf, bases, widths, vb[fixed], take[fixed])
+    out[varint] = _varints_of(buf, marks, bases, vb[varint], take[varint])
     return out
+
+
+def _varints_of(buf: np.ndarray, marks: np.ndarray, bases: np.ndarray, vb: np.ndarray, take: np.ndarray) -> np.ndarray:
+    """Varint ``take[i]`` of the varint array of block ``vb[i]`` (as ``_gather``)."""
+    first_mark = np.searchsorted(marks, bases)[vb]
+    last = first_mark + take  # each value's last byte, as an index into marks
+    ends = marks[last]
+    begins = np.where(take > 0, marks[np.maximum(last - 1, 0)] + 1, bases[vb])
+    return codec.varints_at(buf, begins, ends)
 
 
 _NO_IDS64 = np.zeros(0, dtype=np.int64)
