@@ -83,6 +83,12 @@ _NO_IDS = np.zeros(0, dtype=np.int64)
 # numpy passes: on 19k articles the two cost the same at ~24 postings, each
 # in its own block (~5 us a posting against ~110 us for values()' passes).
 _FEW_SPANS = 20
+# Up to this many documents (a phrase's words sharing few, as in most
+# headlines), positions() reads each posting in Python as well
+# (postings.Segments.positions_of): on 19k articles ~6-12 us for one posting
+# against ~40-70 us for values(); for the benchmark's phrases 39 against
+# 55 us at 20 postings, 48 against 54 at 23, the two even at ~30.
+_FEW_POSITIONS = 24
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 
 
@@ -546,7 +552,12 @@ class Arrays:
         if tb is not None:
             if rows is None or not self.every_live:  # the stored postings hold deleted ones too
                 rows = np.searchsorted(tb.ids, docs)
-            return self.segments.values(fieldname, tb, rows, False)
+            if len(rows) > _FEW_POSITIONS:
+                return self.segments.values(fieldname, tb, rows, False)
+            lists = self.segments.positions_of(fieldname, tb, rows.tolist())
+            counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+            flat = itertools.chain.from_iterable(lists)
+            return counts, np.fromiter(flat, dtype=np.int64, count=int(counts.sum()))
         if values is not None:
             decode = self.schema[fieldname].format.decode_positions
             lists = [decode(values[i]) for i in np.searchsorted(ids, docs).tolist()]
@@ -1077,12 +1088,16 @@ class Evaluator:
         last; ``rows[i]`` are the ids' rows in word i's postings."""
         n = len(ids)
         which = np.arange(n, dtype=np.int64)
-        ends: np.ndarray | None = None  # sorted (document index, position) keys
+        # Ascending (document index, position) keys: positions() gives the
+        # documents in order and each one's positions ascending, so the
+        # keys need no sort (a repeated key, were a position stored twice,
+        # changes no nearest end below).
+        ends: np.ndarray | None = None
         for btext, at_rows in zip(words, rows, strict=True):
             counts, pos = self.a.positions(fieldname, btext, ids, at_rows)
             keys = (np.repeat(which, counts) << _POS_BITS) | pos
             if ends is None:
-                ends = distinct(keys)
+                ends = keys
                 continue
             if not len(ends):
                 break
@@ -1092,7 +1107,7 @@ class Evaluator:
             ok = at >= 0
             gap = keys - ends[np.maximum(at, 0)]
             ok &= (gap >= 1) & (gap <= slop)
-            ends = distinct(keys[ok])
+            ends = keys[ok]
         found = np.zeros(n, dtype=bool)
         if ends is not None and len(ends):
             found[ends >> _POS_BITS] = True

@@ -653,11 +653,9 @@ class Segments:
                 position = nxt
         if not blocks:
             return TermBlocks(_NO_IDS64, _NO_WEIGHTS64, 0, _NO_IDS64, [])
-        counts = [b[2] for b in blocks]
-        starts = np.zeros(len(blocks), dtype=np.int64)
-        if len(blocks) > 1:
-            np.cumsum(counts[:-1], out=starts[1:])
-        start_list = starts.tolist()
+        # Block starts and first gaps summed in Python: for a term's few
+        # blocks, list arithmetic is cheaper than numpy's calls (~1 us each).
+        start_list = [0, *itertools.accumulate([b[2] for b in blocks[:-1]])]
         # One array of id gaps summed once: a block's first entry is its
         # first id's distance from the last id of the block before (ids
         # ascend over blocks and segments alike), the rest its stored
@@ -688,9 +686,12 @@ class Segments:
             weights = np.concatenate(weight_views, dtype=np.float64)
         for b, w in inline:
             weights[start_list[b]] = w
-        before = np.asarray(firsts, dtype=np.int64)
-        before[1:] -= np.asarray(lasts[:-1], dtype=np.int64)
-        gaps[starts] = before
+        if len(blocks) == 1:
+            starts = np.zeros(1, dtype=np.int64)
+            gaps[0] = firsts[0]
+        else:
+            starts = np.array(start_list, dtype=np.int64)
+            gaps[starts] = [firsts[0], *(first - last for first, last in zip(firsts[1:], lasts, strict=False))]
         ids = np.cumsum(gaps, out=gaps)
         return TermBlocks(ids, weights, df, starts, blocks)
 
@@ -777,14 +778,32 @@ class Segments:
         """(position, start, end) triples of the postings at ``rows``
         (indexes into ``tb.ids``, ascending) of a V_CHARS field, as lists:
         what ``values`` gives with ``spans``, for the few rows a page of
-        snippets asks for. A row's run begins at the sum of its block's
-        counts before it, and is read by ``struct`` and summed in Python: a
-        few steps per row rather than a dozen numpy calls per query. Only
-        a varint array's last bytes are found by numpy (one scan of the
-        block's value section, kept as an array and indexed)."""
-        out: list[list[tuple[int, int, int]]] = []
+        snippets asks for (see ``_few``)."""
+        return cast("list[list[tuple[int, int, int]]]", self._few(tb, rows, codec.V_CHARS, True))
+
+    def positions_of(self, fieldname: str, tb: TermBlocks, rows: list[int]) -> list[list[int]]:
+        """The positions of the postings at ``rows`` (as ``spans_of``), one
+        list a row: what ``values`` gives without ``spans``, for the few
+        rows of a phrase whose words share few documents (a headline's
+        phrase often one), where values()' fixed numpy passes cost ~50 µs."""
+        kind = self.kind(fieldname)
+        if kind not in (codec.V_POSITIONS, codec.V_CHARS):
+            raise ValueError(f"searchkit: field {fieldname} has no positions")
+        return cast("list[list[int]]", self._few(tb, rows, kind, False))
+
+    def _few(self, tb: TermBlocks, rows: list[int], kind: int, spans: bool) -> list[list[Any]]:
+        """Each row's positions, or with ``spans`` its (position, start, end)
+        triples (``kind`` V_CHARS). A row's run begins at the sum of its
+        block's counts before it, and is read by ``struct`` and summed in
+        Python: a few steps per row rather than a dozen numpy calls per
+        query. Only a varint array's last bytes are found by numpy (one
+        scan of the block's value section, kept as an array and indexed)."""
+        out: list[list[Any]] = []
         starts, weights, maps, blocks = tb.starts, tb.weights, self.maps, tb.blocks
         which = np.searchsorted(starts, rows, side="right").tolist()
+        # Starts are read (and their varints found) only for spans: a
+        # V_POSITIONS header's start width of 0 is no varint width.
+        with_starts = spans and kind == codec.V_CHARS
         prev = -1
         for r, b1 in zip(rows, which, strict=True):
             b = b1 - 1
@@ -795,48 +814,57 @@ class Segments:
                     raise ValueError("searchkit: a posting without values asked for its positions")
                 mm = maps[seg]
                 at = data + iw * (count - 1) + codec.weight_bytes(wc, count)
-                cw, pw, sw, lw, total, head = codec.value_header(mm, at, codec.V_CHARS)
+                cw, pw, sw, lw, total, head = codec.value_header(mm, at, kind)
                 at += head
                 first = int(starts[b])
                 cat = at
                 if cw != codec._CW_WEIGHTS:
                     at += cw * count
                 marks: Any = None
-                if pw == codec._VARINT or sw == codec._VARINT:
+                if pw == codec._VARINT or (with_starts and sw == codec._VARINT):
                     # Every varint's last byte in the block's positions and
                     # starts (the lengths, of fixed width, end the block).
                     raw = np.frombuffer(mm, dtype=np.uint8, count=nxt - at - lw * total, offset=at)
                     marks = (raw < 0x80).nonzero()[0]
-                if pw == codec._VARINT:
-                    sbase = at + int(marks[total - 1]) + 1
-                    sfrom = total  # the starts' varints follow the positions'
-                else:
-                    sbase = at + pw * total
+                if with_starts:
+                    if pw == codec._VARINT:
+                        sbase = at + int(marks[total - 1]) + 1
+                        sfrom = total  # the starts' varints follow the positions'
+                    else:
+                        sbase = at + pw * total
+                        if sw == codec._VARINT:
+                            sfrom = int(np.searchsorted(marks, sbase - at))
                     if sw == codec._VARINT:
-                        sfrom = int(np.searchsorted(marks, sbase - at))
-                if sw == codec._VARINT:
-                    lbase = at + int(marks[sfrom + total - 1]) + 1
-                else:
-                    lbase = sbase + sw * total
-            j = r - first
-            # This posting's count, and the sum of the counts before it.
+                        lbase = at + int(marks[sfrom + total - 1]) + 1
+                    else:
+                        lbase = sbase + sw * total
+                summed, upto = 0, first  # the counts of the block's rows before ``upto``, summed
+            # This posting's count, and the sum of the counts before it: from
+            # the sum up to the block's last row read (rows ascend), so that
+            # a block's counts are each read once whatever its rows.
+            j = r - upto
             if cw == codec._CW_WEIGHTS:  # the counts are the weights (integral floats)
                 n = int(weights[r])
                 # Sums of integral floats are exact; numpy's beats a list's past a few dozen.
-                k = int(sum(weights[first:r].tolist())) if j < 32 else int(weights[first:r].sum())
+                k = summed + (int(sum(weights[upto:r].tolist())) if j < 32 else int(weights[upto:r].sum()))
             else:
-                got = struct.unpack_from(f"<{j + 1}{_CODES[cw]}", mm, cat)
+                got = struct.unpack_from(f"<{j + 1}{_CODES[cw]}", mm, cat + cw * (upto - first))
                 n = got[j]
-                k = sum(got) - n
+                k = summed + sum(got) - n
+            summed, upto = k + n, r + 1
             if pw == codec._VARINT:
                 pos: Any = _varints(mm, at, at, marks, k, n)
             else:
-                pos = struct.unpack_from(f"<{n}{_CODES[pw]}", mm, at + pw * k)
+                pos = _fixed_ints(mm, at + pw * k, pw, n)
+            if not with_starts:
+                # Positions are a running sum within the posting.
+                out.append(list(itertools.accumulate(pos)))
+                continue
             if sw == codec._VARINT:
                 sdelta: Any = _varints(mm, at, sbase, marks, sfrom + k, n, k > 0)
             else:
-                sdelta = struct.unpack_from(f"<{n}{_CODES[sw]}", mm, sbase + sw * k)
-            lens = struct.unpack_from(f"<{n}{_CODES[lw]}", mm, lbase + lw * k)
+                sdelta = _fixed_ints(mm, sbase + sw * k, sw, n)
+            lens = _fixed_ints(mm, lbase + lw * k, lw, n)
             # As BlockValues: positions and ends are running sums within the
             # posting (start = previous end + delta, end = start + length).
             triples = []
@@ -848,6 +876,15 @@ class Segments:
                 triples.append((p, s, e))
             out.append(triples)
         return out
+
+
+def _fixed_ints(mm: Any, at: int, width: int, n: int) -> Any:
+    """``n`` little-endian unsigned integers of ``width`` bytes at ``mm[at]``,
+    as a sequence of ints: one byte each is a plain slice (what most words'
+    lengths are), cheaper than building and looking up a struct format."""
+    if width == 1:
+        return mm[at : at + n]
+    return struct.unpack_from(f"<{n}{_CODES[width]}", mm, at)
 
 
 def _varints(mm: Any, at: int, base: int, marks: np.ndarray, k: int, n: int, inside: bool | None = None) -> list[int]:
@@ -919,25 +956,28 @@ def _gather(
     """Value ``take[i]`` of the array of block ``vb[i]``, which begins at
     ``bases[vb[i]]`` in ``buf`` and holds little-endian integers of
     ``widths[vb[i]]`` bytes, or varints (width 0) whose last bytes are at
-    ``marks``."""
-    width = widths[vb]
-    at = bases[vb]
-    out = np.zeros(len(take), dtype=np.int64)
+    ``marks``. Blocks of one width (the usual case) are read in one pass,
+    without the per-value widths or a result to scatter into."""
     uniform = int(widths[0]) if bool((widths == widths[0]).all()) else -1
-    fixed = None if uniform > 0 else (width > 0 if uniform < 0 else None)
-    if uniform != 0:
-        if fixed is None:
-            out[:] = _fixed(buf, bases, widths, vb, take)
-        else:
-            out[fixed] = _fixed(buf, bases, widths, vb[fixed], take[fixed])
-    if uniform <= 0:
-        sel2 = slice(None) if uniform == 0 else ~width.astype(bool)
-        first_mark = np.searchsorted(marks, bases)[vb[sel2]]
-        t = take[sel2]
-        ends = marks[first_mark + t]
-        begins = np.where(t > 0, marks[np.maximum(first_mark + t - 1, 0)] + 1, at[sel2])
-        out[sel2] = codec.varints_at(buf, begins, ends)
+    if uniform > 0:
+        return _fixed(buf, bases, widths, vb, take)
+    if uniform == 0:
+        return _varints_of(buf, marks, bases, vb, take)
+    varint = widths[vb] == 0
+    fixed = ~varint
+    out = np.zeros(len(take), dtype=np.int64)
+    out[fixed] = _fixed(buf, bases, widths, vb[fixed], take[fixed])
+    out[varint] = _varints_of(buf, marks, bases, vb[varint], take[varint])
     return out
+
+
+def _varints_of(buf: np.ndarray, marks: np.ndarray, bases: np.ndarray, vb: np.ndarray, take: np.ndarray) -> np.ndarray:
+    """Varint ``take[i]`` of the varint array of block ``vb[i]`` (as ``_gather``)."""
+    first_mark = np.searchsorted(marks, bases)[vb]
+    last = first_mark + take  # each value's last byte, as an index into marks
+    ends = marks[last]
+    begins = np.where(take > 0, marks[np.maximum(last - 1, 0)] + 1, bases[vb])
+    return codec.varints_at(buf, begins, ends)
 
 
 _NO_IDS64 = np.zeros(0, dtype=np.int64)

@@ -1,8 +1,9 @@
 """postings.Segments.spans_of (a page's few postings read in Python, the
-path engine.Arrays.characters takes for snippets) against Segments.values'
-numpy gather: the same (position, start, end) triples for every posting of
-every word, from blocks whose positions and starts are varints (one byte or
-several) or of fixed width."""
+path engine.Arrays.characters takes for snippets) and positions_of (the
+path Arrays.positions takes for a phrase's few documents) against
+Segments.values' numpy gather: the same (position, start, end) triples and
+positions for every posting of every word, from blocks whose positions and
+starts are varints (one byte or several) or of fixed width."""
 
 from __future__ import annotations
 
@@ -82,6 +83,13 @@ def _general(segments: Any, tb: Any, rows: np.ndarray) -> list[list[tuple[int, i
     return [flat[e - c : e] for e, c in zip(ends, counts.tolist(), strict=True)]
 
 
+def _positions(segments: Any, fieldname: str, tb: Any, rows: np.ndarray) -> list[list[int]]:
+    counts, flat = segments.values(fieldname, tb, rows, False)
+    ends = np.cumsum(counts).tolist()
+    values = flat.tolist()
+    return [values[e - c : e] for e, c in zip(ends, counts.tolist(), strict=True)]
+
+
 def _widths(segments: Any, tb: Any) -> set[tuple[int, int]]:
     """The (position, start) widths of the term's blocks (0: varints)."""
     seen = set()
@@ -110,11 +118,55 @@ def test_spans_of_every_posting_is_values(searcher: Any) -> None:
             picks.append(np.sort(rng.choice(everything, size=3, replace=False)))
         for rows in picks:
             assert segments.spans_of(tb, rows.tolist()) == _general(segments, tb, rows), btext
+            assert segments.positions_of("body", tb, rows.tolist()) == _positions(segments, "body", tb, rows), btext
         checked += 1
     assert checked > 30
     # Blocks of every kind were read: varints, and some byte width.
     assert any(0 in w for w in widths) == bool(codec.VARINT_VALUES)
     assert any(p > 0 and s > 0 for p, s in widths)
+
+
+def test_positions_of_every_headline_posting_is_values(searcher: Any) -> None:
+    """The headline's postings hold positions only (V_POSITIONS): read one
+    by one as values reads them."""
+    segments = Arrays(searcher).segments
+    assert segments.kind("headline") == codec.V_POSITIONS
+    checked = 0
+    for btext in searcher.reader().lexicon("headline"):
+        tb = segments.term("headline", btext)
+        if not len(tb.ids):
+            continue
+        everything = np.arange(len(tb.ids), dtype=np.int64)
+        for rows in (everything, everything[::2], everything[-1:]):
+            assert segments.positions_of("headline", tb, rows.tolist()) == _positions(segments, "headline", tb, rows)
+        checked += 1
+    assert checked  # the generated articles' headline is one word
+
+
+def test_phrase_fast_positions_are_the_general_ones(searcher: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arrays.positions by positions_of (few documents) and by values
+    (_FEW_POSITIONS 0) give the same phrase matches and scores."""
+    from whoosh import query as wq
+
+    # Words next to each other in some article (as the body field indexes
+    # them), and random pairs, most of which never meet.
+    analyzer = searcher.schema["body"].analyzer
+    rng = random.Random(3)
+    phrases = []
+    for docnum in range(0, searcher.doc_count_all(), 3):
+        tokens = [t.text for t in analyzer(searcher.stored_fields(docnum).get("body", ""))]
+        if len(tokens) > 2:
+            i = rng.randrange(len(tokens) - 2)
+            phrases.append(wq.Phrase("body", tokens[i : i + 2]))
+            phrases.append(wq.Phrase("body", [tokens[i], tokens[i + 2]], slop=2))
+    words = [t.decode() for t in searcher.reader().lexicon("body")]
+    phrases += [wq.Phrase("body", rng.sample(words, 2)) for _ in range(20)]
+    fast = [engine.evaluate(Arrays(searcher), q)[:2] for q in phrases]
+    monkeypatch.setattr(engine, "_FEW_POSITIONS", 0)
+    slow = [engine.evaluate(Arrays(searcher), q)[:2] for q in phrases]
+    for (fi, fs), (si, ss) in zip(fast, slow, strict=True):
+        assert fi.tolist() == si.tolist() and fs.tolist() == ss.tolist()
+    assert any(len(ids) for ids, _ in fast)
 
 
 def test_spans_of_reads_multibyte_varints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -129,6 +181,7 @@ def test_spans_of_reads_multibyte_varints(tmp_path: Path, monkeypatch: pytest.Mo
             rows = np.arange(len(tb.ids), dtype=np.int64)
             got = segments.spans_of(tb, rows.tolist())
             assert got == _general(segments, tb, rows)
+            assert segments.positions_of("body", tb, rows.tolist()) == _positions(segments, "body", tb, rows)
             for triples in got:
                 p = e = 0
                 for pos, start, end in triples:
