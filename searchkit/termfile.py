@@ -31,7 +31,7 @@ import json
 import struct
 import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 MAGIC = b"SKt1"
@@ -300,6 +300,9 @@ class _Const(Sequence[Any]):
             raise IndexError(i)
         return self.value
 
+    def __iter__(self) -> Iterator[Any]:
+        return itertools.repeat(self.value, self.n)  # not Sequence's item-by-item walk
+
 
 # The file's little-endian dtypes as array typecodes (of the machine's byte
 # order: swapped on a big-endian one, see _view).
@@ -316,8 +319,19 @@ def _view(buf: bytes, at: int, dtype: str, count: int) -> array[Any]:
 
 
 def _starts(lengths: Sequence[int]) -> array[int]:
-    """Running sums of ``lengths`` from 0 (one more than the lengths): where each item starts."""
-    return array("q", itertools.accumulate(lengths, initial=0))
+    """Running sums of ``lengths`` from 0 (one more than the lengths): where each item starts.
+
+    By numpy when a search has loaded it (a 30,000-term field's sums are
+    ~1.3 ms in Python, ~0.1 ms so), else in Python (the light path's)."""
+    if isinstance(lengths, _Const):
+        step = int(lengths.value)
+        return array("q", range(0, (len(lengths) + 1) * step, step) if step else bytes(8 * (len(lengths) + 1)))
+    np = sys.modules.get("numpy")
+    if np is None or len(lengths) < 256:
+        return array("q", itertools.accumulate(lengths, initial=0))
+    sums = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.frombuffer(lengths, dtype=lengths.typecode), out=sums[1:])  # type: ignore[attr-defined]
+    return array("q", sums.tobytes())
 
 
 class TermFileReader:

@@ -83,3 +83,22 @@ def test_bulk_find_finds_what_find_finds(monkeypatch: pytest.MonkeyPatch, zeros:
     assert ft.find_many(probes).tolist() == expected
     assert {i for i in expected if i >= 0} == set(range(len(keys))) and -1 in expected
     assert ft.find_many([]).tolist() == []
+
+
+def test_starts_are_the_same_sums_with_and_without_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Running sums by numpy when it is loaded, in Python when not (the light
+    path's process): the same int64 starts, and a constant's too."""
+    import sys
+    from array import array
+
+    lengths = array("H", [(k * 7919) % 300 for k in range(5000)])
+    const = termfile._Const(4000, 16)
+    with_numpy = termfile._starts(lengths), termfile._starts(const)
+    monkeypatch.delitem(sys.modules, "numpy")
+    without = termfile._starts(lengths), termfile._starts(const)
+    expected = [0]
+    for n in lengths:
+        expected.append(expected[-1] + n)
+    assert with_numpy[0] == without[0] == array("q", expected)
+    assert with_numpy[1] == without[1] == array("q", range(0, 4001 * 16, 16))
+    assert list(termfile._starts(termfile._Const(3, 0))) == [0, 0, 0, 0]
