@@ -504,15 +504,16 @@ def targets(results: dict[str, EngineResult], queries: Sequence[QuerySpec], n_do
     at = f"{n_docs:,} articles"
     if fts is not None:
         grp = "filtered (date+source)"
-        for p, limit in ((50, 2.0), (95, 3.0)):
+        # Issue 15's limits (issue 5 asked for 2x and 3x).
+        for p, limit in ((50, 1.5), (95, 2.0)):
             r = sk.group_ms(queries, grp, p) / fts.group_ms(queries, grp, p)
             out.append(Target(f"filtered query+snippets p{p} <= {limit:g}x FTS5 ({at})", r <= limit, f"{r:.2f}x"))
         r = sk.docs_per_s / fts.docs_per_s
         out.append(
             Target(
-                "indexing >= 1/10 of FTS5 docs/s",
-                r >= 0.1,
-                f"{r:.3f} ({sk.docs_per_s:.0f} vs {fts.docs_per_s:.0f} docs/s)",
+                "indexing >= 1/15 of FTS5 docs/s (issue 14; its stretch: 1/10)",
+                r >= 1 / 15,
+                f"1/{1 / r:.1f} ({sk.docs_per_s:.0f} vs {fts.docs_per_s:.0f} docs/s)",
             )
         )
     add = sk.query["add_seconds"]
