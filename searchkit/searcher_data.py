@@ -384,12 +384,16 @@ class _ByColumn(Mapping[int, int]):
 
     def __init__(self, reader: Any, name: str) -> None:
         self._column = reader.column_reader(name)
+        # Whoosh's reader over several segments says 0 for its own length.
+        self._count = reader.doc_count_all()
 
     def __getitem__(self, docnum: int) -> int:
+        if not 0 <= docnum < self._count:
+            raise KeyError(docnum)
         return int(self._column[docnum])
 
     def __iter__(self) -> Iterator[int]:
-        return iter(range(len(self)))
+        return iter(range(self._count))
 
     def __len__(self) -> int:
-        return len(self._column)
+        return self._count

@@ -147,3 +147,18 @@ def test_a_cold_plain_search_loads_no_numpy(tmp_path: Path) -> None:
         assert cold.stdout.endswith("False\n") and warm.stdout.endswith("True\n"), (cold.stderr, warm.stderr)
         page = cold.stdout.removesuffix("False\n")
         assert page == warm.stdout.removesuffix("True\n") and page.startswith("12 results"), page
+
+
+def test_the_light_folding_maps_answer_as_the_per_searcher_ones(syndicated: tuple[SearchIndex, Path]) -> None:
+    """light_folding's two maps are group_keys and days read as asked: the
+    same answer for every document, and as mappings they say what they hold."""
+    ix = syndicated[0]
+    _, cache = ix._current()
+    keys, days = cache.light_folding()
+    count = cache.reader.doc_count_all()
+    assert len(days) == count and list(days) == list(range(count))
+    assert [days[d] for d in range(count)] == list(cache.days)
+    assert {d: keys[d] for d in range(count) if d in keys} == cache.group_keys != {}
+    assert sorted(keys) == sorted(cache.group_keys) and len(keys) == len(cache.group_keys)
+    with pytest.raises(KeyError):
+        days[count]
