@@ -39,8 +39,6 @@ import itertools
 import mmap
 import operator
 import struct
-import sys
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -1000,17 +998,12 @@ class ListValues:
         return fmt.encode(self.chars_of(i))
 
 
-_TYPECODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
-_BIG = sys.byteorder == "big"
+_UINT = {1: "<u1", 2: "<u2", 4: "<u4", 8: "<u8"}  # a block's value widths as the term file's dtypes
 
 
 def _fixed_list(buf: Any, at: int, width: int, count: int) -> tuple[list[int], int]:
     """``count`` little-endian unsigned integers of ``width`` bytes at ``buf[at]``, and where they end."""
-    end = at + width * count
-    values = array(_TYPECODES[width], buf[at:end])
-    if _BIG:  # pragma: no cover - no big-endian machine runs the suite
-        values.byteswap()
-    return values.tolist(), end
+    return termfile.typed(buf, at, _UINT[width], count).tolist(), at + width * count
 
 
 def _values_list(buf: Any, at: int, width: int, count: int) -> tuple[list[int], int]:
@@ -1377,18 +1370,14 @@ class _Block:
     def id_weight_lists(self, postfile: Any) -> tuple[list[int], list[float]]:
         """ids_weights' values as lists, without numpy (the matcher's read)."""
         n = self.count
-        idlen = self.iw * (n - 1)
-        wlen = weight_bytes(self.wcode, n)
+        idlen, wlen, _ = self._sizes()
         buf = postfile.get(self.dataoffset, idlen + wlen)
         ids = list(itertools.accumulate(_fixed_list(buf, 0, self.iw, n - 1)[0], initial=self.firstid))
         weights: list[float]
         if self.wcode == _W_ONES:
             weights = [1.0] * n
         elif self.wcode == _W_FLOAT:
-            floats = array("f", buf[idlen : idlen + wlen])
-            if _BIG:  # pragma: no cover
-                floats.byteswap()
-            weights = floats.tolist()
+            weights = termfile.typed(buf, idlen, "<f4", n).tolist()
         else:
             weights = [float(w) for w in _fixed_list(buf, idlen, self.wcode, n)[0]]
         return ids, weights

@@ -628,13 +628,12 @@ class Segments:
             i = ft.find(btext)
             if i < 0:
                 continue
-            stats = ft._stats
-            df += int(stats["df"][i])
+            df += int(ft.value("df", i))
             offset = self.offsets[n]
-            start, end = int(ft.offsets[i]), int(ft.offsets[i + 1])
+            start, end = ft.extent(i)
             if start == end:  # one posting, held by the term file
-                first = int(stats["minid"][i]) + offset
-                inline.append((len(blocks), float(stats["weight"][i])))
+                first = int(ft.value("minid", i)) + offset
+                inline.append((len(blocks), float(ft.value("weight", i))))
                 blocks.append((n, -1, 1, 0, 0, 0))
                 firsts.append(first)
                 lasts.append(first)

@@ -166,7 +166,7 @@ class FieldTerms:
             off, dt, cnt, *one = arrays[name]
             if dt == "const":
                 return _Const(cnt, one[0])
-            return _view(buf, off - lo, dt, cnt)
+            return typed(buf, off - lo, dt, cnt)
 
         koff_at, _, blob_len = arrays["keys"]
         self._blob: bytes = buf[koff_at - lo : koff_at - lo + blob_len]
@@ -183,7 +183,7 @@ class FieldTerms:
         found = self._numpy.get(name)
         if found is None:
             np = _np()
-            values = self._stats.get(name) if name in self._stats else getattr(self, name)
+            values = self._stats[name] if name in self._stats else getattr(self, name)
             found = np.full(len(values), values.value) if isinstance(values, _Const) else np.asarray(values)
             self._numpy[name] = found
         return found
@@ -304,15 +304,18 @@ class _Const(Sequence[Any]):
         return itertools.repeat(self.value, self.n)  # not Sequence's item-by-item walk
 
 
-# The file's little-endian dtypes as array typecodes (of the machine's byte
-# order: swapped on a big-endian one, see _view).
+# Little-endian dtypes (the term file's, and the codec's block widths) as
+# array typecodes of the machine's byte order (swapped on a big-endian one).
 _TYPECODE_OF = {"<u1": "B", "|u1": "B", "<u2": "H", "<u4": "I", "<u8": "Q", "<f4": "f"}
 _BIG = sys.byteorder == "big"
+if any(array(code).itemsize != _SIZE_OF[dt] for dt, code in _TYPECODE_OF.items()):  # pragma: no cover
+    raise ImportError("searchkit.termfile needs array typecodes of 1, 2, 4 and 8 bytes")
 
 
-def _view(buf: bytes, at: int, dtype: str, count: int) -> array[Any]:
-    """``count`` values of ``dtype`` at ``buf[at]`` (one copy, at memcpy
-    speed: no intermediate slice of the section's bytes)."""
+def typed(buf: Any, at: int, dtype: str, count: int) -> array[Any]:
+    """``count`` little-endian values of ``dtype`` at ``buf[at]`` as an
+    array: one copy at memcpy speed (no intermediate slice of ``buf``), no
+    numpy. The codec's list decode reads its blocks with it too."""
     values = array(_TYPECODE_OF[dtype])
     values.frombytes(memoryview(buf)[at : at + _SIZE_OF[dtype] * count])
     if _BIG:  # pragma: no cover - no big-endian machine runs the suite
@@ -331,8 +334,7 @@ def _starts(lengths: Sequence[int]) -> array[int]:
     np = sys.modules.get("numpy")
     if np is None or len(lengths) < 256:
         return array("q", itertools.accumulate(lengths, initial=0))
-    # Summed into the array's own buffer: a field of 1.6M anchors would
-    # otherwise hold two more 13 MB copies while its section opens.
+    # Summed into the array's own buffer, not copied out of numpy's.
     sums = array("q", [0]) * (len(lengths) + 1)
     np.cumsum(np.frombuffer(lengths, dtype=lengths.typecode), out=np.frombuffer(sums, dtype=np.int64)[1:])  # type: ignore[attr-defined]
     return sums
