@@ -115,6 +115,17 @@ def _encoded(column: Any, docs: list[int], values: list[Any], doccount: int) -> 
     return None
 
 
+def numeric_bytes(col: Any) -> bytes | None:
+    """A NumericColumn reader's stored values, big-endian as Whoosh wrote
+    them, in one read (Whoosh's reader seeks and reads once per document);
+    None for another reader. Whoosh leaves trailing defaults unwritten, so
+    there may be fewer values than documents (``col._count``)."""
+    if type(col) is not columns.NumericColumn.Reader:
+        return None
+    raw: bytes = col._dbfile.get(col._basepos, col._count * col._fixedlen)
+    return raw
+
+
 class BulkPerDocWriter(W3PerDocWriter):
     """``W3PerDocWriter`` with every column encoded at close (see the module doc)."""
 

@@ -23,11 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh import columns, scoring
 from whoosh import query as wq
+from whoosh import scoring
 from whoosh.codec import whoosh3
 from whoosh.matching import Matcher, NullMatcher
 from whoosh.util.numeric import byte_to_length
+
+from .perdoc import numeric_bytes
 
 
 # Measured (BENCHMARKS.md, `relevance.py --tune`, 31 settings): a headline
@@ -258,12 +260,11 @@ _BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
 
 def _length_bytes(column: Any) -> Sequence[int]:
     """A length column's bytes: in one read when it is W3's one-byte column
-    (Whoosh's reader seeks and reads once per document, ~4 us each)."""
+    (perdoc.numeric_bytes; Whoosh's reader reads per document, ~4 us each)."""
     if column is None:
         return []
-    if type(column) is columns.NumericColumn.Reader and column._typecode == "B":
-        return column._dbfile.get(column._basepos, column._count)
-    return list(column)
+    raw = numeric_bytes(column) if getattr(column, "_typecode", None) == "B" else None
+    return list(column) if raw is None else raw
 
 
 def lengths_of(reader: Any, fieldname: str) -> Sequence[int]:

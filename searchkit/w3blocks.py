@@ -21,11 +21,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermsReader
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
+
+from .perdoc import numeric_bytes
 
 _NOTHING: tuple[np.ndarray, np.ndarray, None] = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), None)
 
@@ -99,9 +100,9 @@ def read_term(leaf: Any, fieldname: str, btext: Any) -> tuple[np.ndarray, np.nda
 
 def _raw_numeric(col: Any, count: int) -> np.ndarray | None:
     """A NumericColumn's values in one read (Whoosh reads them one at a time)."""
-    if type(col) is not columns.NumericColumn.Reader:
+    raw = numeric_bytes(col)
+    if raw is None:
         return None
-    raw = col._dbfile.get(col._basepos, col._count * col._fixedlen)
     values = np.frombuffer(raw, dtype=np.dtype(col._typecode).newbyteorder(">")).astype(np.int64)
     if col._count < count:  # Whoosh leaves trailing defaults unwritten
         values = np.concatenate([values, np.full(count - col._count, col._default, dtype=np.int64)])
