@@ -63,7 +63,7 @@ def run(
 ) -> Results:
     """One page of results of ``built`` under ``options`` (sort, limit, offset...)."""
     if light(searcher, built, options):
-        return _run_whoosh(searcher, cache, built, options, tuning.fold_spare, numpy_free=True)
+        return _run_whoosh(searcher, cache, built, options, tuning.fold_spare, engine=False)
     matched = _matches(cache, built)
     if matched is None:  # a query shape the engine leaves to Whoosh
         return _run_whoosh(searcher, cache, built, options, tuning.fold_spare)
@@ -209,11 +209,11 @@ def _run_whoosh(
     built: BuiltQuery,
     options: SearchOptions,
     fold_spare: int,
-    numpy_free: bool = False,
+    engine: bool = True,
 ) -> Results:
     """The Whoosh path (its matchers and collectors), for query shapes
     the engine does not evaluate (engine.SUPPORTED lists those it does),
-    and the light path (``numpy_free``: copies and snippets found without
+    and the light path (not ``engine``: copies and snippets found without
     the engine's arrays; the shapes ``light`` allows need nothing else)."""
     from whoosh import sorting
 
@@ -234,7 +234,7 @@ def _run_whoosh(
     if life is not None:
         # The decay can lift any match into the top rows: score them all.
         kwargs["limit"] = None
-    keys, days = cache.light_folding() if numpy_free else (cache.group_keys, cache.days)
+    keys, days = (cache.group_keys, cache.days) if engine else cache.light_folding()
     watch = {} if options.all_copies else keys
     results, watched = _collect(searcher, built, kwargs, allow, None, watch)
     drop, copies = fold_watched(watched, watch, days)
@@ -257,7 +257,7 @@ def _run_whoosh(
     if options.facets:
         matched = (d for d in cache.matching(built, allow) if d not in drop)
         counted = analytics.facet_counts(matched, cache.days, cache.doc_sources, cache.source_names)
-    return _results(searcher, cache, built, options, page, copies, total, counted, engine=not numpy_free)
+    return _results(searcher, cache, built, options, page, copies, total, counted, engine=engine)
 
 
 def matched(cache: SearcherData, built: BuiltQuery, all_copies: bool) -> list[int]:
