@@ -274,7 +274,7 @@ class SearcherData:
         numbers = np.full(len(ids), -1, dtype=np.int64)
         if not len(self.groups) or not len(ids):
             return numbers
-        keys = self._keys_by_id()
+        keys = self._groups_by_id
         leaders: dict[str, int] = {}
         for at, docnum in enumerate(ids.tolist()):
             leader = keys.get(docnum)
@@ -282,8 +282,14 @@ class SearcherData:
                 numbers[at] = leaders.setdefault(leader, len(leaders))
         return numbers
 
-    def _keys_by_id(self) -> _GroupsByIds:
+    @cached_property
+    def _groups_by_id(self) -> _GroupsByIds:
+        # Kept: each docnum's group is read from its id once a searcher.
         return _GroupsByIds(self.groups, self.reader.column_reader("id"))
+
+    @cached_property
+    def _days_by_column(self) -> _ByColumn:
+        return _ByColumn(self.reader, "date")
 
     def light_folding(self) -> tuple[Mapping[int, str], Mapping[int, int]]:
         """group_keys and days as the light path reads them (executor): for
@@ -291,7 +297,7 @@ class SearcherData:
         group_numbers) and its day from the date column, with neither
         numpy nor group_index: a search through Whoosh's matchers asks for
         the grouped ones among its few matches."""
-        return self._keys_by_id(), _ByColumn(self.reader, "date")
+        return self._groups_by_id, self._days_by_column
 
     def source_ids(self, keys: frozenset[str]) -> np.ndarray:
         """Docnums (ascending, live) of articles citing any of ``keys``."""
