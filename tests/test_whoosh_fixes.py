@@ -37,3 +37,29 @@ def test_a_missing_length_column_is_looked_up_once(perdoc: whoosh3.W3PerDocReade
     for docnum in range(3):
         perdoc.doc_field_length(docnum, "words")
     assert len(calls) == 1
+
+
+def test_var_bytes_columns_read_their_offsets_as_whoosh_does(library_dir: Path) -> None:
+    """Every VarBytes column of every segment (ids, paths, digests, sketches,
+    stored fields' bytes...): the same offsets and lengths as Whoosh's own
+    reading, and so the same values."""
+    from whoosh import columns
+
+    from searchkit import whoosh_fixes
+
+    reader = storage.open_index(library_dir).reader()
+    seen = 0
+    try:
+        for leaf, _ in reader.leaf_readers():
+            perdoc = leaf._perdoc
+            for name in ("id", "path", "digest", "sketch", "bounds"):
+                col = perdoc.column_reader(name, leaf.schema[name].column_type)
+                if type(col) is not columns.VarBytesColumn.Reader:
+                    continue
+                fixed = (col._offsets.tolist(), col._lengths.tolist(), col._offsets.typecode)
+                whoosh_fixes.WHOOSH_VAR_BYTES_OFFSETS(col)
+                assert fixed == (col._offsets.tolist(), col._lengths.tolist(), col._offsets.typecode), name
+                seen += 1
+    finally:
+        reader.close()
+    assert seen >= 4
