@@ -102,3 +102,9 @@ def test_starts_are_the_same_sums_with_and_without_numpy(monkeypatch: pytest.Mon
     assert with_numpy[0] == without[0] == array("q", expected)
     assert with_numpy[1] == without[1] == array("q", range(0, 4001 * 16, 16))
     assert list(termfile._starts(termfile._Const(3, 0))) == [0, 0, 0, 0]
+    # Without numpy a field's starts are summed by chunk as asked: every one
+    # of them (the last, n, too) equals the whole running sum.
+    chunked = termfile._Starts(lengths)
+    assert chunked._all is None
+    assert [chunked[i] for i in range(len(lengths) + 1)] == expected
+    assert chunked.all() == array("q", expected)
